@@ -1,8 +1,20 @@
 //! canarysim: a discrete-event Monte Carlo simulator of deployment strategies.
 pub mod alarm;
+pub mod engine;
+pub mod faults;
+pub mod metrics;
 pub mod model;
+pub mod montecarlo;
 pub mod record;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod strategy;
 pub mod time;
+pub mod traffic;
+pub mod version;
+pub mod cli;
+pub mod plan;
+
+#[cfg(test)]
+pub(crate) mod testkit;

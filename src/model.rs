@@ -69,9 +69,14 @@ pub struct VersionProfile {
 /// Per-request latency distribution, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LatencyDist {
-    Fixed { ms: f64 },
+    Fixed {
+        ms: f64,
+    },
     /// Lognormal with the given median and 99th percentile (p99 > median > 0).
-    LogNormal { median_ms: f64, p99_ms: f64 },
+    LogNormal {
+        median_ms: f64,
+        p99_ms: f64,
+    },
 }
 
 /// The kinds of candidate faults, used to key hook catch probabilities.
@@ -333,9 +338,15 @@ pub struct CodeDeploySpec {
 pub enum TrafficShift {
     AllAtOnce,
     /// `percentage` % at t0, 100 % at t0 + interval.
-    Canary { percentage: u32, interval: Micros },
+    Canary {
+        percentage: u32,
+        interval: Micros,
+    },
     /// min(100, (k+1)·percentage) % at t0 + k·interval.
-    Linear { percentage: u32, interval: Micros },
+    Linear {
+        percentage: u32,
+        interval: Micros,
+    },
 }
 
 /// AWS texts disagree on when Linear completes (reference §2.2).

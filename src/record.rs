@@ -6,6 +6,8 @@ use crate::alarm::AlarmState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     RolledBack,
+    /// An alarm stopped a deployment without rollback: weights froze.
+    Stopped,
     Completed,
 }
 
@@ -13,6 +15,7 @@ impl Outcome {
     pub fn name(self) -> &'static str {
         match self {
             Outcome::RolledBack => "rolled_back",
+            Outcome::Stopped => "stopped",
             Outcome::Completed => "completed",
         }
     }

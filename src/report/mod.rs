@@ -1,1 +1,21 @@
-//! Reports. STUB
+//! Reports of a run: per-strategy summaries, the terminal table and the output files.
+//!
+//! `summary` aggregates replications, `table` renders them for the terminal,
+//! `csv` writes the CSV files of DESIGN.md §4, and `atomic` publishes a set
+//! of files all-or-nothing (the CSVs here; plots and `run.toml` too).
+
+mod atomic;
+mod csv;
+mod error;
+mod summary;
+mod table;
+
+pub use self::atomic::AtomicFileSet;
+pub use self::csv::{
+    write_events, write_outputs, write_runs, write_summary, write_timeline, EVENTS_COLUMNS,
+    EVENTS_CSV, RUNS_COLUMNS, RUNS_CSV, SUMMARY_COLUMNS, SUMMARY_CSV, TIMELINE_COLUMNS,
+    TIMELINE_CSV,
+};
+pub use self::error::ReportError;
+pub use self::summary::{summarize, Summary};
+pub use self::table::render_table;

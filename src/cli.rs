@@ -1,0 +1,114 @@
+//! Command-line definitions (clap derive). `main.rs` only parses these and
+//! hands them to the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Simulate deployment strategies (CodeDeploy canary / linear / all-at-once
+/// with CloudWatch alarms) and report rollback detection time, bad-request
+/// exposure, false-rollback rate and deployment duration.
+#[derive(Debug, Parser)]
+#[command(name = "canarysim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every strategy of a scenario and write runs.csv, summary.csv,
+    /// timeline.csv and events.csv (the default when the first argument is a file).
+    Run(RunArgs),
+    /// Check a scenario and print its plan without simulating.
+    Validate(ValidateArgs),
+    /// Replay a datapoint series through one CloudWatch alarm.
+    Alarm(AlarmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Replications per strategy (overrides `replications`).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// Master seed (overrides `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: out/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AlarmArgs {
+    /// Alarm threshold.
+    #[arg(long, allow_negative_numbers = true)]
+    pub threshold: f64,
+    /// Comparison: >, >=, <, <= or the AWS operator name.
+    #[arg(long)]
+    pub comparison: String,
+    /// Evaluation periods N.
+    #[arg(long)]
+    pub periods: u32,
+    /// Datapoints to alarm M (default N).
+    #[arg(long)]
+    pub datapoints_to_alarm: Option<u32>,
+    /// Treat missing data: missing, notBreaching, breaching or ignore.
+    #[arg(long, default_value = "missing")]
+    pub missing: String,
+    /// Evaluation range E (default N + max(floor(N/3), 2)).
+    #[arg(long)]
+    pub evaluation_range: Option<u32>,
+    /// Datapoints, oldest first, comma-separated; '-' is a missing datapoint.
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
+}
+
+/// Subcommand names, used to make `run` the default.
+pub const SUBCOMMANDS: [&str; 4] = ["run", "validate", "alarm", "help"];
+
+/// Inserts `run` when the first argument is not a subcommand or a flag, so
+/// `canarysim scenario.toml` means `canarysim run scenario.toml`.
+pub fn with_default_subcommand(mut args: Vec<String>) -> Vec<String> {
+    if let Some(first) = args.get(1) {
+        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) {
+            args.insert(1, "run".to_string());
+        }
+    }
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_file_argument_defaults_to_run() {
+        let a = with_default_subcommand(vec!["canarysim".into(), "s.toml".into()]);
+        assert_eq!(a, ["canarysim", "run", "s.toml"]);
+        let b = with_default_subcommand(vec!["canarysim".into(), "alarm".into()]);
+        assert_eq!(b, ["canarysim", "alarm"]);
+        let c = with_default_subcommand(vec!["canarysim".into(), "--help".into()]);
+        assert_eq!(c, ["canarysim", "--help"]);
+    }
+}

@@ -1,0 +1,108 @@
+//! The subcommands, as library functions returning typed errors.
+
+use std::io::Write;
+
+use crate::alarm::{self, AlarmRule, Comparison, MissingData};
+use crate::cli::{AlarmArgs, Command, RunArgs, ValidateArgs};
+use crate::plan::describe_plan;
+use crate::report::render_table;
+use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
+
+/// Executes one parsed command, printing to stdout.
+pub fn execute(command: Command) -> Result<(), Error> {
+    match command {
+        Command::Run(args) => run(args),
+        Command::Validate(args) => validate(args),
+        Command::Alarm(args) => alarm_replay(args),
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), Error> {
+    let overrides = Overrides {
+        replications: args.reps,
+        seed: args.seed,
+    };
+    let sc = load_scenario(&args.scenario, &overrides)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&sc));
+    let output = run_and_write(&sc, &out_dir, args.threads)?;
+    if !args.quiet {
+        let mut text = format!(
+            "scenario {} — {} replications per strategy, seed {}\n\n",
+            sc.name, sc.replications, sc.seed
+        );
+        text.push_str(&render_table(&output.summaries));
+        text.push('\n');
+        for f in &output.files {
+            text.push_str(&format!("wrote {}\n", f.display()));
+        }
+        print(&text);
+    }
+    Ok(())
+}
+
+fn validate(args: ValidateArgs) -> Result<(), Error> {
+    let sc = load_scenario(&args.scenario, &Overrides::default())?;
+    print(&format!(
+        "{}: valid\n\n{}",
+        args.scenario.display(),
+        describe_plan(&sc)
+    ));
+    Ok(())
+}
+
+fn alarm_replay(args: AlarmArgs) -> Result<(), Error> {
+    let comparison = Comparison::parse(&args.comparison).ok_or_else(|| {
+        Error::Usage(format!(
+            "--comparison {:?}: allowed: {}",
+            args.comparison,
+            Comparison::ALLOWED
+        ))
+    })?;
+    let missing_data = MissingData::parse(&args.missing).ok_or_else(|| {
+        Error::Usage(format!(
+            "--missing {:?}: allowed: {}",
+            args.missing,
+            MissingData::ALLOWED
+        ))
+    })?;
+    if !args.threshold.is_finite() {
+        return Err(Error::Usage("--threshold must be a finite number".into()));
+    }
+    let n = args.periods;
+    if n == 0 {
+        return Err(Error::Usage("--periods must be at least 1".into()));
+    }
+    let m = args.datapoints_to_alarm.unwrap_or(n);
+    if m == 0 || m > n {
+        return Err(Error::Usage(format!(
+            "--datapoints-to-alarm {m}: must be between 1 and --periods ({n})"
+        )));
+    }
+    let e = args
+        .evaluation_range
+        .unwrap_or_else(|| AlarmRule::default_evaluation_range(n));
+    if e < n {
+        return Err(Error::Usage(format!(
+            "--evaluation-range {e}: must be at least --periods ({n})"
+        )));
+    }
+    let series = alarm::parse_series(&args.series)
+        .map_err(|err| Error::Usage(format!("--series: {err}")))?;
+    let rule = AlarmRule {
+        threshold: args.threshold,
+        comparison,
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+        missing_data,
+        evaluation_range: e,
+    };
+    print(&alarm::replay_report(&rule, &series));
+    Ok(())
+}
+
+/// Prints to stdout, ignoring a closed pipe (e.g. `| head`).
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,496 @@
+//! Per-period metric windows (CloudWatch style) and the datapoints alarms see.
+//!
+//! Requests are accumulated per version into the open window of each distinct
+//! alarm period. When a period closes, each alarm's datapoint is computed from
+//! the windows of its scope: Lambda publishes nothing for a version that was
+//! not invoked, so an empty scope yields a *missing* datapoint; metric math
+//! treats a missing series as 0 and drops a division by zero (reference §1.10).
+
+use crate::model::{
+    AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
+};
+use crate::version::Served;
+
+/// Index of the stable and candidate accumulators.
+pub const STABLE: usize = 0;
+pub const CANDIDATE: usize = 1;
+
+/// What one version served during one open period.
+#[derive(Debug, Clone, Default)]
+pub struct Acc {
+    pub count: u64,
+    pub errors: u64,
+    pub sum_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    /// Matches per log filter (indexed like `MetricsSettings::filters`).
+    pub filter_matches: Vec<u64>,
+    /// Every duration of the period, kept only when a percentile needs it.
+    pub latencies: Vec<f64>,
+}
+
+impl Acc {
+    pub fn new(filters: usize) -> Self {
+        Acc {
+            min_ms: f64::INFINITY,
+            max_ms: f64::NEG_INFINITY,
+            filter_matches: vec![0; filters],
+            ..Acc::default()
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.count = 0;
+        self.errors = 0;
+        self.sum_ms = 0.0;
+        self.min_ms = f64::INFINITY;
+        self.max_ms = f64::NEG_INFINITY;
+        self.filter_matches.iter_mut().for_each(|m| *m = 0);
+        self.latencies.clear();
+    }
+
+    /// Adds one request. `keep_latency` says whether percentiles need it.
+    #[inline]
+    pub fn add(&mut self, s: &Served, filters: &[LogFilter], keep_latency: bool) {
+        self.count += 1;
+        self.errors += u64::from(s.error);
+        self.sum_ms += s.latency_ms;
+        self.min_ms = self.min_ms.min(s.latency_ms);
+        self.max_ms = self.max_ms.max(s.latency_ms);
+        if keep_latency {
+            self.latencies.push(s.latency_ms);
+        }
+        for (i, f) in filters.iter().enumerate() {
+            let field = match f.field {
+                FilterField::StatusCode => s.status,
+                FilterField::Duration => s.latency_ms,
+            };
+            if f.comparison.holds(field, f.operand) {
+                self.filter_matches[i] += 1;
+            }
+        }
+    }
+}
+
+/// Whether a version's requests are visible in a scope.
+pub fn scope_includes(scope: Scope, version: usize) -> bool {
+    match scope {
+        Scope::Function | Scope::Alias => true,
+        Scope::Version => version == CANDIDATE,
+    }
+}
+
+/// One computed datapoint: the value (None = missing) and whether a
+/// percentile in it rests on too few samples (EvaluateLowSampleCountPercentile).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Datapoint {
+    pub value: Option<f64>,
+    pub low_sample: bool,
+}
+
+/// Computes datapoints for a closed period; owns scratch space so the hot
+/// Monte Carlo loop does not allocate per period.
+#[derive(Debug, Default)]
+pub struct DatapointCalc {
+    scratch: Vec<f64>,
+}
+
+impl DatapointCalc {
+    /// The datapoint of `alarm` from the per-version windows `accs`
+    /// (`[stable, candidate]`).
+    pub fn datapoint(
+        &mut self,
+        alarm: &AlarmSpec,
+        filters: &[LogFilter],
+        accs: &[Acc; 2],
+    ) -> Datapoint {
+        let mut low_sample = false;
+        let mut any_present = false;
+        let value = self.eval(
+            &alarm.expr,
+            alarm.scope,
+            filters,
+            accs,
+            &mut any_present,
+            &mut low_sample,
+        );
+        let value = match value {
+            Some(v) if any_present && v.is_finite() => Some(v),
+            _ => None,
+        };
+        Datapoint { value, low_sample }
+    }
+
+    fn eval(
+        &mut self,
+        expr: &Expr,
+        scope: Scope,
+        filters: &[LogFilter],
+        accs: &[Acc; 2],
+        any_present: &mut bool,
+        low_sample: &mut bool,
+    ) -> Option<f64> {
+        let mut sub =
+            |e: &Expr, calc: &mut Self| calc.eval(e, scope, filters, accs, any_present, low_sample);
+        Some(match expr {
+            Expr::Const(c) => *c,
+            Expr::Series(ms) => match self.series(ms, scope, filters, accs, low_sample) {
+                Some(v) => {
+                    *any_present = true;
+                    v
+                }
+                // Metric math: a missing series value counts as 0.
+                None => 0.0,
+            },
+            Expr::Add(a, b) => sub(a, self)? + sub(b, self)?,
+            Expr::Sub(a, b) => sub(a, self)? - sub(b, self)?,
+            Expr::Mul(a, b) => sub(a, self)? * sub(b, self)?,
+            Expr::Div(a, b) => {
+                let num = sub(a, self)?;
+                let den = sub(b, self)?;
+                if den == 0.0 {
+                    // Division by zero drops the point.
+                    return None;
+                }
+                num / den
+            }
+            Expr::Neg(a) => -sub(a, self)?,
+        })
+    }
+
+    /// One metric statistic over a scope; None when the metric published no
+    /// datapoint in the period.
+    fn series(
+        &mut self,
+        ms: &MetricStat,
+        scope: Scope,
+        filters: &[LogFilter],
+        accs: &[Acc; 2],
+        low_sample: &mut bool,
+    ) -> Option<f64> {
+        let in_scope = |scope: Scope| {
+            accs.iter()
+                .enumerate()
+                .filter(move |(v, _)| scope_includes(scope, *v))
+                .map(|(_, a)| a)
+        };
+        match ms.metric {
+            MetricName::Filter(i) => {
+                let f = &filters[i];
+                let matches: u64 = in_scope(f.scope).map(|a| a.filter_matches[i]).sum();
+                let requests: u64 = in_scope(f.scope).map(|a| a.count).sum();
+                if matches == 0 {
+                    // DefaultValue is published only when logs were ingested.
+                    return match f.default_value {
+                        Some(d) if requests > 0 => Some(d),
+                        _ => None,
+                    };
+                }
+                Some(constant_stat(ms.statistic, f.value, matches))
+            }
+            MetricName::Invocations | MetricName::Errors | MetricName::Duration => {
+                let count: u64 = in_scope(scope).map(|a| a.count).sum();
+                if count == 0 {
+                    return None;
+                }
+                let errors: u64 = in_scope(scope).map(|a| a.errors).sum();
+                if let Statistic::Percentile(p) = ms.statistic {
+                    if is_low_sample(p, count) {
+                        *low_sample = true;
+                    }
+                }
+                Some(match ms.metric {
+                    MetricName::Invocations => constant_stat(ms.statistic, 1.0, count),
+                    MetricName::Errors => binary_stat(ms.statistic, errors, count),
+                    _ => {
+                        let sum: f64 = in_scope(scope).map(|a| a.sum_ms).sum();
+                        match ms.statistic {
+                            Statistic::Sum => sum,
+                            Statistic::SampleCount => count as f64,
+                            Statistic::Average => sum / count as f64,
+                            Statistic::Minimum => in_scope(scope)
+                                .map(|a| a.min_ms)
+                                .fold(f64::INFINITY, f64::min),
+                            Statistic::Maximum => in_scope(scope)
+                                .map(|a| a.max_ms)
+                                .fold(f64::NEG_INFINITY, f64::max),
+                            Statistic::Percentile(p) => {
+                                self.scratch.clear();
+                                for a in in_scope(scope) {
+                                    self.scratch.extend_from_slice(&a.latencies);
+                                }
+                                nearest_rank(&mut self.scratch, p)?
+                            }
+                        }
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// A statistic over `n` samples that all equal `v`.
+fn constant_stat(stat: Statistic, v: f64, n: u64) -> f64 {
+    match stat {
+        Statistic::Sum => v * n as f64,
+        Statistic::SampleCount => n as f64,
+        _ => v,
+    }
+}
+
+/// A statistic over `n` samples of which `ones` are 1 and the rest 0 (the
+/// Errors metric: Lambda sends 1 for a failed invocation and 0 otherwise).
+fn binary_stat(stat: Statistic, ones: u64, n: u64) -> f64 {
+    match stat {
+        Statistic::Sum => ones as f64,
+        Statistic::SampleCount => n as f64,
+        Statistic::Average => ones as f64 / n as f64,
+        Statistic::Minimum => f64::from(u8::from(ones == n)),
+        Statistic::Maximum => f64::from(u8::from(ones > 0)),
+        Statistic::Percentile(p) => f64::from(u8::from(rank(p, n) > n - ones)),
+    }
+}
+
+/// Nearest-rank index (1-based) of percentile `p` among `n` samples.
+fn rank(p: f64, n: u64) -> u64 {
+    ((p / 100.0 * n as f64).ceil() as u64).clamp(1, n)
+}
+
+/// Percentile by the nearest-rank method: the smallest sample such that at
+/// least p % of the samples are ≤ it. None for an empty sample.
+pub fn nearest_rank(samples: &mut [f64], p: f64) -> Option<f64> {
+    if samples.is_empty() {
+        return None;
+    }
+    let k = rank(p, samples.len() as u64) as usize - 1;
+    let (_, v, _) = samples.select_nth_unstable_by(k, f64::total_cmp);
+    Some(*v)
+}
+
+/// CloudWatch's low-sample rule: fewer than 10/(1−p) samples for p ≥ 0.5,
+/// fewer than 10/p below (p as a fraction).
+pub fn is_low_sample(p_percent: f64, n: u64) -> bool {
+    let p = p_percent / 100.0;
+    let needed = if p >= 0.5 { 10.0 / (1.0 - p) } else { 10.0 / p };
+    (n as f64) < needed
+}
+
+/// Whether any alarm needs per-request durations kept for percentiles, per
+/// alarm period.
+pub fn needs_percentiles(expr: &Expr) -> bool {
+    match expr {
+        Expr::Const(_) => false,
+        Expr::Series(ms) => {
+            matches!(ms.metric, MetricName::Duration)
+                && matches!(ms.statistic, Statistic::Percentile(_))
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            needs_percentiles(a) || needs_percentiles(b)
+        }
+        Expr::Neg(a) => needs_percentiles(a),
+    }
+}
+
+/// Whether an expression reads request durations at all.
+pub fn reads_duration(expr: &Expr) -> bool {
+    match expr {
+        Expr::Const(_) => false,
+        Expr::Series(ms) => matches!(ms.metric, MetricName::Duration),
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            reads_duration(a) || reads_duration(b)
+        }
+        Expr::Neg(a) => reads_duration(a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alarm::{AlarmRule, Comparison, MissingData};
+    use crate::model::{FilterComparison, LowSampleCount};
+    use crate::version::{STATUS_ERROR, STATUS_OK};
+
+    fn series(metric: MetricName, statistic: Statistic) -> Expr {
+        Expr::Series(MetricStat { metric, statistic })
+    }
+
+    fn alarm(scope: Scope, expr: Expr) -> AlarmSpec {
+        AlarmSpec {
+            name: "a".into(),
+            scope,
+            expr,
+            expr_text: String::new(),
+            period: 60_000_000,
+            rule: AlarmRule {
+                threshold: 1.0,
+                comparison: Comparison::GreaterThan,
+                evaluation_periods: 1,
+                datapoints_to_alarm: 1,
+                missing_data: MissingData::Missing,
+                evaluation_range: 3,
+            },
+            low_sample_count: LowSampleCount::Evaluate,
+        }
+    }
+
+    fn error_rate() -> Expr {
+        Expr::Mul(
+            Box::new(Expr::Div(
+                Box::new(series(MetricName::Errors, Statistic::Sum)),
+                Box::new(series(MetricName::Invocations, Statistic::Sum)),
+            )),
+            Box::new(Expr::Const(100.0)),
+        )
+    }
+
+    fn served(error: bool, latency_ms: f64) -> Served {
+        Served {
+            error,
+            status: if error { STATUS_ERROR } else { STATUS_OK },
+            latency_ms,
+        }
+    }
+
+    fn accs(stable: &[Served], cand: &[Served], filters: &[LogFilter]) -> [Acc; 2] {
+        let mut a = [Acc::new(filters.len()), Acc::new(filters.len())];
+        for s in stable {
+            a[STABLE].add(s, filters, true);
+        }
+        for s in cand {
+            a[CANDIDATE].add(s, filters, true);
+        }
+        a
+    }
+
+    #[test]
+    fn error_rate_math_follows_the_missing_value_table() {
+        let mut calc = DatapointCalc::default();
+        let al = alarm(Scope::Version, error_rate());
+        // Invocations but no errors: 0, not missing.
+        let a = accs(&[], &[served(false, 1.0); 4], &[]);
+        assert_eq!(calc.datapoint(&al, &[], &a).value, Some(0.0));
+        // 1 of 4 failed: 25 %.
+        let a = accs(
+            &[],
+            &[
+                served(true, 1.0),
+                served(false, 1.0),
+                served(false, 1.0),
+                served(false, 1.0),
+            ],
+            &[],
+        );
+        assert_eq!(calc.datapoint(&al, &[], &a).value, Some(25.0));
+        // No candidate invocations: missing (the stable ones are out of scope).
+        let a = accs(&[served(true, 1.0)], &[], &[]);
+        assert_eq!(calc.datapoint(&al, &[], &a).value, None);
+        // Function scope dilutes: 1 error out of 10 requests = 10 %.
+        let al = alarm(Scope::Function, error_rate());
+        let a = accs(&[served(false, 1.0); 9], &[served(true, 1.0)], &[]);
+        assert_eq!(calc.datapoint(&al, &[], &a).value, Some(10.0));
+    }
+
+    #[test]
+    fn duration_statistics_and_nearest_rank_percentiles() {
+        let mut calc = DatapointCalc::default();
+        let lat: Vec<Served> = (1..=100).map(|i| served(false, i as f64)).collect();
+        let a = accs(&lat[..50], &lat[50..], &[]);
+        let check = |calc: &mut DatapointCalc, stat, want| {
+            let al = alarm(Scope::Function, series(MetricName::Duration, stat));
+            assert_eq!(calc.datapoint(&al, &[], &a).value, Some(want), "{stat:?}");
+        };
+        check(&mut calc, Statistic::Sum, 5050.0);
+        check(&mut calc, Statistic::SampleCount, 100.0);
+        check(&mut calc, Statistic::Average, 50.5);
+        check(&mut calc, Statistic::Minimum, 1.0);
+        check(&mut calc, Statistic::Maximum, 100.0);
+        check(&mut calc, Statistic::Percentile(99.0), 99.0);
+        check(&mut calc, Statistic::Percentile(50.0), 50.0);
+        check(&mut calc, Statistic::Percentile(99.5), 100.0);
+        // Version scope sees only the candidate's 51..=100.
+        let al = alarm(
+            Scope::Version,
+            series(MetricName::Duration, Statistic::Minimum),
+        );
+        assert_eq!(calc.datapoint(&al, &[], &a).value, Some(51.0));
+        // p99 over 100 samples is low-sample (needs 1000).
+        let al = alarm(
+            Scope::Function,
+            series(MetricName::Duration, Statistic::Percentile(99.0)),
+        );
+        assert!(calc.datapoint(&al, &[], &a).low_sample);
+    }
+
+    #[test]
+    fn errors_statistics_treat_each_invocation_as_a_0_or_1_sample() {
+        let mut calc = DatapointCalc::default();
+        let a = accs(
+            &[],
+            &[
+                served(true, 1.0),
+                served(false, 1.0),
+                served(false, 1.0),
+                served(false, 1.0),
+            ],
+            &[],
+        );
+        let v = |calc: &mut DatapointCalc, stat| {
+            calc.datapoint(
+                &alarm(Scope::Version, series(MetricName::Errors, stat)),
+                &[],
+                &a,
+            )
+            .value
+        };
+        assert_eq!(v(&mut calc, Statistic::Average), Some(0.25));
+        assert_eq!(v(&mut calc, Statistic::Maximum), Some(1.0));
+        assert_eq!(v(&mut calc, Statistic::Minimum), Some(0.0));
+        assert_eq!(v(&mut calc, Statistic::Percentile(75.0)), Some(0.0));
+        assert_eq!(v(&mut calc, Statistic::Percentile(76.0)), Some(1.0));
+    }
+
+    #[test]
+    fn log_filter_publishes_only_on_match_unless_default_value() {
+        let mut f = LogFilter {
+            name: "bad".into(),
+            scope: Scope::Version,
+            field: FilterField::StatusCode,
+            comparison: FilterComparison::Gt,
+            operand: 400.0,
+            value: 1.0,
+            default_value: None,
+        };
+        let mut calc = DatapointCalc::default();
+        let al = alarm(
+            Scope::Function,
+            series(MetricName::Filter(0), Statistic::Sum),
+        );
+        let filters = [f.clone()];
+        let a = accs(&[served(true, 1.0)], &[served(false, 1.0)], &filters);
+        assert_eq!(
+            calc.datapoint(&al, &filters, &a).value,
+            None,
+            "stable errors are out of the filter's scope"
+        );
+        let a = accs(&[], &[served(true, 1.0), served(true, 1.0)], &filters);
+        assert_eq!(calc.datapoint(&al, &filters, &a).value, Some(2.0));
+        f.default_value = Some(0.0);
+        let filters = [f];
+        let a = accs(&[], &[served(false, 1.0)], &filters);
+        assert_eq!(calc.datapoint(&al, &filters, &a).value, Some(0.0));
+        let a = accs(&[], &[], &filters);
+        assert_eq!(
+            calc.datapoint(&al, &filters, &a).value,
+            None,
+            "no logs, no default"
+        );
+    }
+
+    #[test]
+    fn low_sample_thresholds() {
+        assert!(is_low_sample(99.0, 999));
+        assert!(!is_low_sample(99.0, 1000));
+        assert!(is_low_sample(10.0, 99));
+        assert!(!is_low_sample(10.0, 100));
+    }
+}

@@ -1,0 +1,376 @@
+//! The raw serde mirror of a scenario file. Every struct rejects unknown keys;
+//! ranges, cross-references and defaults are checked in `validate`. The doc
+//! comments here are the reference for the scenario format.
+//!
+//! Durations are strings such as `"90s"`, `"5m"`, `"1.5h"`, `"250ms"`, `"2d"`
+//! or `"1h30m"` (units us, ms, s, m, h, d). Probabilities are numbers in
+//! [0, 1]; NaN and infinities are rejected everywhere.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::duration::Dur;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Scenario name, used for the output folder. Optional; default: the file
+    /// name without its extension. Must not contain `/`, `\` or control
+    /// characters.
+    pub name: Option<String>,
+    /// Master random seed (integer >= 0). Default 1. Every random stream is
+    /// derived from it.
+    pub seed: Option<i64>,
+    /// Replications per strategy, 1 to 10,000,000. Default 1000.
+    pub replications: Option<i64>,
+    /// Required. Simulated time from deployment start to the end of each
+    /// replication; > 0 and <= 7 days. Must be at least every strategy's
+    /// nominal duration (pre-traffic hook + full traffic-shift span +
+    /// post-traffic hook).
+    pub horizon: Dur,
+    /// Required. Request arrivals.
+    pub traffic: RawTraffic,
+    /// Optional. Behaviour of the stable and candidate versions without faults.
+    #[serde(default)]
+    pub versions: RawVersions,
+    /// Optional list of faults injected into the candidate (`[[faults]]`). A
+    /// non-empty list makes the candidate "faulty" for the false/missed
+    /// rollback statistics.
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    /// Optional service-level objective.
+    pub slo: Option<RawSlo>,
+    /// Optional metric settings and log metric filters.
+    #[serde(default)]
+    pub metrics: RawMetrics,
+    /// CloudWatch alarms, one table per alarm (`[alarms.NAME]`); the table key
+    /// is the alarm name. Zero or more.
+    #[serde(default)]
+    pub alarms: BTreeMap<String, RawAlarm>,
+    /// Deployment strategies to compare, one table per strategy
+    /// (`[strategies.NAME]`). At least one is required.
+    #[serde(default)]
+    pub strategies: BTreeMap<String, RawStrategy>,
+}
+
+/// `[traffic]`: a Poisson arrival process, optionally modulated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    /// Mean requests per second; > 0, finite, <= 1,000,000. Give exactly one
+    /// of `rate_per_s` and `rate_per_min`.
+    pub rate_per_s: Option<f64>,
+    /// Mean requests per minute; > 0, finite, <= 60,000,000. Give exactly one
+    /// of `rate_per_s` and `rate_per_min`.
+    pub rate_per_min: Option<f64>,
+    /// Optional sinusoidal daily pattern, e.g.
+    /// `diurnal = { amplitude = 0.3, period = "24h", phase = "0s" }`.
+    pub diurnal: Option<RawDiurnal>,
+    /// Optional rate bursts (`[[traffic.bursts]]`).
+    #[serde(default)]
+    pub bursts: Vec<RawBurst>,
+}
+
+/// `traffic.diurnal`: the rate is multiplied by
+/// `1 + amplitude * sin(2π (t + phase) / period)`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiurnal {
+    /// Required; in [0, 1) so the rate never reaches zero.
+    pub amplitude: f64,
+    /// Required duration > 0, e.g. "24h".
+    pub period: Dur,
+    /// Optional duration; default "0s".
+    pub phase: Option<Dur>,
+}
+
+/// `[[traffic.bursts]]`: the rate is multiplied by `multiplier` during
+/// [start, start + duration).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBurst {
+    /// Required duration from deployment start.
+    pub start: Dur,
+    /// Required duration > 0.
+    pub duration: Dur,
+    /// Required; > 0 and finite.
+    pub multiplier: f64,
+}
+
+/// `[versions]`: the two versions of the function.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVersions {
+    /// `[versions.stable]`. Defaults: `error_rate = 0`,
+    /// `latency = { fixed_ms = 100 }`, no timeout.
+    pub stable: Option<RawVersion>,
+    /// `[versions.candidate]`. Every key not given is inherited from the
+    /// stable version (`latency` as a whole).
+    pub candidate: Option<RawVersion>,
+}
+
+/// One version's behaviour without injected faults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVersion {
+    /// Probability in [0, 1] that a request fails on its own.
+    pub error_rate: Option<f64>,
+    /// Latency distribution in ms: `{ median_ms = 80, p99_ms = 400 }`
+    /// (lognormal, 0 < median < p99) or `{ fixed_ms = 50 }` (> 0).
+    pub latency: Option<RawLatency>,
+    /// Optional timeout in ms (> 0): a slower request is an error whose
+    /// duration is the timeout.
+    pub timeout_ms: Option<f64>,
+}
+
+/// `latency = { ... }`: either `fixed_ms`, or `median_ms` and `p99_ms`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatency {
+    /// Every request takes exactly this long (ms, > 0).
+    pub fixed_ms: Option<f64>,
+    /// Median of a lognormal latency (ms, > 0); requires `p99_ms`.
+    pub median_ms: Option<f64>,
+    /// 99th percentile of a lognormal latency (ms, > `median_ms`).
+    pub p99_ms: Option<f64>,
+}
+
+/// `[[faults]]`: one fault injected into the candidate. Which keys are
+/// allowed depends on `kind`:
+///
+/// | kind | keys |
+/// |---|---|
+/// | `step_error` | `after`, `error_rate` (required) |
+/// | `ramp_error` | `after`, `from`, `to` (required), `over` (required) |
+/// | `intermittent` | `after`, `error_rate`, `on`, `off` (all but `after` required) |
+/// | `latency_shift` | `after`, `add_ms`, `multiplier` (at least one must change latency) |
+/// | `cold_start` | `requests` (required), `extra_ms` (required) |
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    /// Required: `step_error`, `ramp_error`, `intermittent`, `latency_shift`
+    /// or `cold_start`.
+    pub kind: String,
+    /// Onset, counted from the moment the candidate first receives traffic.
+    /// Default "0s". Not for `cold_start`.
+    pub after: Option<Dur>,
+    /// `step_error`, `intermittent`: extra failure probability in (0, 1].
+    pub error_rate: Option<f64>,
+    /// `ramp_error`: failure probability at the start of the ramp, in [0, 1];
+    /// default 0.
+    pub from: Option<f64>,
+    /// `ramp_error`: failure probability at the end of the ramp and after, in
+    /// [0, 1].
+    pub to: Option<f64>,
+    /// `ramp_error`: ramp length, a duration > 0.
+    pub over: Option<Dur>,
+    /// `intermittent`: length of each failing phase, a duration > 0.
+    pub on: Option<Dur>,
+    /// `intermittent`: length of each healthy phase, a duration > 0.
+    pub off: Option<Dur>,
+    /// `latency_shift`: milliseconds added to each request (>= 0); default 0.
+    pub add_ms: Option<f64>,
+    /// `latency_shift`: factor applied to each latency (> 0); default 1.
+    pub multiplier: Option<f64>,
+    /// `cold_start`: number of first candidate requests affected (>= 1).
+    pub requests: Option<i64>,
+    /// `cold_start`: extra latency of those requests in ms (> 0).
+    pub extra_ms: Option<f64>,
+}
+
+impl RawFault {
+    /// The optional keys that are present, in schema order.
+    pub fn present_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut note = |name: &'static str, present: bool| {
+            if present {
+                keys.push(name);
+            }
+        };
+        note("after", self.after.is_some());
+        note("error_rate", self.error_rate.is_some());
+        note("from", self.from.is_some());
+        note("to", self.to.is_some());
+        note("over", self.over.is_some());
+        note("on", self.on.is_some());
+        note("off", self.off.is_some());
+        note("add_ms", self.add_ms.is_some());
+        note("multiplier", self.multiplier.is_some());
+        note("requests", self.requests.is_some());
+        note("extra_ms", self.extra_ms.is_some());
+        keys
+    }
+}
+
+/// `[slo]`: what counts as a bad request besides a failure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// A successful candidate request slower than this many ms (> 0) counts
+    /// as bad. Default: none (only failures are bad).
+    pub latency_ms: Option<f64>,
+}
+
+/// `[metrics]`: CloudWatch metric settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    /// Base metric period: "10s", "20s", "30s" or a multiple of "60s".
+    /// Default "60s". Alarm periods must be multiples of it.
+    pub period: Option<Dur>,
+    /// Time after a period closes before its datapoint is visible to alarms
+    /// (>= 0). Default "60s" (AWS documents none).
+    pub ingestion_delay: Option<Dur>,
+    /// Log metric filters, one table per filter (`[metrics.filters.NAME]`);
+    /// the table key is the metric name used by alarms. Names must be
+    /// identifiers (letters, digits, `_`, not starting with a digit) and
+    /// differ from `Errors`, `Invocations` and `Duration` in any case.
+    #[serde(default)]
+    pub filters: BTreeMap<String, RawFilter>,
+}
+
+/// `[metrics.filters.NAME]`: a CloudWatch Logs metric filter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter {
+    /// Which requests the metric sees: `function` (all versions), `version`
+    /// (the candidate only) or `alias`. Default `function`.
+    pub scope: Option<String>,
+    /// Required. `$.statusCode` or `$.duration`, an operator (`>`, `>=`, `<`,
+    /// `<=`, `=`, `!=`) and a number, optionally inside braces, e.g.
+    /// `"{ $.statusCode > 400 }"`. Status codes: 200 success, 500 error, 504
+    /// timeout; duration in ms.
+    pub pattern: String,
+    /// Metric value per matching request (finite). Default 1.
+    pub value: Option<f64>,
+    /// Value published in periods with requests but no match (finite).
+    /// Default: nothing is published in such periods.
+    pub default_value: Option<f64>,
+}
+
+/// `[alarms.NAME]`: a CloudWatch metric alarm. Give either `expression` or
+/// `metric` (with an optional `statistic`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlarm {
+    /// Which requests the metrics see: `function` (FunctionName dimension, all
+    /// versions), `version` (ExecutedVersion, the candidate only) or `alias`.
+    /// Default `function`.
+    pub scope: Option<String>,
+    /// Metric math over `+ - * /`, parentheses, unary minus, numbers and
+    /// metrics: `errors` (Errors Sum), `invocations` (Invocations Sum), or
+    /// `Errors`, `Invocations`, `Duration` or a filter name, optionally
+    /// followed by `.Statistic` (default Sum), e.g. `"errors / invocations *
+    /// 100"` or `"Duration.p99"`. Metric names are case-insensitive, filter
+    /// names are not. A missing series value counts as 0 and a division by
+    /// zero drops the datapoint.
+    pub expression: Option<String>,
+    /// Single-metric form: `Invocations`, `Errors`, `Duration` or a filter
+    /// name.
+    pub metric: Option<String>,
+    /// With `metric` only: `Sum` (default), `SampleCount`, `Average`,
+    /// `Minimum`, `Maximum`, or a percentile `pNN`/`pNN.N` with 0 < NN < 100.
+    pub statistic: Option<String>,
+    /// Required, finite.
+    pub threshold: f64,
+    /// Required: `>`, `>=`, `<`, `<=` or the AWS names
+    /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`,
+    /// `LessThanThreshold`, `LessThanOrEqualToThreshold`. The statistic is
+    /// the left operand.
+    pub comparison: String,
+    /// N, the number of most recent periods evaluated (>= 1). Default 1.
+    pub evaluation_periods: Option<i64>,
+    /// M, breaching datapoints among the N that trigger ALARM; 1 to N.
+    /// Default N.
+    pub datapoints_to_alarm: Option<i64>,
+    /// `missing` (default), `notBreaching`, `breaching` or `ignore`.
+    pub treat_missing_data: Option<String>,
+    /// Alarm period: "10s", "20s", "30s" or a multiple of "60s", and a
+    /// multiple of `metrics.period`. Default `metrics.period`. period ×
+    /// evaluation_periods must be <= 1 day when the period is under 1 hour,
+    /// else <= 7 days.
+    pub period: Option<Dur>,
+    /// E, how many recent periods are fetched when data is missing; >= N and
+    /// <= 10,000. Default N + max(floor(N/3), 2) (gives AWS's documented 5
+    /// for N = 3).
+    pub evaluation_range: Option<i64>,
+    /// `evaluate` (default) or `ignore`: whether percentile datapoints with too
+    /// few samples change the alarm state.
+    pub evaluate_low_sample_count_percentile: Option<String>,
+}
+
+/// `[strategies.NAME]`: one deployment strategy. For `kind = "codedeploy"`
+/// give either a predefined `config` or a custom `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategy {
+    /// Deployment system: `codedeploy` (default; the only one so far).
+    pub kind: Option<String>,
+    /// A predefined CodeDeploy configuration: `AllAtOnce`,
+    /// `Canary10Percent5Minutes`, `Canary10Percent10Minutes`,
+    /// `Canary10Percent15Minutes`, `Canary10Percent30Minutes`,
+    /// `Linear10PercentEvery1Minute`, `Linear10PercentEvery2Minutes`,
+    /// `Linear10PercentEvery3Minutes`, `Linear10PercentEvery10Minutes`; the
+    /// `CodeDeployDefault.Lambda` prefix is accepted.
+    pub config: Option<String>,
+    /// A custom shape instead of `config`: `canary`, `linear` or
+    /// `all_at_once`.
+    #[serde(rename = "type")]
+    pub shape: Option<String>,
+    /// Custom `canary`/`linear` only (required there): integer percentage
+    /// shifted per step, 1 to 99.
+    pub percentage: Option<i64>,
+    /// Custom `canary`/`linear` only (required there): whole minutes >= 1
+    /// between shifts. The first-to-last shift span must be <= 2880 minutes
+    /// (canary: the interval; linear: (ceil(100/P) - 1) × interval).
+    pub interval: Option<Dur>,
+    /// Names of the alarms this deployment polls. Default: every alarm of the
+    /// scenario. Each must be defined under `[alarms]`.
+    pub alarms: Option<Vec<String>>,
+    /// Whether an alarm rolls traffic back (true, default) or only stops the
+    /// deployment and freezes the weights (false).
+    pub rollback: Option<bool>,
+    /// Delay from the stop decision to all traffic being back on stable.
+    /// Default "5s".
+    pub rollback_latency: Option<Dur>,
+    /// How often the deployment polls its alarms' states (> 0). Default "60s".
+    pub poll_interval: Option<Dur>,
+    /// When a linear deployment completes: `last_shift` (default: at the
+    /// shift to 100 %, 90 min for Linear10PercentEvery10Minutes) or
+    /// `extra_interval` (one interval later, 100 min).
+    pub linear_completion: Option<String>,
+    /// Optional validation hook before the first traffic shift.
+    pub pre_traffic_hook: Option<RawHook>,
+    /// Optional validation hook after traffic reached 100 %.
+    pub post_traffic_hook: Option<RawHook>,
+}
+
+/// A lifecycle hook (`[strategies.NAME.pre_traffic_hook]` or
+/// `post_traffic_hook`). A failed hook stops and rolls back the deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHook {
+    /// Required; > 0 and <= "1h" (CodeDeploy's hook time limit).
+    pub duration: Dur,
+    /// Probability of catching each fault kind present in the candidate.
+    /// Default 0.
+    pub catch_probability: Option<f64>,
+    /// Per-kind overrides of `catch_probability`, e.g.
+    /// `catch = { latency_shift = 0.1 }`.
+    pub catch: Option<RawCatch>,
+    /// Probability that the hook fails for no reason. Default 0.
+    pub flaky_probability: Option<f64>,
+}
+
+/// `catch = { ... }`: catch probabilities per fault kind.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCatch {
+    pub step_error: Option<f64>,
+    pub ramp_error: Option<f64>,
+    pub intermittent: Option<f64>,
+    pub latency_shift: Option<f64>,
+    pub cold_start: Option<f64>,
+}

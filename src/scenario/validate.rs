@@ -1,0 +1,1120 @@
+//! The one validation step: `RawScenario` (serde mirror) to the typed
+//! `model::Scenario`. Applies defaults, checks every range and
+//! cross-reference, and reports the first problem with its key path.
+
+use std::collections::BTreeMap;
+
+use crate::alarm::{AlarmRule, Comparison, MissingData};
+use crate::model::{
+    AlarmSpec, Burst, CodeDeploySpec, Diurnal, Expr, Fault, FaultKind, Hook, LatencyDist,
+    LinearCompletion, LogFilter, LowSampleCount, MetricStat, MetricsSettings, Scenario, Scope,
+    Statistic, StrategyKind, StrategySpec, Traffic, TrafficShift, VersionProfile,
+};
+use crate::time::{secs, Micros};
+
+use super::duration::format_duration;
+use super::error::{KeyPath, Problem, VResult};
+use super::expr::{
+    metric_hint, metric_name, parse_expression, parse_filter_pattern, parse_statistic,
+    resolve_metric, statistic_name, STATISTIC_HINT,
+};
+use super::raw::{
+    RawAlarm, RawFault, RawFilter, RawHook, RawLatency, RawScenario, RawStrategy, RawTraffic,
+    RawVersion,
+};
+
+const MINUTE: Micros = secs(60);
+const HOUR: Micros = secs(3600);
+const DAY: Micros = secs(86_400);
+
+pub const DEFAULT_SEED: u64 = 1;
+pub const DEFAULT_REPLICATIONS: u32 = 1000;
+pub const MAX_REPLICATIONS: i64 = 10_000_000;
+pub const MAX_HORIZON: Micros = 7 * DAY;
+pub const MAX_RATE_PER_S: f64 = 1e6;
+pub const DEFAULT_PERIOD: Micros = secs(60);
+pub const DEFAULT_INGESTION_DELAY: Micros = secs(60);
+pub const DEFAULT_ROLLBACK_LATENCY: Micros = secs(5);
+pub const DEFAULT_POLL_INTERVAL: Micros = secs(60);
+pub const MAX_HOOK_DURATION: Micros = HOUR;
+/// CodeDeploy's limit on the first-to-last traffic shift span.
+pub const MAX_SHIFT_SPAN: Micros = 2880 * MINUTE;
+pub const MAX_EVALUATION_RANGE: i64 = 10_000;
+
+/// The stable version when `[versions.stable]` is absent.
+pub const DEFAULT_PROFILE: VersionProfile = VersionProfile {
+    error_rate: 0.0,
+    latency: LatencyDist::Fixed { ms: 100.0 },
+    timeout_ms: None,
+};
+
+const SCOPES: &str = "function, version, alias";
+const COMPARISONS: &str = ">, >=, <, <= or GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold";
+const MISSING_DATA: &str = "missing, notBreaching, breaching, ignore";
+const PERIODS: &str = "10s, 20s, 30s or a multiple of 60s";
+const STRATEGY_KINDS: &str = "codedeploy";
+const SHAPES: &str = "canary, linear, all_at_once";
+const FAULT_KINDS: &str = "step_error, ramp_error, intermittent, latency_shift, cold_start";
+
+/// CodeDeploy's predefined Lambda configurations.
+pub const PREDEFINED_CONFIGS: [(&str, TrafficShift); 9] = [
+    ("AllAtOnce", TrafficShift::AllAtOnce),
+    ("Canary10Percent5Minutes", canary(10, 5)),
+    ("Canary10Percent10Minutes", canary(10, 10)),
+    ("Canary10Percent15Minutes", canary(10, 15)),
+    ("Canary10Percent30Minutes", canary(10, 30)),
+    ("Linear10PercentEvery1Minute", linear(10, 1)),
+    ("Linear10PercentEvery2Minutes", linear(10, 2)),
+    ("Linear10PercentEvery3Minutes", linear(10, 3)),
+    ("Linear10PercentEvery10Minutes", linear(10, 10)),
+];
+
+const CONFIG_PREFIX: &str = "CodeDeployDefault.Lambda";
+
+const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
+    TrafficShift::Canary {
+        percentage,
+        interval: minutes * MINUTE,
+    }
+}
+
+const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
+    TrafficShift::Linear {
+        percentage,
+        interval: minutes * MINUTE,
+    }
+}
+
+/// Validates a raw scenario. `default_name` is used when `name` is absent.
+pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario> {
+    let root = KeyPath::root();
+    let name = match raw.name {
+        Some(name) => check_name(&root.key("name"), name)?,
+        None if default_name.is_empty() => "scenario".to_string(),
+        None => default_name.to_string(),
+    };
+    let seed = match raw.seed {
+        None => DEFAULT_SEED,
+        Some(seed) => u64::try_from(seed)
+            .map_err(|_| Problem::new(&root.key("seed"), format!("must be an integer >= 0; got {seed}")))?,
+    };
+    let replications = match raw.replications {
+        None => DEFAULT_REPLICATIONS,
+        Some(n) if (1..=MAX_REPLICATIONS).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(Problem::new(
+                &root.key("replications"),
+                format!("must be an integer from 1 to {MAX_REPLICATIONS}; got {n}"),
+            ))
+        }
+    };
+    let horizon = raw.horizon.0;
+    if horizon == 0 || horizon > MAX_HORIZON {
+        return Err(Problem::new(
+            &root.key("horizon"),
+            format!(
+                "must be a duration > 0 and <= 7 days (\"7d\"); got {}",
+                format_duration(horizon)
+            ),
+        ));
+    }
+    let traffic = traffic(&root.key("traffic"), &raw.traffic)?;
+
+    let versions = root.key("versions");
+    let stable = version_profile(
+        &versions.key("stable"),
+        raw.versions.stable.as_ref(),
+        &DEFAULT_PROFILE,
+    )?;
+    let candidate = version_profile(
+        &versions.key("candidate"),
+        raw.versions.candidate.as_ref(),
+        &stable,
+    )?;
+
+    let faults = raw
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| fault(&root.key("faults").index(i), f))
+        .collect::<VResult<Vec<_>>>()?;
+
+    let sla_ms = match raw.slo.as_ref().and_then(|s| s.latency_ms) {
+        None => None,
+        Some(ms) => Some(positive(&root.key("slo").key("latency_ms"), ms, "a latency in ms")?),
+    };
+
+    let metrics = metrics(&root.key("metrics"), &raw.metrics)?;
+    let filter_names: Vec<String> = metrics.filters.iter().map(|f| f.name.clone()).collect();
+
+    let alarms = raw
+        .alarms
+        .iter()
+        .map(|(name, a)| alarm(&root.key("alarms").key(name), name, a, &metrics, &filter_names))
+        .collect::<VResult<Vec<_>>>()?;
+
+    let strategies_path = root.key("strategies");
+    if raw.strategies.is_empty() {
+        return Err(Problem::new(
+            &strategies_path,
+            "at least one strategy is required, e.g. [strategies.canary] with config = \"Canary10Percent5Minutes\"",
+        ));
+    }
+    let alarm_names: Vec<&str> = raw.alarms.keys().map(String::as_str).collect();
+    let strategies = raw
+        .strategies
+        .iter()
+        .map(|(name, s)| strategy(&strategies_path.key(name), name, s, &alarm_names))
+        .collect::<VResult<Vec<_>>>()?;
+
+    for s in &strategies {
+        let needed = nominal_duration(s);
+        if horizon < needed {
+            return Err(Problem::new(
+                &root.key("horizon"),
+                format!(
+                    "{} is shorter than strategy \"{}\" needs ({}: hooks plus the full traffic shift); the horizon must be at least {}",
+                    format_duration(horizon),
+                    s.name,
+                    format_duration(needed),
+                    format_duration(needed)
+                ),
+            ));
+        }
+    }
+
+    Ok(Scenario {
+        name,
+        seed,
+        replications,
+        horizon,
+        traffic,
+        stable,
+        candidate,
+        candidate_faulty: !faults.is_empty(),
+        faults,
+        metrics,
+        sla_ms,
+        alarms,
+        strategies,
+    })
+}
+
+/// Time from deployment start to completion when nothing goes wrong.
+pub fn nominal_duration(strategy: &StrategySpec) -> Micros {
+    match &strategy.kind {
+        StrategyKind::CodeDeploy(spec) => {
+            let hook = |h: &Option<Hook>| h.as_ref().map_or(0, |h| h.duration);
+            hook(&spec.pre_traffic_hook)
+                + shift_span(spec.shift, spec.linear_completion)
+                + hook(&spec.post_traffic_hook)
+        }
+    }
+}
+
+/// Time from the first traffic shift to completion.
+pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
+    match shift {
+        TrafficShift::AllAtOnce => 0,
+        TrafficShift::Canary { interval, .. } => interval,
+        TrafficShift::Linear {
+            percentage,
+            interval,
+        } => {
+            let steps = u64::from(100u32.div_ceil(percentage.max(1)));
+            match completion {
+                LinearCompletion::LastShift => (steps - 1) * interval,
+                LinearCompletion::ExtraInterval => steps * interval,
+            }
+        }
+    }
+}
+
+fn check_name(path: &KeyPath, name: String) -> VResult<String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty()
+        || trimmed == "."
+        || trimmed == ".."
+        || trimmed.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+    {
+        return Err(Problem::new(
+            path,
+            format!("{name:?} is not usable as a folder name; use a non-empty name without /, \\ or control characters"),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn finite(path: &KeyPath, value: f64) -> VResult<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Problem::new(path, format!("must be a finite number; got {value}")))
+    }
+}
+
+fn positive(path: &KeyPath, value: f64, what: &str) -> VResult<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(Problem::new(
+            path,
+            format!("must be {what} > 0 (finite); got {value}"),
+        ))
+    }
+}
+
+fn probability(path: &KeyPath, value: f64) -> VResult<f64> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Problem::new(
+            path,
+            format!("must be a probability in [0, 1]; got {value}"),
+        ))
+    }
+}
+
+fn nonzero_probability(path: &KeyPath, value: f64) -> VResult<f64> {
+    if value > 0.0 && value <= 1.0 {
+        Ok(value)
+    } else {
+        Err(Problem::new(
+            path,
+            format!("must be a probability in (0, 1]; got {value}"),
+        ))
+    }
+}
+
+fn positive_duration(path: &KeyPath, value: Micros) -> VResult<Micros> {
+    if value > 0 {
+        Ok(value)
+    } else {
+        Err(Problem::new(path, "must be a duration > 0, e.g. \"5m\""))
+    }
+}
+
+fn required<T>(path: &KeyPath, value: Option<T>, why: &str) -> VResult<T> {
+    value.ok_or_else(|| Problem::new(path, format!("missing required key ({why})")))
+}
+
+fn scope(path: &KeyPath, value: Option<&str>) -> VResult<Scope> {
+    match value {
+        None | Some("function") => Ok(Scope::Function),
+        Some("version") => Ok(Scope::Version),
+        Some("alias") => Ok(Scope::Alias),
+        Some(other) => Err(Problem::new(
+            path,
+            format!("unknown scope {other:?}; allowed: {SCOPES}"),
+        )),
+    }
+}
+
+fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
+    let rate_per_s = match (raw.rate_per_s, raw.rate_per_min) {
+        (Some(_), Some(_)) => {
+            return Err(Problem::new(
+                &path.key("rate_per_min"),
+                "give exactly one of rate_per_s or rate_per_min, not both",
+            ))
+        }
+        (None, None) => {
+            return Err(Problem::new(
+                path,
+                "missing request rate: give exactly one of rate_per_s or rate_per_min",
+            ))
+        }
+        (Some(rate), None) => {
+            let rate = positive(&path.key("rate_per_s"), rate, "a rate")?;
+            if rate > MAX_RATE_PER_S {
+                return Err(Problem::new(
+                    &path.key("rate_per_s"),
+                    format!("must be <= {MAX_RATE_PER_S} requests per second; got {rate}"),
+                ));
+            }
+            rate
+        }
+        (None, Some(rate)) => {
+            let key = path.key("rate_per_min");
+            let rate = positive(&key, rate, "a rate")?;
+            if rate / 60.0 > MAX_RATE_PER_S {
+                return Err(Problem::new(
+                    &key,
+                    format!(
+                        "must be <= {} requests per minute; got {rate}",
+                        MAX_RATE_PER_S * 60.0
+                    ),
+                ));
+            }
+            rate / 60.0
+        }
+    };
+    let diurnal = match &raw.diurnal {
+        None => None,
+        Some(d) => {
+            let p = path.key("diurnal");
+            if !(0.0..1.0).contains(&d.amplitude) {
+                return Err(Problem::new(
+                    &p.key("amplitude"),
+                    format!("must be in [0, 1) so the rate stays positive; got {}", d.amplitude),
+                ));
+            }
+            Some(Diurnal {
+                amplitude: d.amplitude,
+                period: positive_duration(&p.key("period"), d.period.0)?,
+                phase: d.phase.map_or(0, |p| p.0),
+            })
+        }
+    };
+    let bursts = raw
+        .bursts
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let p = path.key("bursts").index(i);
+            Ok(Burst {
+                start: b.start.0,
+                duration: positive_duration(&p.key("duration"), b.duration.0)?,
+                multiplier: positive(&p.key("multiplier"), b.multiplier, "a multiplier")?,
+            })
+        })
+        .collect::<VResult<Vec<_>>>()?;
+    Ok(Traffic {
+        rate_per_s,
+        diurnal,
+        bursts,
+    })
+}
+
+fn version_profile(
+    path: &KeyPath,
+    raw: Option<&RawVersion>,
+    base: &VersionProfile,
+) -> VResult<VersionProfile> {
+    let Some(raw) = raw else {
+        return Ok(base.clone());
+    };
+    Ok(VersionProfile {
+        error_rate: match raw.error_rate {
+            None => base.error_rate,
+            Some(p) => probability(&path.key("error_rate"), p)?,
+        },
+        latency: match &raw.latency {
+            None => base.latency,
+            Some(l) => latency(&path.key("latency"), l)?,
+        },
+        timeout_ms: match raw.timeout_ms {
+            None => base.timeout_ms,
+            Some(ms) => Some(positive(&path.key("timeout_ms"), ms, "a timeout in ms")?),
+        },
+    })
+}
+
+fn latency(path: &KeyPath, raw: &RawLatency) -> VResult<LatencyDist> {
+    const HINT: &str = "use { fixed_ms = 50 } or { median_ms = 80, p99_ms = 400 }";
+    match (raw.fixed_ms, raw.median_ms, raw.p99_ms) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(Problem::new(
+            path,
+            format!("give either fixed_ms, or median_ms and p99_ms, not both; {HINT}"),
+        )),
+        (Some(ms), None, None) => Ok(LatencyDist::Fixed {
+            ms: positive(&path.key("fixed_ms"), ms, "a latency in ms")?,
+        }),
+        (None, Some(median), Some(p99)) => {
+            let median_ms = positive(&path.key("median_ms"), median, "a latency in ms")?;
+            let p99_ms = positive(&path.key("p99_ms"), p99, "a latency in ms")?;
+            if p99_ms <= median_ms {
+                return Err(Problem::new(
+                    &path.key("p99_ms"),
+                    format!("must be greater than median_ms ({median_ms}); got {p99_ms}"),
+                ));
+            }
+            Ok(LatencyDist::LogNormal { median_ms, p99_ms })
+        }
+        (None, Some(_), None) => Err(Problem::new(
+            &path.key("p99_ms"),
+            format!("missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"),
+        )),
+        (None, None, Some(_)) => Err(Problem::new(
+            &path.key("median_ms"),
+            format!("missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"),
+        )),
+        (None, None, None) => Err(Problem::new(path, format!("empty latency; {HINT}"))),
+    }
+}
+
+fn fault_kind(name: &str) -> Option<FaultKind> {
+    FaultKind::ALL.into_iter().find(|k| k.name() == name)
+}
+
+/// Keys allowed in a `[[faults]]` table of the given kind (besides `kind`).
+fn fault_keys(kind: FaultKind) -> &'static [&'static str] {
+    match kind {
+        FaultKind::StepError => &["after", "error_rate"],
+        FaultKind::RampError => &["after", "from", "to", "over"],
+        FaultKind::Intermittent => &["after", "error_rate", "on", "off"],
+        FaultKind::LatencyShift => &["after", "add_ms", "multiplier"],
+        FaultKind::ColdStart => &["requests", "extra_ms"],
+    }
+}
+
+fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
+    let kind = fault_kind(&raw.kind).ok_or_else(|| {
+        Problem::new(
+            &path.key("kind"),
+            format!("unknown fault kind {:?}; allowed: {FAULT_KINDS}", raw.kind),
+        )
+    })?;
+    let allowed = fault_keys(kind);
+    if let Some(key) = raw.present_keys().into_iter().find(|k| !allowed.contains(k)) {
+        return Err(Problem::new(
+            &path.key(key),
+            format!(
+                "not allowed for fault kind \"{}\"; its keys are: kind, {}",
+                kind.name(),
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let why = format!("fault kind \"{}\" needs it", kind.name());
+    let after = raw.after.map_or(0, |d| d.0);
+    let fault = match kind {
+        FaultKind::StepError => Fault::StepError {
+            after,
+            error_rate: nonzero_probability(
+                &path.key("error_rate"),
+                required(&path.key("error_rate"), raw.error_rate, &why)?,
+            )?,
+        },
+        FaultKind::RampError => Fault::RampError {
+            after,
+            over: positive_duration(
+                &path.key("over"),
+                required(&path.key("over"), raw.over, &why)?.0,
+            )?,
+            from: probability(&path.key("from"), raw.from.unwrap_or(0.0))?,
+            to: probability(&path.key("to"), required(&path.key("to"), raw.to, &why)?)?,
+        },
+        FaultKind::Intermittent => Fault::Intermittent {
+            after,
+            on: positive_duration(&path.key("on"), required(&path.key("on"), raw.on, &why)?.0)?,
+            off: positive_duration(
+                &path.key("off"),
+                required(&path.key("off"), raw.off, &why)?.0,
+            )?,
+            error_rate: nonzero_probability(
+                &path.key("error_rate"),
+                required(&path.key("error_rate"), raw.error_rate, &why)?,
+            )?,
+        },
+        FaultKind::LatencyShift => {
+            let add_ms = raw.add_ms.unwrap_or(0.0);
+            if !(add_ms.is_finite() && add_ms >= 0.0) {
+                return Err(Problem::new(
+                    &path.key("add_ms"),
+                    format!("must be a latency in ms >= 0 (finite); got {add_ms}"),
+                ));
+            }
+            let multiplier = positive(
+                &path.key("multiplier"),
+                raw.multiplier.unwrap_or(1.0),
+                "a multiplier",
+            )?;
+            if add_ms == 0.0 && multiplier == 1.0 {
+                return Err(Problem::new(
+                    path,
+                    "a latency_shift fault must change latency: give add_ms > 0 or multiplier != 1",
+                ));
+            }
+            Fault::LatencyShift {
+                after,
+                add_ms,
+                multiplier,
+            }
+        }
+        FaultKind::ColdStart => {
+            let requests = required(&path.key("requests"), raw.requests, &why)?;
+            if requests < 1 {
+                return Err(Problem::new(
+                    &path.key("requests"),
+                    format!("must be an integer >= 1; got {requests}"),
+                ));
+            }
+            Fault::ColdStart {
+                requests: requests as u64,
+                extra_ms: positive(
+                    &path.key("extra_ms"),
+                    required(&path.key("extra_ms"), raw.extra_ms, &why)?,
+                    "a latency in ms",
+                )?,
+            }
+        }
+    };
+    Ok(fault)
+}
+
+fn allowed_period(period: Micros) -> bool {
+    period == secs(10)
+        || period == secs(20)
+        || period == secs(30)
+        || (period > 0 && period % MINUTE == 0)
+}
+
+fn period(path: &KeyPath, value: Micros) -> VResult<Micros> {
+    if allowed_period(value) {
+        Ok(value)
+    } else {
+        Err(Problem::new(
+            path,
+            format!(
+                "{} is not a CloudWatch period; allowed: {PERIODS}",
+                format_duration(value)
+            ),
+        ))
+    }
+}
+
+fn metrics(path: &KeyPath, raw: &super::raw::RawMetrics) -> VResult<MetricsSettings> {
+    let base = match raw.period {
+        None => DEFAULT_PERIOD,
+        Some(p) => period(&path.key("period"), p.0)?,
+    };
+    let filters = raw
+        .filters
+        .iter()
+        .map(|(name, f)| filter(&path.key("filters").key(name), name, f))
+        .collect::<VResult<Vec<_>>>()?;
+    Ok(MetricsSettings {
+        period: base,
+        ingestion_delay: raw.ingestion_delay.map_or(DEFAULT_INGESTION_DELAY, |d| d.0),
+        filters,
+    })
+}
+
+fn filter(path: &KeyPath, name: &str, raw: &RawFilter) -> VResult<LogFilter> {
+    let identifier = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !identifier {
+        return Err(Problem::new(
+            path,
+            format!("filter name {name:?} must be an identifier (letters, digits and _, not starting with a digit) so alarm expressions can use it"),
+        ));
+    }
+    if resolve_metric(name, &[]).is_some() {
+        return Err(Problem::new(
+            path,
+            format!("filter name {name:?} clashes with a built-in metric (Invocations, Errors, Duration); choose another name"),
+        ));
+    }
+    let (field, comparison, operand) = parse_filter_pattern(&raw.pattern)
+        .map_err(|message| Problem::new(&path.key("pattern"), message))?;
+    Ok(LogFilter {
+        name: name.to_string(),
+        scope: scope(&path.key("scope"), raw.scope.as_deref())?,
+        field,
+        comparison,
+        operand,
+        value: finite(&path.key("value"), raw.value.unwrap_or(1.0))?,
+        default_value: match raw.default_value {
+            None => None,
+            Some(v) => Some(finite(&path.key("default_value"), v)?),
+        },
+    })
+}
+
+/// Comparison operators by their scenario spellings.
+fn parse_comparison(text: &str) -> Option<Comparison> {
+    match text.trim() {
+        ">" | "GreaterThanThreshold" => Some(Comparison::GreaterThan),
+        ">=" | "GreaterThanOrEqualToThreshold" => Some(Comparison::GreaterThanOrEqual),
+        "<" | "LessThanThreshold" => Some(Comparison::LessThan),
+        "<=" | "LessThanOrEqualToThreshold" => Some(Comparison::LessThanOrEqual),
+        _ => None,
+    }
+}
+
+fn parse_missing_data(text: &str) -> Option<MissingData> {
+    match text {
+        "missing" => Some(MissingData::Missing),
+        "notBreaching" => Some(MissingData::NotBreaching),
+        "breaching" => Some(MissingData::Breaching),
+        "ignore" => Some(MissingData::Ignore),
+        _ => None,
+    }
+}
+
+/// AWS's undocumented evaluation range, as in LocalStack: N + max(N/3, 2).
+fn default_evaluation_range(n: u32) -> u32 {
+    n + (n / 3).max(2)
+}
+
+fn alarm(
+    path: &KeyPath,
+    name: &str,
+    raw: &RawAlarm,
+    metrics: &MetricsSettings,
+    filters: &[String],
+) -> VResult<AlarmSpec> {
+    let scope = scope(&path.key("scope"), raw.scope.as_deref())?;
+    let (expr, expr_text) = match (&raw.expression, &raw.metric) {
+        (Some(_), Some(_)) => {
+            return Err(Problem::new(
+                &path.key("metric"),
+                "give either expression or metric (with statistic), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(Problem::new(
+                path,
+                "missing metric: give expression = \"errors / invocations * 100\" or metric = \"Errors\" (with an optional statistic)",
+            ))
+        }
+        (Some(text), None) => {
+            if raw.statistic.is_some() {
+                return Err(Problem::new(
+                    &path.key("statistic"),
+                    "only allowed with metric; inside an expression write Metric.Statistic, e.g. Duration.p99",
+                ));
+            }
+            let expr = parse_expression(text, filters).map_err(|message| {
+                Problem::new(&path.key("expression"), format!("{message} (in {text:?})"))
+            })?;
+            (expr, text.trim().to_string())
+        }
+        (None, Some(metric)) => {
+            let metric_id = resolve_metric(metric.trim(), filters).ok_or_else(|| {
+                Problem::new(
+                    &path.key("metric"),
+                    format!("unknown metric {metric:?}; allowed: {}", metric_hint(filters)),
+                )
+            })?;
+            let statistic = match &raw.statistic {
+                None => Statistic::Sum,
+                Some(text) => parse_statistic(text.trim()).ok_or_else(|| {
+                    Problem::new(
+                        &path.key("statistic"),
+                        format!("unknown statistic {text:?}; allowed: {STATISTIC_HINT}"),
+                    )
+                })?,
+            };
+            let text = format!(
+                "{} {}",
+                metric_name(metric_id, filters),
+                statistic_name(statistic)
+            );
+            let stat = MetricStat {
+                metric: metric_id,
+                statistic,
+            };
+            (Expr::Series(stat), text)
+        }
+    };
+    let threshold = finite(&path.key("threshold"), raw.threshold)?;
+    let comparison = parse_comparison(&raw.comparison).ok_or_else(|| {
+        Problem::new(
+            &path.key("comparison"),
+            format!("unknown comparison {:?}; allowed: {COMPARISONS}", raw.comparison),
+        )
+    })?;
+    let n = match raw.evaluation_periods {
+        None => 1,
+        Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
+        Some(n) => {
+            return Err(Problem::new(
+                &path.key("evaluation_periods"),
+                format!("must be an integer >= 1; got {n}"),
+            ))
+        }
+    };
+    let m = match raw.datapoints_to_alarm {
+        None => n,
+        Some(m) if m >= 1 && m <= i64::from(n) => m as u32,
+        Some(m) => {
+            return Err(Problem::new(
+                &path.key("datapoints_to_alarm"),
+                format!("must be an integer from 1 to evaluation_periods ({n}); got {m}"),
+            ))
+        }
+    };
+    let missing_data = match &raw.treat_missing_data {
+        None => MissingData::Missing,
+        Some(text) => parse_missing_data(text).ok_or_else(|| {
+            Problem::new(
+                &path.key("treat_missing_data"),
+                format!("unknown value {text:?}; allowed: {MISSING_DATA}"),
+            )
+        })?,
+    };
+    let alarm_period = match raw.period {
+        None => metrics.period,
+        Some(p) => {
+            let p = period(&path.key("period"), p.0)?;
+            if p % metrics.period != 0 {
+                return Err(Problem::new(
+                    &path.key("period"),
+                    format!(
+                        "{} is not a multiple of metrics.period ({})",
+                        format_duration(p),
+                        format_duration(metrics.period)
+                    ),
+                ));
+            }
+            p
+        }
+    };
+    let (limit, limit_text) = if alarm_period < HOUR {
+        (DAY, "1 day when the period is under 1 hour")
+    } else {
+        (7 * DAY, "7 days")
+    };
+    if u128::from(alarm_period) * u128::from(n) > u128::from(limit) {
+        let key = if raw.evaluation_periods.is_some() {
+            "evaluation_periods"
+        } else {
+            "period"
+        };
+        return Err(Problem::new(
+            &path.key(key),
+            format!(
+                "period ({}) × evaluation_periods ({n}) must be <= {limit_text}",
+                format_duration(alarm_period)
+            ),
+        ));
+    }
+    let evaluation_range = match raw.evaluation_range {
+        None => default_evaluation_range(n),
+        Some(e) if e >= i64::from(n) && e <= MAX_EVALUATION_RANGE => e as u32,
+        Some(e) => {
+            return Err(Problem::new(
+                &path.key("evaluation_range"),
+                format!("must be an integer from evaluation_periods ({n}) to {MAX_EVALUATION_RANGE}; got {e}"),
+            ))
+        }
+    };
+    let low_sample_count = match raw.evaluate_low_sample_count_percentile.as_deref() {
+        None | Some("evaluate") => LowSampleCount::Evaluate,
+        Some("ignore") => LowSampleCount::Ignore,
+        Some(other) => {
+            return Err(Problem::new(
+                &path.key("evaluate_low_sample_count_percentile"),
+                format!("unknown value {other:?}; allowed: evaluate, ignore"),
+            ))
+        }
+    };
+    Ok(AlarmSpec {
+        name: name.to_string(),
+        scope,
+        expr,
+        expr_text,
+        period: alarm_period,
+        rule: AlarmRule {
+            threshold,
+            comparison,
+            evaluation_periods: n,
+            datapoints_to_alarm: m,
+            missing_data,
+            evaluation_range,
+        },
+        low_sample_count,
+    })
+}
+
+fn strategy(
+    path: &KeyPath,
+    name: &str,
+    raw: &RawStrategy,
+    alarm_names: &[&str],
+) -> VResult<StrategySpec> {
+    match raw.kind.as_deref() {
+        None | Some("codedeploy") => {}
+        Some(other) => {
+            return Err(Problem::new(
+                &path.key("kind"),
+                format!("unknown strategy kind {other:?}; allowed: {STRATEGY_KINDS}"),
+            ))
+        }
+    }
+    let (shift, config_name) = traffic_shift(path, raw)?;
+    let alarms = match &raw.alarms {
+        None => (0..alarm_names.len()).collect(),
+        Some(names) => {
+            let mut indices = Vec::with_capacity(names.len());
+            for (i, wanted) in names.iter().enumerate() {
+                let key = path.key("alarms").index(i);
+                let Some(index) = alarm_names.iter().position(|a| a == wanted) else {
+                    let defined = if alarm_names.is_empty() {
+                        "no alarms are defined (add [alarms.NAME] tables)".to_string()
+                    } else {
+                        format!("defined alarms: {}", alarm_names.join(", "))
+                    };
+                    return Err(Problem::new(
+                        &key,
+                        format!("unknown alarm {wanted:?}; {defined}"),
+                    ));
+                };
+                if indices.contains(&index) {
+                    return Err(Problem::new(&key, format!("alarm {wanted:?} is listed twice")));
+                }
+                indices.push(index);
+            }
+            indices.sort_unstable();
+            indices
+        }
+    };
+    let linear_completion = match raw.linear_completion.as_deref() {
+        None | Some("last_shift") => LinearCompletion::LastShift,
+        Some("extra_interval") => LinearCompletion::ExtraInterval,
+        Some(other) => {
+            return Err(Problem::new(
+                &path.key("linear_completion"),
+                format!("unknown value {other:?}; allowed: last_shift, extra_interval"),
+            ))
+        }
+    };
+    let poll_interval = match raw.poll_interval {
+        None => DEFAULT_POLL_INTERVAL,
+        Some(d) => positive_duration(&path.key("poll_interval"), d.0)?,
+    };
+    let hook = |key: &str, raw: &Option<RawHook>| match raw {
+        None => Ok(None),
+        Some(h) => hook(&path.key(key), h).map(Some),
+    };
+    let spec = CodeDeploySpec {
+        shift,
+        config_name,
+        rollback: raw.rollback.unwrap_or(true),
+        rollback_latency: raw.rollback_latency.map_or(DEFAULT_ROLLBACK_LATENCY, |d| d.0),
+        poll_interval,
+        linear_completion,
+        pre_traffic_hook: hook("pre_traffic_hook", &raw.pre_traffic_hook)?,
+        post_traffic_hook: hook("post_traffic_hook", &raw.post_traffic_hook)?,
+    };
+    Ok(StrategySpec {
+        name: name.to_string(),
+        kind: StrategyKind::CodeDeploy(spec),
+        alarms,
+    })
+}
+
+fn predefined_config(text: &str) -> Option<(&'static str, TrafficShift)> {
+    let trimmed = text.trim();
+    let bare = trimmed
+        .get(..CONFIG_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(CONFIG_PREFIX))
+        .map_or(trimmed, |_| &trimmed[CONFIG_PREFIX.len()..]);
+    PREDEFINED_CONFIGS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(bare))
+        .copied()
+}
+
+/// The CodeDeploy-style name of a custom shape, e.g. `Canary25Percent45Minutes`.
+pub fn custom_config_name(shift: TrafficShift) -> String {
+    let minutes = |interval: Micros| {
+        let m = interval / MINUTE;
+        if m == 1 {
+            "1Minute".to_string()
+        } else {
+            format!("{m}Minutes")
+        }
+    };
+    match shift {
+        TrafficShift::AllAtOnce => "AllAtOnce".to_string(),
+        TrafficShift::Canary {
+            percentage,
+            interval,
+        } => format!("Canary{percentage}Percent{}", minutes(interval)),
+        TrafficShift::Linear {
+            percentage,
+            interval,
+        } => format!("Linear{percentage}PercentEvery{}", minutes(interval)),
+    }
+}
+
+fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, String)> {
+    let configs: Vec<&str> = PREDEFINED_CONFIGS.iter().map(|(n, _)| *n).collect();
+    match (&raw.config, &raw.shape) {
+        (Some(_), Some(_)) => Err(Problem::new(
+            &path.key("type"),
+            "give either config (a predefined configuration) or type (a custom shape), not both",
+        )),
+        (None, None) => Err(Problem::new(
+            path,
+            format!(
+                "missing traffic shift: give config (one of {}) or type ({SHAPES})",
+                configs.join(", ")
+            ),
+        )),
+        (Some(config), None) => {
+            for (key, present) in [
+                ("percentage", raw.percentage.is_some()),
+                ("interval", raw.interval.is_some()),
+            ] {
+                if present {
+                    return Err(Problem::new(
+                        &path.key(key),
+                        format!("only allowed with a custom type = \"canary\" or \"linear\", not with config = {config:?}"),
+                    ));
+                }
+            }
+            let (name, shift) = predefined_config(config).ok_or_else(|| {
+                Problem::new(
+                    &path.key("config"),
+                    format!(
+                        "unknown CodeDeploy configuration {config:?}; allowed: {} (optionally prefixed with {CONFIG_PREFIX}), or a custom type ({SHAPES})",
+                        configs.join(", ")
+                    ),
+                )
+            })?;
+            Ok((shift, name.to_string()))
+        }
+        (None, Some(shape)) => {
+            let shift = match shape.as_str() {
+                "all_at_once" => {
+                    for (key, present) in [
+                        ("percentage", raw.percentage.is_some()),
+                        ("interval", raw.interval.is_some()),
+                    ] {
+                        if present {
+                            return Err(Problem::new(
+                                &path.key(key),
+                                "only allowed with type = \"canary\" or \"linear\", not with type = \"all_at_once\"",
+                            ));
+                        }
+                    }
+                    TrafficShift::AllAtOnce
+                }
+                "canary" | "linear" => {
+                    let why = format!("type = \"{shape}\" needs it");
+                    let p_key = path.key("percentage");
+                    let percentage = required(&p_key, raw.percentage, &why)?;
+                    if !(1..=99).contains(&percentage) {
+                        return Err(Problem::new(
+                            &p_key,
+                            format!("must be an integer from 1 to 99; got {percentage}"),
+                        ));
+                    }
+                    let percentage = percentage as u32;
+                    let i_key = path.key("interval");
+                    let interval = required(&i_key, raw.interval, &why)?.0;
+                    if interval == 0 || interval % MINUTE != 0 {
+                        return Err(Problem::new(
+                            &i_key,
+                            format!(
+                                "must be a whole number of minutes >= 1 (e.g. \"5m\"); got {}",
+                                format_duration(interval)
+                            ),
+                        ));
+                    }
+                    let shift = if shape == "canary" {
+                        TrafficShift::Canary {
+                            percentage,
+                            interval,
+                        }
+                    } else {
+                        TrafficShift::Linear {
+                            percentage,
+                            interval,
+                        }
+                    };
+                    let span = shift_span(shift, LinearCompletion::LastShift);
+                    if span > MAX_SHIFT_SPAN {
+                        return Err(Problem::new(
+                            &i_key,
+                            format!(
+                                "the first-to-last traffic shift span is {} minutes; CodeDeploy allows at most 2880 (48 hours)",
+                                span / MINUTE
+                            ),
+                        ));
+                    }
+                    shift
+                }
+                other => {
+                    return Err(Problem::new(
+                        &path.key("type"),
+                        format!("unknown type {other:?}; allowed: {SHAPES}"),
+                    ))
+                }
+            };
+            Ok((shift, custom_config_name(shift)))
+        }
+    }
+}
+
+fn hook(path: &KeyPath, raw: &RawHook) -> VResult<Hook> {
+    let duration = raw.duration.0;
+    if duration == 0 || duration > MAX_HOOK_DURATION {
+        return Err(Problem::new(
+            &path.key("duration"),
+            format!(
+                "must be a duration > 0 and <= 1h (CodeDeploy fails a hook after one hour); got {}",
+                format_duration(duration)
+            ),
+        ));
+    }
+    let base = probability(
+        &path.key("catch_probability"),
+        raw.catch_probability.unwrap_or(0.0),
+    )?;
+    let mut catch_probability = [base; 5];
+    if let Some(catch) = &raw.catch {
+        let overrides: BTreeMap<FaultKind, Option<f64>> = [
+            (FaultKind::StepError, catch.step_error),
+            (FaultKind::RampError, catch.ramp_error),
+            (FaultKind::Intermittent, catch.intermittent),
+            (FaultKind::LatencyShift, catch.latency_shift),
+            (FaultKind::ColdStart, catch.cold_start),
+        ]
+        .into_iter()
+        .collect();
+        for (index, kind) in FaultKind::ALL.iter().enumerate() {
+            if let Some(Some(p)) = overrides.get(kind) {
+                catch_probability[index] = probability(&path.key("catch").key(kind.name()), *p)?;
+            }
+        }
+    }
+    Ok(Hook {
+        duration,
+        catch_probability,
+        flaky_probability: probability(
+            &path.key("flaky_probability"),
+            raw.flaky_probability.unwrap_or(0.0),
+        )?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn custom_names() {
+        assert_eq!(custom_config_name(canary(25, 45)), "Canary25Percent45Minutes");
+        assert_eq!(custom_config_name(linear(20, 3)), "Linear20PercentEvery3Minutes");
+        assert_eq!(custom_config_name(linear(10, 1)), "Linear10PercentEvery1Minute");
+        assert_eq!(custom_config_name(TrafficShift::AllAtOnce), "AllAtOnce");
+        for (name, shift) in PREDEFINED_CONFIGS {
+            assert_eq!(custom_config_name(shift), name);
+        }
+    }
+
+    #[test]
+    fn shift_spans() {
+        let l = linear(10, 10);
+        assert_eq!(shift_span(l, LinearCompletion::LastShift), 90 * MINUTE);
+        assert_eq!(shift_span(l, LinearCompletion::ExtraInterval), 100 * MINUTE);
+        assert_eq!(shift_span(linear(30, 1), LinearCompletion::LastShift), 3 * MINUTE);
+        assert_eq!(shift_span(canary(10, 5), LinearCompletion::ExtraInterval), 5 * MINUTE);
+        assert_eq!(shift_span(TrafficShift::AllAtOnce, LinearCompletion::LastShift), 0);
+    }
+
+    #[test]
+    fn evaluation_range_default() {
+        assert_eq!(default_evaluation_range(3), 5);
+        assert_eq!(default_evaluation_range(1), 3);
+        assert_eq!(default_evaluation_range(9), 12);
+    }
+}

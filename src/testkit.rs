@@ -1,0 +1,69 @@
+//! Hand-built scenarios for unit tests (no TOML involved).
+
+use crate::alarm::{AlarmRule, Comparison, MissingData};
+use crate::model::*;
+use crate::time::secs;
+
+/// A healthy 10 req/s scenario with one version-scope `Errors Sum > 0` alarm
+/// (N = M = 1, notBreaching, no ingestion delay) and one CodeDeploy strategy.
+pub fn scenario(shift: TrafficShift) -> Scenario {
+    let version = VersionProfile {
+        error_rate: 0.0,
+        latency: LatencyDist::Fixed { ms: 100.0 },
+        timeout_ms: None,
+    };
+    Scenario {
+        name: "unit".into(),
+        seed: 1,
+        replications: 10,
+        horizon: secs(1800),
+        traffic: Traffic {
+            rate_per_s: 10.0,
+            diurnal: None,
+            bursts: vec![],
+        },
+        stable: version.clone(),
+        candidate: version,
+        faults: vec![],
+        candidate_faulty: false,
+        metrics: MetricsSettings {
+            period: secs(60),
+            ingestion_delay: 0,
+            filters: vec![],
+        },
+        sla_ms: None,
+        alarms: vec![AlarmSpec {
+            name: "errors".into(),
+            scope: Scope::Version,
+            expr: Expr::Series(MetricStat {
+                metric: MetricName::Errors,
+                statistic: Statistic::Sum,
+            }),
+            expr_text: "Errors Sum".into(),
+            period: secs(60),
+            rule: AlarmRule {
+                threshold: 0.0,
+                comparison: Comparison::GreaterThan,
+                evaluation_periods: 1,
+                datapoints_to_alarm: 1,
+                missing_data: MissingData::NotBreaching,
+                evaluation_range: 3,
+            },
+            low_sample_count: LowSampleCount::Evaluate,
+        }],
+        strategies: vec![StrategySpec {
+            name: "s".into(),
+            kind: StrategyKind::CodeDeploy(CodeDeploySpec {
+                shift,
+                config_name: "test".into(),
+                rollback: true,
+                rollback_latency: secs(5),
+                poll_interval: secs(60),
+                linear_completion: LinearCompletion::LastShift,
+                pre_traffic_hook: None,
+                post_traffic_hook: None,
+            }),
+            alarms: vec![0],
+        }],
+    }
+}

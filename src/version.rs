@@ -1,0 +1,188 @@
+//! Version profiles at run time: the latency sampler and the per-request
+//! outcome (error, timeout, duration) of one version.
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::model::{LatencyDist, VersionProfile};
+
+/// z of the standard normal at 0.99, used to turn (median, p99) into σ.
+const Z_99: f64 = 2.326_347_874_040_840_8;
+
+/// HTTP-like status of a request, visible to log metric filters.
+pub const STATUS_OK: f64 = 200.0;
+pub const STATUS_ERROR: f64 = 500.0;
+pub const STATUS_TIMEOUT: f64 = 504.0;
+
+/// A latency distribution ready for sampling (parameters precomputed once).
+#[derive(Debug, Clone, Copy)]
+pub enum LatencySampler {
+    Fixed(f64),
+    /// exp(mu + sigma·Z), Z standard normal.
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+}
+
+impl LatencySampler {
+    pub fn new(dist: LatencyDist) -> Self {
+        match dist {
+            LatencyDist::Fixed { ms } => LatencySampler::Fixed(ms),
+            LatencyDist::LogNormal { median_ms, p99_ms } => LatencySampler::LogNormal {
+                mu: median_ms.ln(),
+                sigma: (p99_ms.ln() - median_ms.ln()) / Z_99,
+            },
+        }
+    }
+
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            LatencySampler::Fixed(ms) => ms,
+            LatencySampler::LogNormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                (mu + sigma * z).exp()
+            }
+        }
+    }
+
+    /// The CDF at `x` ms, used by fast sampling of order statistics.
+    pub fn cdf(&self, x: f64) -> f64 {
+        match *self {
+            LatencySampler::Fixed(ms) => {
+                if x >= ms {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            LatencySampler::LogNormal { mu, sigma } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    let z = (x.ln() - mu) / sigma;
+                    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
+                }
+            }
+        }
+    }
+}
+
+/// The effective behaviour of one version during one segment of constant
+/// conditions: baseline plus whatever faults are active.
+#[derive(Debug, Clone, Copy)]
+pub struct ServeParams {
+    /// Probability that a request fails (baseline and faults combined).
+    pub error_prob: f64,
+    pub latency: LatencySampler,
+    /// latency · multiplier + add_ms.
+    pub latency_mult: f64,
+    pub latency_add_ms: f64,
+    pub timeout_ms: Option<f64>,
+}
+
+impl ServeParams {
+    pub fn baseline(profile: &VersionProfile) -> Self {
+        ServeParams {
+            error_prob: profile.error_rate,
+            latency: LatencySampler::new(profile.latency),
+            latency_mult: 1.0,
+            latency_add_ms: 0.0,
+            timeout_ms: profile.timeout_ms,
+        }
+    }
+}
+
+/// What happened to one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Served {
+    pub error: bool,
+    pub status: f64,
+    pub latency_ms: f64,
+}
+
+/// Draws one request's outcome. `extra_ms` is a cold-start penalty. When
+/// `need_latency` is false (nothing in the scenario reads durations) the
+/// latency draw is skipped, which is the common fast path.
+#[inline]
+pub fn serve<R: Rng + ?Sized>(
+    rng: &mut R,
+    p: &ServeParams,
+    error_prob: f64,
+    extra_ms: f64,
+    need_latency: bool,
+) -> Served {
+    let failed = rng.random::<f64>() < error_prob;
+    if !need_latency {
+        let status = if failed { STATUS_ERROR } else { STATUS_OK };
+        return Served {
+            error: failed,
+            status,
+            latency_ms: 0.0,
+        };
+    }
+    let latency = p.latency.sample(rng) * p.latency_mult + p.latency_add_ms + extra_ms;
+    if failed {
+        return Served {
+            error: true,
+            status: STATUS_ERROR,
+            latency_ms: latency,
+        };
+    }
+    match p.timeout_ms {
+        Some(timeout) if latency > timeout => Served {
+            error: true,
+            status: STATUS_TIMEOUT,
+            latency_ms: timeout,
+        },
+        _ => Served {
+            error: false,
+            status: STATUS_OK,
+            latency_ms: latency,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64Mcg;
+
+    #[test]
+    fn lognormal_from_median_and_p99_hits_both_quantiles() {
+        let s = LatencySampler::new(LatencyDist::LogNormal {
+            median_ms: 80.0,
+            p99_ms: 400.0,
+        });
+        assert!((s.cdf(80.0) - 0.5).abs() < 1e-12);
+        assert!((s.cdf(400.0) - 0.99).abs() < 1e-9);
+        let mut rng = Pcg64Mcg::seed_from_u64(7);
+        let mut v: Vec<f64> = (0..200_000).map(|_| s.sample(&mut rng)).collect();
+        v.sort_by(f64::total_cmp);
+        let median = v[v.len() / 2];
+        assert!((median / 80.0 - 1.0).abs() < 0.02, "median {median}");
+    }
+
+    #[test]
+    fn timeout_turns_slow_success_into_error_at_the_timeout() {
+        let p = ServeParams {
+            error_prob: 0.0,
+            latency: LatencySampler::Fixed(500.0),
+            latency_mult: 1.0,
+            latency_add_ms: 0.0,
+            timeout_ms: Some(300.0),
+        };
+        let mut rng = Pcg64Mcg::seed_from_u64(1);
+        let s = serve(&mut rng, &p, 0.0, 0.0, true);
+        assert_eq!(
+            s,
+            Served {
+                error: true,
+                status: STATUS_TIMEOUT,
+                latency_ms: 300.0
+            }
+        );
+    }
+}
