@@ -25,18 +25,22 @@ use crate::traffic::RateFn;
 use crate::version::{serve, ServeParams};
 
 /// Event classes: at equal times, world changes come first, then period
-/// closes, alarm evaluations, strategy timers, and the horizon last.
+/// closes, alarm evaluations, alarm polls (so a deployment sees an alarm
+/// before it shifts or completes at the same instant), other strategy timers,
+/// and the horizon last.
 const CLASS_BREAKPOINT: u8 = 0;
 const CLASS_PERIOD: u8 = 1;
 const CLASS_EVAL: u8 = 2;
-const CLASS_STRATEGY: u8 = 3;
-const CLASS_HORIZON: u8 = 4;
+const CLASS_POLL: u8 = 3;
+const CLASS_STRATEGY: u8 = 4;
+const CLASS_HORIZON: u8 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
     Breakpoint,
     PeriodClose,
     AlarmEval,
+    Poll(u32),
     Strategy(u32),
     Horizon,
 }
@@ -54,6 +58,7 @@ impl Queue {
             Ev::Breakpoint => CLASS_BREAKPOINT,
             Ev::PeriodClose => CLASS_PERIOD,
             Ev::AlarmEval => CLASS_EVAL,
+            Ev::Poll(_) => CLASS_POLL,
             Ev::Strategy(_) => CLASS_STRATEGY,
             Ev::Horizon => CLASS_HORIZON,
         };
@@ -162,7 +167,7 @@ pub fn run_replication(
             Ev::Breakpoint => {}
             Ev::PeriodClose => world.close_periods(),
             Ev::AlarmEval => world.evaluate_alarms(),
-            Ev::Strategy(token) => strat.on_timer(token, &mut world),
+            Ev::Strategy(token) | Ev::Poll(token) => strat.on_timer(token, &mut world),
             Ev::Horizon => break,
         }
     }
@@ -473,6 +478,10 @@ impl Control for World<'_> {
 
     fn schedule(&mut self, at: Micros, token: u32) {
         self.queue.push(at.max(self.now), Ev::Strategy(token));
+    }
+
+    fn schedule_poll(&mut self, at: Micros, token: u32) {
+        self.queue.push(at.max(self.now), Ev::Poll(token));
     }
 
     fn set_candidate_weight(&mut self, pct: f64) {

@@ -18,3 +18,8 @@ pub mod plan;
 
 #[cfg(test)]
 pub(crate) mod testkit;
+pub mod commands;
+pub mod run;
+
+pub use commands::execute;
+pub use run::Error;

@@ -179,8 +179,24 @@ mod tests {
     #[test]
     fn rejects_bad_forms() {
         for bad in [
-            "", "  ", "-5s", "nan", "NaNs", "inf", "infs", "90", "5x", "1.5", "s", "5 m", "1e3s",
-            "0.1us", "1h-5m", "..5s", "99999999999999999999d", "5mm",
+            "",
+            "  ",
+            "-5s",
+            "nan",
+            "NaNs",
+            "inf",
+            "infs",
+            "90",
+            "5x",
+            "1.5",
+            "s",
+            "5 m",
+            "1e3s",
+            "0.1us",
+            "1h-5m",
+            "..5s",
+            "99999999999999999999d",
+            "5mm",
         ] {
             let err = parse_duration(bad).expect_err(bad);
             assert!(err.contains("invalid duration"), "{bad}: {err}");
@@ -188,12 +204,22 @@ mod tests {
         }
         assert!(parse_duration("-5s").unwrap_err().contains("negative"));
         assert!(parse_duration("90").unwrap_err().contains("missing unit"));
-        assert!(parse_duration("5x").unwrap_err().contains("unknown unit \"x\""));
+        assert!(parse_duration("5x")
+            .unwrap_err()
+            .contains("unknown unit \"x\""));
     }
 
     #[test]
     fn format_round_trips() {
-        for micros in [0, 1, 1_500, secs(90), secs(5400), secs(86_400 + 61), 123_456_789] {
+        for micros in [
+            0,
+            1,
+            1_500,
+            secs(90),
+            secs(5400),
+            secs(86_400 + 61),
+            123_456_789,
+        ] {
             let text = format_duration(micros);
             assert_eq!(parse_duration(&text), Ok(micros), "{text}");
         }

@@ -183,7 +183,10 @@ mod tests {
             line: Some(14),
             message: "must be finite".into(),
         };
-        assert_eq!(err.to_string(), "s.toml:14: alarms.a.threshold: must be finite");
+        assert_eq!(
+            err.to_string(),
+            "s.toml:14: alarms.a.threshold: must be finite"
+        );
         let err = ScenarioError::Invalid {
             file: "s.toml".into(),
             key: "strategies".into(),

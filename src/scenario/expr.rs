@@ -134,7 +134,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 text: c.to_string(),
             });
             i += 1;
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+        {
             let start = i;
             while i < chars.len() && chars[i].is_ascii_digit() {
                 i += 1;
@@ -162,7 +164,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 .parse()
                 .map_err(|_| format!("at column {column}: bad number \"{number}\""))?;
             if !value.is_finite() {
-                return Err(format!("at column {column}: number \"{number}\" is too large"));
+                return Err(format!(
+                    "at column {column}: number \"{number}\" is too large"
+                ));
             }
             tokens.push(Token {
                 tok: Tok::Num(value),
@@ -210,7 +214,8 @@ struct Parser<'a> {
     depth: usize,
 }
 
-const OPERAND_HINT: &str = "expected a number, a metric (e.g. errors, invocations, Duration.p99) or \"(\"";
+const OPERAND_HINT: &str =
+    "expected a number, a metric (e.g. errors, invocations, Duration.p99) or \"(\"";
 
 impl Parser<'_> {
     fn peek(&self) -> &Token {
@@ -230,7 +235,10 @@ impl Parser<'_> {
         if token.tok == Tok::End {
             format!("unexpected end of the expression; {expected}")
         } else {
-            format!("at column {}: unexpected \"{}\"; {expected}", token.column, token.text)
+            format!(
+                "at column {}: unexpected \"{}\"; {expected}",
+                token.column, token.text
+            )
         }
     }
 
@@ -303,7 +311,10 @@ impl Parser<'_> {
                 if close.tok != Tok::RParen {
                     return Err(Self::unexpected(
                         &close,
-                        &format!("expected \")\" to close the \"(\" at column {}", token.column),
+                        &format!(
+                            "expected \")\" to close the \"(\" at column {}",
+                            token.column
+                        ),
                     ));
                 }
                 Ok(inner)
@@ -468,20 +479,29 @@ mod tests {
             parse_expression("1 + Errors * 3", &f).unwrap(),
             Expr::Add(
                 c(1.0),
-                Box::new(Expr::Mul(series(MetricName::Errors, Statistic::Sum), c(3.0)))
+                Box::new(Expr::Mul(
+                    series(MetricName::Errors, Statistic::Sum),
+                    c(3.0)
+                ))
             )
         );
         assert_eq!(
             parse_expression("errors - 1 - 2", &f).unwrap(),
             Expr::Sub(
-                Box::new(Expr::Sub(series(MetricName::Errors, Statistic::Sum), c(1.0))),
+                Box::new(Expr::Sub(
+                    series(MetricName::Errors, Statistic::Sum),
+                    c(1.0)
+                )),
                 c(2.0)
             )
         );
         assert_eq!(
             parse_expression("(errors + 1) * 2", &f).unwrap(),
             Expr::Mul(
-                Box::new(Expr::Add(series(MetricName::Errors, Statistic::Sum), c(1.0))),
+                Box::new(Expr::Add(
+                    series(MetricName::Errors, Statistic::Sum),
+                    c(1.0)
+                )),
                 c(2.0)
             )
         );
@@ -495,7 +515,10 @@ mod tests {
         assert_eq!(
             parse_expression("errors / 8 / 2", &f).unwrap(),
             Expr::Div(
-                Box::new(Expr::Div(series(MetricName::Errors, Statistic::Sum), c(8.0))),
+                Box::new(Expr::Div(
+                    series(MetricName::Errors, Statistic::Sum),
+                    c(8.0)
+                )),
                 c(2.0)
             )
         );
@@ -510,7 +533,10 @@ mod tests {
         );
         assert_eq!(
             parse_expression("DURATION.p99.9 / 1e3", &filters).unwrap(),
-            Expr::Div(series(MetricName::Duration, Statistic::Percentile(99.9)), c(1000.0))
+            Expr::Div(
+                series(MetricName::Duration, Statistic::Percentile(99.9)),
+                c(1000.0)
+            )
         );
         assert_eq!(
             parse_expression("slow.Average + bad_status", &filters).unwrap(),
@@ -547,7 +573,9 @@ mod tests {
             let err = parse_expression(text, &f).expect_err(text);
             assert!(err.contains(expected), "{text:?}: {err}");
         }
-        assert!(parse_expression("foo", &f).unwrap_err().contains("bad_status"));
+        assert!(parse_expression("foo", &f)
+            .unwrap_err()
+            .contains("bad_status"));
         let deep = format!("{}errors{}", "(".repeat(1000), ")".repeat(1000));
         assert!(parse_expression(&deep, &f).unwrap_err().contains("nested"));
         let negs = format!("{}errors", "-".repeat(100_000));
@@ -561,8 +589,13 @@ mod tests {
         assert_eq!(parse_statistic("SampleCount"), Some(Statistic::SampleCount));
         assert_eq!(parse_statistic("p50"), Some(Statistic::Percentile(50.0)));
         assert_eq!(parse_statistic("p99.9"), Some(Statistic::Percentile(99.9)));
-        assert_eq!(parse_statistic("p99.99"), Some(Statistic::Percentile(99.99)));
-        for bad in ["p0", "p100", "p", "p-1", "p99.", "p.5", "pnan", "p999", "tm90", "", "p1e1"] {
+        assert_eq!(
+            parse_statistic("p99.99"),
+            Some(Statistic::Percentile(99.99))
+        );
+        for bad in [
+            "p0", "p100", "p", "p-1", "p99.", "p.5", "pnan", "p999", "tm90", "", "p1e1",
+        ] {
             assert_eq!(parse_statistic(bad), None, "{bad}");
         }
         assert_eq!(statistic_name(Statistic::Percentile(99.0)), "p99");

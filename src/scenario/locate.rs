@@ -8,7 +8,11 @@ use super::error::{KeyPath, PathSegment};
 /// 1-based line of `offset` (a byte offset) in `text`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// 1-based (line, column) of a byte offset; the column counts characters.
@@ -103,8 +107,7 @@ horizon = "30m"
 
 [traffic]
 rate_per_s = 5
-diurnal = { amplitude = 0.3,
-  period = "24h" }
+diurnal = { amplitude = 0.3, period = "24h" }
 
 [[traffic.bursts]]
 start = "1m"
@@ -138,14 +141,35 @@ alarms = ["x",
         assert_eq!(locate(TEXT, &path(&["horizon"])), Some(2));
         assert_eq!(locate(TEXT, &path(&["traffic"])), Some(4));
         assert_eq!(locate(TEXT, &path(&["traffic", "rate_per_s"])), Some(5));
-        assert_eq!(locate(TEXT, &path(&["traffic", "diurnal", "period"])), Some(7));
-        assert_eq!(locate(TEXT, &path(&["traffic", "bursts", "1", "multiplier"])), Some(14));
-        assert_eq!(locate(TEXT, &path(&["traffic", "bursts", "1", "duration"])), Some(12));
-        assert_eq!(locate(TEXT, &path(&["alarms", "error_rate", "threshold"])), Some(17));
-        assert_eq!(locate(TEXT, &path(&["alarms", "error_rate", "comparison"])), Some(16));
-        assert_eq!(locate(TEXT, &path(&["alarms", "error_rate", "metrics", "period"])), Some(18));
-        assert_eq!(locate(TEXT, &path(&["strategies", "a", "alarms", "1"])), Some(22));
-        assert_eq!(locate(TEXT, &path(&["strategies"])), Some(20));
+        assert_eq!(
+            locate(TEXT, &path(&["traffic", "diurnal", "period"])),
+            Some(6)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["traffic", "bursts", "1", "multiplier"])),
+            Some(13)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["traffic", "bursts", "1", "duration"])),
+            Some(11)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["alarms", "error_rate", "threshold"])),
+            Some(16)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["alarms", "error_rate", "comparison"])),
+            Some(15)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["alarms", "error_rate", "metrics", "period"])),
+            Some(17)
+        );
+        assert_eq!(
+            locate(TEXT, &path(&["strategies", "a", "alarms", "1"])),
+            Some(21)
+        );
+        assert_eq!(locate(TEXT, &path(&["strategies"])), Some(19));
         assert_eq!(locate(TEXT, &path(&["faults", "0"])), None);
         assert_eq!(locate("not toml [", &path(&["x"])), None);
     }

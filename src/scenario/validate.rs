@@ -49,8 +49,6 @@ pub const DEFAULT_PROFILE: VersionProfile = VersionProfile {
 };
 
 const SCOPES: &str = "function, version, alias";
-const COMPARISONS: &str = ">, >=, <, <= or GreaterThanThreshold, GreaterThanOrEqualToThreshold, LessThanThreshold, LessThanOrEqualToThreshold";
-const MISSING_DATA: &str = "missing, notBreaching, breaching, ignore";
 const PERIODS: &str = "10s, 20s, 30s or a multiple of 60s";
 const STRATEGY_KINDS: &str = "codedeploy";
 const SHAPES: &str = "canary, linear, all_at_once";
@@ -95,8 +93,12 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     };
     let seed = match raw.seed {
         None => DEFAULT_SEED,
-        Some(seed) => u64::try_from(seed)
-            .map_err(|_| Problem::new(&root.key("seed"), format!("must be an integer >= 0; got {seed}")))?,
+        Some(seed) => u64::try_from(seed).map_err(|_| {
+            Problem::new(
+                &root.key("seed"),
+                format!("must be an integer >= 0; got {seed}"),
+            )
+        })?,
     };
     let replications = match raw.replications {
         None => DEFAULT_REPLICATIONS,
@@ -141,7 +143,11 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
 
     let sla_ms = match raw.slo.as_ref().and_then(|s| s.latency_ms) {
         None => None,
-        Some(ms) => Some(positive(&root.key("slo").key("latency_ms"), ms, "a latency in ms")?),
+        Some(ms) => Some(positive(
+            &root.key("slo").key("latency_ms"),
+            ms,
+            "a latency in ms",
+        )?),
     };
 
     let metrics = metrics(&root.key("metrics"), &raw.metrics)?;
@@ -150,7 +156,15 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     let alarms = raw
         .alarms
         .iter()
-        .map(|(name, a)| alarm(&root.key("alarms").key(name), name, a, &metrics, &filter_names))
+        .map(|(name, a)| {
+            alarm(
+                &root.key("alarms").key(name),
+                name,
+                a,
+                &metrics,
+                &filter_names,
+            )
+        })
         .collect::<VResult<Vec<_>>>()?;
 
     let strategies_path = root.key("strategies");
@@ -200,14 +214,15 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     })
 }
 
-/// Time from deployment start to completion when nothing goes wrong.
+/// Time from deployment start to completion when nothing goes wrong
+/// (saturating, so absurd inputs cannot overflow).
 pub fn nominal_duration(strategy: &StrategySpec) -> Micros {
     match &strategy.kind {
         StrategyKind::CodeDeploy(spec) => {
             let hook = |h: &Option<Hook>| h.as_ref().map_or(0, |h| h.duration);
             hook(&spec.pre_traffic_hook)
-                + shift_span(spec.shift, spec.linear_completion)
-                + hook(&spec.post_traffic_hook)
+                .saturating_add(shift_span(spec.shift, spec.linear_completion))
+                .saturating_add(hook(&spec.post_traffic_hook))
         }
     }
 }
@@ -223,8 +238,8 @@ pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
         } => {
             let steps = u64::from(100u32.div_ceil(percentage.max(1)));
             match completion {
-                LinearCompletion::LastShift => (steps - 1) * interval,
-                LinearCompletion::ExtraInterval => steps * interval,
+                LinearCompletion::LastShift => (steps - 1).saturating_mul(interval),
+                LinearCompletion::ExtraInterval => steps.saturating_mul(interval),
             }
         }
     }
@@ -235,7 +250,9 @@ fn check_name(path: &KeyPath, name: String) -> VResult<String> {
     if trimmed.is_empty()
         || trimmed == "."
         || trimmed == ".."
-        || trimmed.chars().any(|c| c == '/' || c == '\\' || c.is_control())
+        || trimmed
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
     {
         return Err(Problem::new(
             path,
@@ -249,7 +266,10 @@ fn finite(path: &KeyPath, value: f64) -> VResult<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(Problem::new(path, format!("must be a finite number; got {value}")))
+        Err(Problem::new(
+            path,
+            format!("must be a finite number; got {value}"),
+        ))
     }
 }
 
@@ -356,7 +376,10 @@ fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             if !(0.0..1.0).contains(&d.amplitude) {
                 return Err(Problem::new(
                     &p.key("amplitude"),
-                    format!("must be in [0, 1) so the rate stays positive; got {}", d.amplitude),
+                    format!(
+                        "must be in [0, 1) so the rate stays positive; got {}",
+                        d.amplitude
+                    ),
                 ));
             }
             Some(Diurnal {
@@ -433,11 +456,15 @@ fn latency(path: &KeyPath, raw: &RawLatency) -> VResult<LatencyDist> {
         }
         (None, Some(_), None) => Err(Problem::new(
             &path.key("p99_ms"),
-            format!("missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"),
+            format!(
+                "missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"
+            ),
         )),
         (None, None, Some(_)) => Err(Problem::new(
             &path.key("median_ms"),
-            format!("missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"),
+            format!(
+                "missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"
+            ),
         )),
         (None, None, None) => Err(Problem::new(path, format!("empty latency; {HINT}"))),
     }
@@ -466,7 +493,11 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
         )
     })?;
     let allowed = fault_keys(kind);
-    if let Some(key) = raw.present_keys().into_iter().find(|k| !allowed.contains(k)) {
+    if let Some(key) = raw
+        .present_keys()
+        .into_iter()
+        .find(|k| !allowed.contains(k))
+    {
         return Err(Problem::new(
             &path.key(key),
             format!(
@@ -625,32 +656,6 @@ fn filter(path: &KeyPath, name: &str, raw: &RawFilter) -> VResult<LogFilter> {
     })
 }
 
-/// Comparison operators by their scenario spellings.
-fn parse_comparison(text: &str) -> Option<Comparison> {
-    match text.trim() {
-        ">" | "GreaterThanThreshold" => Some(Comparison::GreaterThan),
-        ">=" | "GreaterThanOrEqualToThreshold" => Some(Comparison::GreaterThanOrEqual),
-        "<" | "LessThanThreshold" => Some(Comparison::LessThan),
-        "<=" | "LessThanOrEqualToThreshold" => Some(Comparison::LessThanOrEqual),
-        _ => None,
-    }
-}
-
-fn parse_missing_data(text: &str) -> Option<MissingData> {
-    match text {
-        "missing" => Some(MissingData::Missing),
-        "notBreaching" => Some(MissingData::NotBreaching),
-        "breaching" => Some(MissingData::Breaching),
-        "ignore" => Some(MissingData::Ignore),
-        _ => None,
-    }
-}
-
-/// AWS's undocumented evaluation range, as in LocalStack: N + max(N/3, 2).
-fn default_evaluation_range(n: u32) -> u32 {
-    n + (n / 3).max(2)
-}
-
 fn alarm(
     path: &KeyPath,
     name: &str,
@@ -713,10 +718,14 @@ fn alarm(
         }
     };
     let threshold = finite(&path.key("threshold"), raw.threshold)?;
-    let comparison = parse_comparison(&raw.comparison).ok_or_else(|| {
+    let comparison = Comparison::parse(&raw.comparison).ok_or_else(|| {
         Problem::new(
             &path.key("comparison"),
-            format!("unknown comparison {:?}; allowed: {COMPARISONS}", raw.comparison),
+            format!(
+                "unknown comparison {:?}; allowed: {}",
+                raw.comparison,
+                Comparison::ALLOWED
+            ),
         )
     })?;
     let n = match raw.evaluation_periods {
@@ -741,10 +750,10 @@ fn alarm(
     };
     let missing_data = match &raw.treat_missing_data {
         None => MissingData::Missing,
-        Some(text) => parse_missing_data(text).ok_or_else(|| {
+        Some(text) => MissingData::parse(text).ok_or_else(|| {
             Problem::new(
                 &path.key("treat_missing_data"),
-                format!("unknown value {text:?}; allowed: {MISSING_DATA}"),
+                format!("unknown value {text:?}; allowed: {}", MissingData::ALLOWED),
             )
         })?,
     };
@@ -785,7 +794,7 @@ fn alarm(
         ));
     }
     let evaluation_range = match raw.evaluation_range {
-        None => default_evaluation_range(n),
+        None => AlarmRule::default_evaluation_range(n),
         Some(e) if e >= i64::from(n) && e <= MAX_EVALUATION_RANGE => e as u32,
         Some(e) => {
             return Err(Problem::new(
@@ -856,7 +865,10 @@ fn strategy(
                     ));
                 };
                 if indices.contains(&index) {
-                    return Err(Problem::new(&key, format!("alarm {wanted:?} is listed twice")));
+                    return Err(Problem::new(
+                        &key,
+                        format!("alarm {wanted:?} is listed twice"),
+                    ));
                 }
                 indices.push(index);
             }
@@ -886,7 +898,9 @@ fn strategy(
         shift,
         config_name,
         rollback: raw.rollback.unwrap_or(true),
-        rollback_latency: raw.rollback_latency.map_or(DEFAULT_ROLLBACK_LATENCY, |d| d.0),
+        rollback_latency: raw
+            .rollback_latency
+            .map_or(DEFAULT_ROLLBACK_LATENCY, |d| d.0),
         poll_interval,
         linear_completion,
         pre_traffic_hook: hook("pre_traffic_hook", &raw.pre_traffic_hook)?,
@@ -1092,9 +1106,18 @@ mod tests {
 
     #[test]
     fn custom_names() {
-        assert_eq!(custom_config_name(canary(25, 45)), "Canary25Percent45Minutes");
-        assert_eq!(custom_config_name(linear(20, 3)), "Linear20PercentEvery3Minutes");
-        assert_eq!(custom_config_name(linear(10, 1)), "Linear10PercentEvery1Minute");
+        assert_eq!(
+            custom_config_name(canary(25, 45)),
+            "Canary25Percent45Minutes"
+        );
+        assert_eq!(
+            custom_config_name(linear(20, 3)),
+            "Linear20PercentEvery3Minutes"
+        );
+        assert_eq!(
+            custom_config_name(linear(10, 1)),
+            "Linear10PercentEvery1Minute"
+        );
         assert_eq!(custom_config_name(TrafficShift::AllAtOnce), "AllAtOnce");
         for (name, shift) in PREDEFINED_CONFIGS {
             assert_eq!(custom_config_name(shift), name);
@@ -1106,15 +1129,17 @@ mod tests {
         let l = linear(10, 10);
         assert_eq!(shift_span(l, LinearCompletion::LastShift), 90 * MINUTE);
         assert_eq!(shift_span(l, LinearCompletion::ExtraInterval), 100 * MINUTE);
-        assert_eq!(shift_span(linear(30, 1), LinearCompletion::LastShift), 3 * MINUTE);
-        assert_eq!(shift_span(canary(10, 5), LinearCompletion::ExtraInterval), 5 * MINUTE);
-        assert_eq!(shift_span(TrafficShift::AllAtOnce, LinearCompletion::LastShift), 0);
-    }
-
-    #[test]
-    fn evaluation_range_default() {
-        assert_eq!(default_evaluation_range(3), 5);
-        assert_eq!(default_evaluation_range(1), 3);
-        assert_eq!(default_evaluation_range(9), 12);
+        assert_eq!(
+            shift_span(linear(30, 1), LinearCompletion::LastShift),
+            3 * MINUTE
+        );
+        assert_eq!(
+            shift_span(canary(10, 5), LinearCompletion::ExtraInterval),
+            5 * MINUTE
+        );
+        assert_eq!(
+            shift_span(TrafficShift::AllAtOnce, LinearCompletion::LastShift),
+            0
+        );
     }
 }

@@ -136,7 +136,7 @@ impl<'a> CodeDeploy<'a> {
 
 impl Strategy for CodeDeploy<'_> {
     fn start(&mut self, ctl: &mut dyn Control) {
-        ctl.schedule(ctl.now() + self.spec.poll_interval, POLL);
+        ctl.schedule_poll(ctl.now() + self.spec.poll_interval, POLL);
         match &self.spec.pre_traffic_hook {
             Some(h) => {
                 ctl.note("pre_traffic_hook_start", "");
@@ -156,7 +156,7 @@ impl Strategy for CodeDeploy<'_> {
                     let name = ctl.alarm_name(alarm);
                     self.fail(&name, ctl);
                 } else {
-                    ctl.schedule(ctl.now() + self.spec.poll_interval, POLL);
+                    ctl.schedule_poll(ctl.now() + self.spec.poll_interval, POLL);
                 }
             }
             PRE_HOOK_DONE if self.phase == Phase::PreHook => {

@@ -15,6 +15,9 @@ pub trait Control {
     fn now(&self) -> Micros;
     /// Calls `Strategy::on_timer(token)` at `at` (≥ now).
     fn schedule(&mut self, at: Micros, token: u32);
+    /// Like `schedule`, for alarm polls: at equal times a poll runs after
+    /// alarm evaluations and before every other strategy timer.
+    fn schedule_poll(&mut self, at: Micros, token: u32);
     /// Sets the candidate's traffic share in percent (0–100).
     fn set_candidate_weight(&mut self, pct: f64);
     /// The first watched alarm (scenario index) currently in ALARM.

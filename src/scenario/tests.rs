@@ -1,0 +1,892 @@
+//! Scenario loading tests: a full round trip, defaults, predefined
+//! configurations, and many invalid inputs whose errors must name the key
+//! path and what is allowed.
+
+use super::*;
+use crate::alarm::{AlarmRule, Comparison, MissingData};
+use crate::model::*;
+use crate::time::secs;
+
+const FILE: &str = "scenarios/test.toml";
+
+fn load_text(text: &str) -> Result<Scenario, ScenarioError> {
+    let value = parse_document(text, FILE)?;
+    from_value(value, text, FILE)
+}
+
+/// A small valid scenario that bad-input tests extend or edit.
+const MINIMAL: &str = r#"
+horizon = "30m"
+
+[traffic]
+rate_per_s = 50
+
+[strategies.canary]
+config = "Canary10Percent5Minutes"
+"#;
+
+const FULL: &str = r#"name = "error_spike"
+seed = 42
+replications = 500
+horizon = "3h"
+
+[traffic]
+rate_per_min = 600
+diurnal = { amplitude = 0.3, period = "24h", phase = "6h" }
+
+[[traffic.bursts]]
+start = "10m"
+duration = "2m"
+multiplier = 5.0
+
+[versions.stable]
+error_rate = 0.001
+latency = { median_ms = 80, p99_ms = 400 }
+timeout_ms = 3000
+
+[versions.candidate]
+error_rate = 0.002
+
+[[faults]]
+kind = "step_error"
+after = "2m"
+error_rate = 0.2
+
+[[faults]]
+kind = "ramp_error"
+to = 0.5
+over = "10m"
+
+[[faults]]
+kind = "intermittent"
+after = "1m"
+error_rate = 0.3
+on = "1m"
+off = "4m"
+
+[[faults]]
+kind = "latency_shift"
+multiplier = 1.5
+
+[[faults]]
+kind = "cold_start"
+requests = 50
+extra_ms = 800
+
+[slo]
+latency_ms = 1000
+
+[metrics]
+period = "30s"
+ingestion_delay = "90s"
+
+[metrics.filters.bad_status]
+scope = "version"
+pattern = "{ $.statusCode > 400 }"
+default_value = 0
+
+[metrics.filters.slow]
+pattern = "$.duration >= 2000"
+value = 2
+
+[alarms.error_rate]
+scope = "version"
+expression = "errors / invocations * 100"
+threshold = 5
+comparison = ">="
+evaluation_periods = 3
+datapoints_to_alarm = 2
+treat_missing_data = "notBreaching"
+period = "60s"
+
+[alarms.latency]
+metric = "duration"
+statistic = "p99"
+threshold = 1000
+comparison = "GreaterThanThreshold"
+evaluation_range = 4
+evaluate_low_sample_count_percentile = "ignore"
+
+[alarms.status]
+metric = "bad_status"
+threshold = 10
+comparison = "<"
+treat_missing_data = "breaching"
+
+[strategies.canary]
+config = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+alarms = ["latency", "error_rate"]
+rollback_latency = "10s"
+poll_interval = "30s"
+
+[strategies.canary.pre_traffic_hook]
+duration = "2m"
+catch_probability = 0.5
+catch = { latency_shift = 0.1 }
+flaky_probability = 0.01
+
+[strategies.custom]
+type = "linear"
+percentage = 20
+interval = "3m"
+rollback = false
+linear_completion = "extra_interval"
+
+[strategies.custom.post_traffic_hook]
+duration = "1h"
+
+[strategies.yolo]
+kind = "codedeploy"
+type = "all_at_once"
+alarms = []
+"#;
+
+#[test]
+fn full_scenario_round_trips() {
+    let s = load_text(FULL).unwrap();
+    assert_eq!(s.name, "error_spike");
+    assert_eq!(s.seed, 42);
+    assert_eq!(s.replications, 500);
+    assert_eq!(s.horizon, secs(3 * 3600));
+    assert_eq!(
+        s.traffic,
+        Traffic {
+            rate_per_s: 10.0,
+            diurnal: Some(Diurnal {
+                amplitude: 0.3,
+                period: secs(86_400),
+                phase: secs(6 * 3600),
+            }),
+            bursts: vec![Burst {
+                start: secs(600),
+                duration: secs(120),
+                multiplier: 5.0,
+            }],
+        }
+    );
+    let lognormal = LatencyDist::LogNormal {
+        median_ms: 80.0,
+        p99_ms: 400.0,
+    };
+    assert_eq!(
+        s.stable,
+        VersionProfile {
+            error_rate: 0.001,
+            latency: lognormal,
+            timeout_ms: Some(3000.0),
+        }
+    );
+    assert_eq!(
+        s.candidate,
+        VersionProfile {
+            error_rate: 0.002,
+            latency: lognormal,
+            timeout_ms: Some(3000.0),
+        }
+    );
+    assert_eq!(
+        s.faults,
+        vec![
+            Fault::StepError {
+                after: secs(120),
+                error_rate: 0.2,
+            },
+            Fault::RampError {
+                after: 0,
+                over: secs(600),
+                from: 0.0,
+                to: 0.5,
+            },
+            Fault::Intermittent {
+                after: secs(60),
+                on: secs(60),
+                off: secs(240),
+                error_rate: 0.3,
+            },
+            Fault::LatencyShift {
+                after: 0,
+                add_ms: 0.0,
+                multiplier: 1.5,
+            },
+            Fault::ColdStart {
+                requests: 50,
+                extra_ms: 800.0,
+            },
+        ]
+    );
+    assert!(s.candidate_faulty);
+    assert_eq!(s.sla_ms, Some(1000.0));
+    assert_eq!(
+        s.metrics,
+        MetricsSettings {
+            period: secs(30),
+            ingestion_delay: secs(90),
+            filters: vec![
+                LogFilter {
+                    name: "bad_status".into(),
+                    scope: Scope::Version,
+                    field: FilterField::StatusCode,
+                    comparison: FilterComparison::Gt,
+                    operand: 400.0,
+                    value: 1.0,
+                    default_value: Some(0.0),
+                },
+                LogFilter {
+                    name: "slow".into(),
+                    scope: Scope::Function,
+                    field: FilterField::Duration,
+                    comparison: FilterComparison::Ge,
+                    operand: 2000.0,
+                    value: 2.0,
+                    default_value: None,
+                },
+            ],
+        }
+    );
+
+    let sum = |metric| {
+        Box::new(Expr::Series(MetricStat {
+            metric,
+            statistic: Statistic::Sum,
+        }))
+    };
+    let names: Vec<&str> = s.alarms.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["error_rate", "latency", "status"]);
+    assert_eq!(
+        s.alarms[0],
+        AlarmSpec {
+            name: "error_rate".into(),
+            scope: Scope::Version,
+            expr: Expr::Mul(
+                Box::new(Expr::Div(
+                    sum(MetricName::Errors),
+                    sum(MetricName::Invocations)
+                )),
+                Box::new(Expr::Const(100.0)),
+            ),
+            expr_text: "errors / invocations * 100".into(),
+            period: secs(60),
+            rule: AlarmRule {
+                threshold: 5.0,
+                comparison: Comparison::GreaterThanOrEqual,
+                evaluation_periods: 3,
+                datapoints_to_alarm: 2,
+                missing_data: MissingData::NotBreaching,
+                evaluation_range: 5,
+            },
+            low_sample_count: LowSampleCount::Evaluate,
+        }
+    );
+    assert_eq!(
+        s.alarms[1],
+        AlarmSpec {
+            name: "latency".into(),
+            scope: Scope::Function,
+            expr: Expr::Series(MetricStat {
+                metric: MetricName::Duration,
+                statistic: Statistic::Percentile(99.0),
+            }),
+            expr_text: "Duration p99".into(),
+            period: secs(30),
+            rule: AlarmRule {
+                threshold: 1000.0,
+                comparison: Comparison::GreaterThan,
+                evaluation_periods: 1,
+                datapoints_to_alarm: 1,
+                missing_data: MissingData::Missing,
+                evaluation_range: 4,
+            },
+            low_sample_count: LowSampleCount::Ignore,
+        }
+    );
+    assert_eq!(s.alarms[2].expr, *sum(MetricName::Filter(0)));
+    assert_eq!(s.alarms[2].expr_text, "bad_status Sum");
+    assert_eq!(s.alarms[2].rule.comparison, Comparison::LessThan);
+    assert_eq!(s.alarms[2].rule.missing_data, MissingData::Breaching);
+    assert_eq!(s.alarms[2].rule.evaluation_range, 3);
+
+    let names: Vec<&str> = s.strategies.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["canary", "custom", "yolo"]);
+    let mut catch = [0.5; 5];
+    catch[3] = 0.1;
+    assert_eq!(
+        s.strategies[0],
+        StrategySpec {
+            name: "canary".into(),
+            kind: StrategyKind::CodeDeploy(CodeDeploySpec {
+                shift: TrafficShift::Canary {
+                    percentage: 10,
+                    interval: secs(300),
+                },
+                config_name: "Canary10Percent5Minutes".into(),
+                rollback: true,
+                rollback_latency: secs(10),
+                poll_interval: secs(30),
+                linear_completion: LinearCompletion::LastShift,
+                pre_traffic_hook: Some(Hook {
+                    duration: secs(120),
+                    catch_probability: catch,
+                    flaky_probability: 0.01,
+                }),
+                post_traffic_hook: None,
+            }),
+            alarms: vec![0, 1],
+        }
+    );
+    assert_eq!(
+        s.strategies[1],
+        StrategySpec {
+            name: "custom".into(),
+            kind: StrategyKind::CodeDeploy(CodeDeploySpec {
+                shift: TrafficShift::Linear {
+                    percentage: 20,
+                    interval: secs(180),
+                },
+                config_name: "Linear20PercentEvery3Minutes".into(),
+                rollback: false,
+                rollback_latency: secs(5),
+                poll_interval: secs(60),
+                linear_completion: LinearCompletion::ExtraInterval,
+                pre_traffic_hook: None,
+                post_traffic_hook: Some(Hook {
+                    duration: secs(3600),
+                    catch_probability: [0.0; 5],
+                    flaky_probability: 0.0,
+                }),
+            }),
+            alarms: vec![0, 1, 2],
+        }
+    );
+    assert_eq!(s.strategies[2].alarms, Vec::<usize>::new());
+    let StrategyKind::CodeDeploy(yolo) = &s.strategies[2].kind;
+    assert_eq!(yolo.shift, TrafficShift::AllAtOnce);
+    assert_eq!(yolo.config_name, "AllAtOnce");
+    assert_eq!(nominal_duration(&s.strategies[0]), secs(420));
+    assert_eq!(nominal_duration(&s.strategies[1]), secs(5 * 180 + 3600));
+}
+
+#[test]
+fn defaults() {
+    let s = load_text(MINIMAL).unwrap();
+    assert_eq!(s.name, "test");
+    assert_eq!(s.seed, 1);
+    assert_eq!(s.replications, 1000);
+    assert_eq!(s.horizon, secs(1800));
+    assert_eq!(
+        s.traffic,
+        Traffic {
+            rate_per_s: 50.0,
+            diurnal: None,
+            bursts: vec![],
+        }
+    );
+    let profile = VersionProfile {
+        error_rate: 0.0,
+        latency: LatencyDist::Fixed { ms: 100.0 },
+        timeout_ms: None,
+    };
+    assert_eq!(s.stable, profile);
+    assert_eq!(s.candidate, profile);
+    assert!(s.faults.is_empty());
+    assert!(!s.candidate_faulty);
+    assert_eq!(s.sla_ms, None);
+    assert_eq!(
+        s.metrics,
+        MetricsSettings {
+            period: secs(60),
+            ingestion_delay: secs(60),
+            filters: vec![],
+        }
+    );
+    assert!(s.alarms.is_empty());
+    assert_eq!(
+        s.strategies,
+        vec![StrategySpec {
+            name: "canary".into(),
+            kind: StrategyKind::CodeDeploy(CodeDeploySpec {
+                shift: TrafficShift::Canary {
+                    percentage: 10,
+                    interval: secs(300),
+                },
+                config_name: "Canary10Percent5Minutes".into(),
+                rollback: true,
+                rollback_latency: secs(5),
+                poll_interval: secs(60),
+                linear_completion: LinearCompletion::LastShift,
+                pre_traffic_hook: None,
+                post_traffic_hook: None,
+            }),
+            alarms: vec![],
+        }]
+    );
+}
+
+#[test]
+fn candidate_inherits_from_stable_and_alarm_defaults() {
+    let text = format!(
+        "{MINIMAL}\n[versions.stable]\nlatency = {{ fixed_ms = 50 }}\ntimeout_ms = 200\n\
+         [versions.candidate]\nlatency = {{ median_ms = 10, p99_ms = 20 }}\n\
+         [alarms.a]\nmetric = \"Errors\"\nthreshold = 0\ncomparison = \">\"\nevaluation_periods = 3\n"
+    );
+    let s = load_text(&text).unwrap();
+    assert_eq!(s.stable.latency, LatencyDist::Fixed { ms: 50.0 });
+    assert_eq!(
+        s.candidate,
+        VersionProfile {
+            error_rate: 0.0,
+            latency: LatencyDist::LogNormal {
+                median_ms: 10.0,
+                p99_ms: 20.0,
+            },
+            timeout_ms: Some(200.0),
+        }
+    );
+    let a = &s.alarms[0];
+    assert_eq!(a.scope, Scope::Function);
+    assert_eq!(a.expr_text, "Errors Sum");
+    assert_eq!(a.period, secs(60));
+    assert_eq!(
+        a.rule,
+        AlarmRule {
+            threshold: 0.0,
+            comparison: Comparison::GreaterThan,
+            evaluation_periods: 3,
+            datapoints_to_alarm: 3,
+            missing_data: MissingData::Missing,
+            evaluation_range: 5,
+        }
+    );
+    assert_eq!(a.low_sample_count, LowSampleCount::Evaluate);
+    // Default strategy alarms: every alarm.
+    assert_eq!(s.strategies[0].alarms, vec![0]);
+}
+
+#[test]
+fn predefined_configs_map_to_shifts() {
+    let expected = [
+        ("AllAtOnce", TrafficShift::AllAtOnce),
+        (
+            "Canary10Percent5Minutes",
+            TrafficShift::Canary {
+                percentage: 10,
+                interval: secs(300),
+            },
+        ),
+        (
+            "Canary10Percent10Minutes",
+            TrafficShift::Canary {
+                percentage: 10,
+                interval: secs(600),
+            },
+        ),
+        (
+            "Canary10Percent15Minutes",
+            TrafficShift::Canary {
+                percentage: 10,
+                interval: secs(900),
+            },
+        ),
+        (
+            "Canary10Percent30Minutes",
+            TrafficShift::Canary {
+                percentage: 10,
+                interval: secs(1800),
+            },
+        ),
+        (
+            "Linear10PercentEvery1Minute",
+            TrafficShift::Linear {
+                percentage: 10,
+                interval: secs(60),
+            },
+        ),
+        (
+            "Linear10PercentEvery2Minutes",
+            TrafficShift::Linear {
+                percentage: 10,
+                interval: secs(120),
+            },
+        ),
+        (
+            "Linear10PercentEvery3Minutes",
+            TrafficShift::Linear {
+                percentage: 10,
+                interval: secs(180),
+            },
+        ),
+        (
+            "Linear10PercentEvery10Minutes",
+            TrafficShift::Linear {
+                percentage: 10,
+                interval: secs(600),
+            },
+        ),
+    ];
+    for (name, shift) in expected {
+        for written in [name.to_string(), format!("CodeDeployDefault.Lambda{name}")] {
+            let text = format!(
+                "horizon = \"2h\"\n[traffic]\nrate_per_s = 1\n[strategies.s]\nconfig = \"{written}\"\n"
+            );
+            let s = load_text(&text).unwrap_or_else(|e| panic!("{written}: {e}"));
+            let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind;
+            assert_eq!(spec.shift, shift, "{written}");
+            assert_eq!(spec.config_name, name, "{written}");
+        }
+    }
+}
+
+#[test]
+fn custom_canary_name_and_horizon_boundary() {
+    let text = "horizon = \"45m\"\n[traffic]\nrate_per_s = 1\n\
+                [strategies.c]\ntype = \"canary\"\npercentage = 25\ninterval = \"45m\"\n";
+    let s = load_text(text).unwrap();
+    let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind;
+    assert_eq!(spec.config_name, "Canary25Percent45Minutes");
+    assert_eq!(
+        spec.shift,
+        TrafficShift::Canary {
+            percentage: 25,
+            interval: secs(2700),
+        }
+    );
+}
+
+#[test]
+fn name_from_path_uses_stem() {
+    assert_eq!(
+        name_from_path(Path::new("scenarios/error_spike.toml")),
+        "error_spike"
+    );
+    assert_eq!(name_from_path(Path::new("plain")), "plain");
+    assert_eq!(name_from_path(Path::new("")), "scenario");
+}
+
+#[test]
+fn load_reads_files_and_reports_io_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my_run.toml");
+    std::fs::write(&path, MINIMAL).unwrap();
+    let s = load(&path).unwrap();
+    assert_eq!(s.name, "my_run");
+
+    let missing = dir.path().join("absent.toml");
+    let err = load(&missing).unwrap_err();
+    assert!(matches!(err, ScenarioError::Io { .. }));
+    let text = err.to_string();
+    assert!(
+        text.contains("absent.toml") && text.contains("cannot read"),
+        "{text}"
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "horizon = \"30m\"\n[traffic\n").unwrap();
+    let text = load(&bad).unwrap_err().to_string();
+    assert!(text.starts_with(&format!("{}:2:", bad.display())), "{text}");
+}
+
+#[test]
+fn sweep_style_edit_of_the_value() {
+    let mut value = parse_document(MINIMAL, FILE).unwrap();
+    value["traffic"]["rate_per_s"] = toml::Value::Float(-1.0);
+    let err = from_value(value, MINIMAL, FILE).unwrap_err();
+    assert_eq!(err.key(), Some("traffic.rate_per_s"));
+    assert_eq!(err.line(), Some(5));
+}
+
+/// Replaces the line starting with `old` in `base` by `new` (or appends
+/// `new` when `old` is empty).
+fn edit(base: &str, old: &str, new: &str) -> String {
+    if old.is_empty() {
+        return format!("{base}\n{new}\n");
+    }
+    let mut found = false;
+    let lines: Vec<String> = base
+        .lines()
+        .map(|l| {
+            if !found && l.starts_with(old) {
+                found = true;
+                new.to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(found, "no line starts with {old:?}");
+    lines.join("\n") + "\n"
+}
+
+/// Asserts that `text` fails with an error whose message contains the file,
+/// `key` as the key path, and every string in `hints`; returns the error.
+#[track_caller]
+fn assert_invalid(text: &str, key: &str, hints: &[&str]) -> ScenarioError {
+    let err = load_text(text).expect_err("expected an error");
+    let message = err.to_string();
+    assert!(!message.contains('\n'), "multi-line message: {message}");
+    assert!(message.starts_with(FILE), "file missing: {message}");
+    match &err {
+        ScenarioError::Invalid { key: k, .. } => assert_eq!(k, key, "{message}"),
+        other => panic!("expected Invalid at {key}, got {other}"),
+    }
+    assert!(
+        message.contains(&format!(": {key}: ")),
+        "key path missing: {message}"
+    );
+    for hint in hints {
+        assert!(message.contains(hint), "hint {hint:?} missing: {message}");
+    }
+    err
+}
+
+#[test]
+fn syntax_error_has_line_and_column() {
+    let text = "horizon = \"30m\"\n\n[traffic]\nrate_per_s = = 5\n";
+    let err = load_text(text).unwrap_err();
+    match &err {
+        ScenarioError::Syntax { line, column, .. } => {
+            assert_eq!(*line, 4);
+            assert!(*column > 1);
+        }
+        other => panic!("{other}"),
+    }
+    let message = err.to_string();
+    assert!(message.starts_with(&format!("{FILE}:4:")), "{message}");
+    assert!(message.contains("TOML syntax error"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+}
+
+#[test]
+fn unknown_keys_name_the_path_and_allowed_keys() {
+    let err = assert_invalid(
+        &format!("colour = 1\n{MINIMAL}"),
+        "colour",
+        &[
+            "unknown key \"colour\"",
+            "allowed keys here:",
+            "horizon",
+            "strategies",
+        ],
+    );
+    assert_eq!(err.line(), Some(1));
+    let err = assert_invalid(
+        &edit(MINIMAL, "rate_per_s", "rate_per_s = 5\nburst = 3"),
+        "traffic.burst",
+        &[
+            "unknown key \"burst\"",
+            "rate_per_s",
+            "rate_per_min",
+            "bursts",
+        ],
+    );
+    assert_eq!(err.line(), Some(6));
+    assert_invalid(
+        &edit(MINIMAL, "config", "config = \"AllAtOnce\"\nrollbak = false"),
+        "strategies.canary.rollbak",
+        &["unknown key", "rollback"],
+    );
+    assert_invalid(
+        &format!("{MINIMAL}\n[versions.stable]\nlatency = {{ mean_ms = 3 }}\n"),
+        "versions.stable.latency.mean_ms",
+        &["fixed_ms", "median_ms", "p99_ms"],
+    );
+    assert_invalid(
+        &format!("{MINIMAL}\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0.1\nseverity = 2\n"),
+        "faults[0].severity",
+        &["unknown key", "error_rate"],
+    );
+    assert_invalid(
+        &format!("{MINIMAL}\n[strategies.canary.pre_traffic_hook]\nduration = \"1m\"\ncatch = {{ bad_luck = 0.1 }}\n"),
+        "strategies.canary.pre_traffic_hook.catch.bad_luck",
+        &["step_error", "cold_start"],
+    );
+}
+
+#[test]
+fn bad_inputs_name_key_and_allowed_values() {
+    let alarm = |extra: &str| {
+        format!(
+            "{MINIMAL}\n[alarms.error_rate]\nexpression = \"errors / invocations * 100\"\nthreshold = 5\ncomparison = \">=\"\n{extra}\n"
+        )
+    };
+    // Each case: scenario text, key path, hints the message must contain.
+    let cases: Vec<(String, &str, Vec<&str>)> = vec![
+        // Wrong type.
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = \"fast\""), "traffic.rate_per_s", vec!["wrong type", "expected a number"]),
+        (format!("replications = \"many\"\n{MINIMAL}"), "replications", vec!["wrong type", "integer"]),
+        (edit(MINIMAL, "horizon", "horizon = 30"), "horizon", vec!["wrong type", "duration string"]),
+        (MINIMAL.replace("[traffic]\nrate_per_s = 50", "traffic = 5"), "traffic", vec!["wrong type", "table"]),
+        // Rates.
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = -5"), "traffic.rate_per_s", vec!["> 0", "-5"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = nan"), "traffic.rate_per_s", vec!["> 0", "NaN"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = inf"), "traffic.rate_per_s", vec!["finite"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = 2e6"), "traffic.rate_per_s", vec!["<= 1000000"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = 5\nrate_per_min = 300"), "traffic.rate_per_min", vec!["exactly one of rate_per_s or rate_per_min"]),
+        (edit(MINIMAL, "rate_per_s", ""), "traffic", vec!["exactly one of rate_per_s or rate_per_min"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = 5\ndiurnal = { amplitude = 1.0, period = \"24h\" }"), "traffic.diurnal.amplitude", vec!["[0, 1)"]),
+        (edit(MINIMAL, "rate_per_s", "rate_per_s = 5\ndiurnal = { amplitude = 0.5, period = \"0s\" }"), "traffic.diurnal.period", vec!["> 0"]),
+        (format!("{MINIMAL}\n[[traffic.bursts]]\nstart = \"1m\"\nduration = \"1m\"\nmultiplier = 0\n"), "traffic.bursts[0].multiplier", vec!["> 0"]),
+        // Probabilities and versions.
+        (format!("{MINIMAL}\n[versions.candidate]\nerror_rate = 1.5\n"), "versions.candidate.error_rate", vec!["probability in [0, 1]", "1.5"]),
+        (format!("{MINIMAL}\n[versions.stable]\nerror_rate = -0.1\n"), "versions.stable.error_rate", vec!["[0, 1]"]),
+        (format!("{MINIMAL}\n[versions.stable]\nlatency = {{ median_ms = 100, p99_ms = 50 }}\n"), "versions.stable.latency.p99_ms", vec!["greater than median_ms"]),
+        (format!("{MINIMAL}\n[versions.stable]\nlatency = {{ fixed_ms = 10, median_ms = 5 }}\n"), "versions.stable.latency", vec!["either fixed_ms"]),
+        (format!("{MINIMAL}\n[versions.stable]\nlatency = {{ median_ms = 5 }}\n"), "versions.stable.latency.p99_ms", vec!["missing required key", "p99_ms"]),
+        (format!("{MINIMAL}\n[versions.stable]\ntimeout_ms = 0\n"), "versions.stable.timeout_ms", vec!["> 0"]),
+        // Top-level ranges.
+        (format!("replications = 1000000000000\n{MINIMAL}"), "replications", vec!["1 to 10000000"]),
+        (format!("replications = 0\n{MINIMAL}"), "replications", vec!["1 to 10000000"]),
+        (format!("seed = -3\n{MINIMAL}"), "seed", vec![">= 0"]),
+        (format!("name = \"a/b\"\n{MINIMAL}"), "name", vec!["folder name"]),
+        (edit(MINIMAL, "horizon", "horizon = \"30 minutes\""), "horizon", vec!["invalid duration", "\"90s\""]),
+        (edit(MINIMAL, "horizon", "horizon = \"-5m\""), "horizon", vec!["negative"]),
+        (edit(MINIMAL, "horizon", "horizon = \"30\""), "horizon", vec!["missing unit"]),
+        (edit(MINIMAL, "horizon", "horizon = \"0s\""), "horizon", vec!["> 0"]),
+        (edit(MINIMAL, "horizon", "horizon = \"8d\""), "horizon", vec!["7 days"]),
+        (edit(MINIMAL, "horizon", "horizon = \"4m\""), "horizon", vec!["strategy \"canary\"", "at least 5m"]),
+        (edit(MINIMAL, "horizon", ""), "horizon", vec!["missing required key", "7 days"]),
+        // Metrics.
+        (format!("{MINIMAL}\n[metrics]\nperiod = \"0s\"\n"), "metrics.period", vec!["10s, 20s, 30s or a multiple of 60s"]),
+        (format!("{MINIMAL}\n[metrics]\nperiod = \"45s\"\n"), "metrics.period", vec!["45s is not a CloudWatch period", "multiple of 60s"]),
+        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.statusCode >> 400\"\n"), "metrics.filters.bad.pattern", vec!["$.statusCode", "$.duration"]),
+        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.status > 400\"\n"), "metrics.filters.bad.pattern", vec!["unknown field \"$.status\"", ">="]),
+        (format!("{MINIMAL}\n[metrics.filters.\"bad-name\"]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.bad-name", vec!["identifier"]),
+        (format!("{MINIMAL}\n[metrics.filters.Errors]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.Errors", vec!["built-in metric"]),
+        (format!("{MINIMAL}\n[metrics.filters.f]\npattern = \"$.statusCode > 400\"\nscope = \"global\"\n"), "metrics.filters.f.scope", vec!["function, version, alias"]),
+        // Alarms.
+        (alarm("datapoints_to_alarm = 3\nevaluation_periods = 2"), "alarms.error_rate.datapoints_to_alarm", vec!["1 to evaluation_periods (2)"]),
+        (alarm("evaluation_periods = 0"), "alarms.error_rate.evaluation_periods", vec![">= 1"]),
+        (alarm("").replace("\">=\"", "\"=>\""), "alarms.error_rate.comparison", vec!["unknown comparison \"=>\"", ">=", "GreaterThanThreshold"]),
+        (alarm("treat_missing_data = \"zero\""), "alarms.error_rate.treat_missing_data", vec!["missing, notBreaching, breaching or ignore"]),
+        (alarm("period = \"45s\""), "alarms.error_rate.period", vec!["multiple of 60s"]),
+        (alarm("period = \"0s\""), "alarms.error_rate.period", vec!["10s, 20s, 30s"]),
+        (alarm("period = \"10s\""), "alarms.error_rate.period", vec!["multiple of metrics.period"]),
+        (alarm("evaluation_periods = 1441"), "alarms.error_rate.evaluation_periods", vec!["1 day"]),
+        (alarm("period = \"1h\"\nevaluation_periods = 169"), "alarms.error_rate.evaluation_periods", vec!["7 days"]),
+        (alarm("evaluation_periods = 3\nevaluation_range = 2"), "alarms.error_rate.evaluation_range", vec!["from evaluation_periods (3)"]),
+        (alarm("evaluate_low_sample_count_percentile = \"maybe\""), "alarms.error_rate.evaluate_low_sample_count_percentile", vec!["evaluate, ignore"]),
+        (alarm("metric = \"Errors\""), "alarms.error_rate.metric", vec!["either expression or metric"]),
+        (alarm("statistic = \"p99\""), "alarms.error_rate.statistic", vec!["only allowed with metric"]),
+        (alarm("scope = \"region\""), "alarms.error_rate.scope", vec!["function, version, alias"]),
+        (alarm("").replace("threshold = 5", "threshold = nan"), "alarms.error_rate.threshold", vec!["finite"]),
+        (alarm("").replace("comparison = \">=\"", ""), "alarms.error_rate.comparison", vec!["missing required key", "GreaterThanThreshold"]),
+        (alarm("").replace("threshold = 5", ""), "alarms.error_rate.threshold", vec!["missing required key", "finite number"]),
+        (format!("{MINIMAL}\n[metrics.filters.f]\nscope = \"version\"\n"), "metrics.filters.f.pattern", vec!["missing required key", "$.statusCode"]),
+        (format!("{MINIMAL}\n[[faults]]\nerror_rate = 0.1\n"), "faults[0].kind", vec!["missing required key", "step_error"]),
+        (format!("{MINIMAL}\n[strategies.canary.pre_traffic_hook]\ncatch_probability = 0.1\n"), "strategies.canary.pre_traffic_hook.duration", vec!["missing required key", "<= 1h"]),
+        (format!("{MINIMAL}\n[strategies.canary.pre_traffic_hook]\nduration = \"1m\"\ncatch_probability = \"high\"\n"), "strategies.canary.pre_traffic_hook.catch_probability", vec!["wrong type", "expected a number"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nrollback = \"yes\""), "strategies.canary.rollback", vec!["wrong type", "true or false"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nalarms = \"error_rate\""), "strategies.canary.alarms", vec!["wrong type", "array"]),
+        (edit(MINIMAL, "config", "type = \"canary\"\npercentage = 10.5\ninterval = \"5m\""), "strategies.canary.percentage", vec!["wrong type", "integer"]),
+        (alarm("").replace("errors / invocations * 100", "errors / (invocations * 100"), "alarms.error_rate.expression", vec!["expected \")\"", "column 10"]),
+        (alarm("").replace("errors / invocations * 100", "errors / calls"), "alarms.error_rate.expression", vec!["column 10", "unknown metric \"calls\"", "Invocations"]),
+        (alarm("").replace("errors / invocations * 100", "Duration.p100"), "alarms.error_rate.expression", vec!["unknown statistic \"p100\"", "pNN"]),
+        (format!("{MINIMAL}\n[alarms.a]\nmetric = \"Latency\"\nthreshold = 1\ncomparison = \">\"\n"), "alarms.a.metric", vec!["unknown metric \"Latency\"", "Invocations, Errors, Duration"]),
+        (format!("{MINIMAL}\n[alarms.a]\nmetric = \"Duration\"\nstatistic = \"median\"\nthreshold = 1\ncomparison = \">\"\n"), "alarms.a.statistic", vec!["SampleCount", "pNN"]),
+        (format!("{MINIMAL}\n[alarms.a]\nthreshold = 1\ncomparison = \">\"\n"), "alarms.a", vec!["give expression", "metric"]),
+        // Strategies.
+        (edit(MINIMAL, "config", "config = \"Canary20Percent5Minutes\""), "strategies.canary.config", vec!["unknown CodeDeploy configuration", "Linear10PercentEvery10Minutes", "canary, linear, all_at_once"]),
+        (edit(MINIMAL, "config", "type = \"linear\"\npercentage = 0\ninterval = \"1m\""), "strategies.canary.percentage", vec!["1 to 99"]),
+        (edit(MINIMAL, "config", "type = \"canary\"\npercentage = 100\ninterval = \"1m\""), "strategies.canary.percentage", vec!["1 to 99", "100"]),
+        (edit(MINIMAL, "config", "type = \"canary\"\npercentage = 10\ninterval = \"90s\""), "strategies.canary.interval", vec!["whole number of minutes"]),
+        (edit(MINIMAL, "config", "type = \"canary\"\npercentage = 10"), "strategies.canary.interval", vec!["missing required key", "type = \"canary\""]),
+        (edit(MINIMAL, "config", "type = \"linear\"\npercentage = 1\ninterval = \"30m\""), "strategies.canary.interval", vec!["2970 minutes", "2880"]),
+        (edit(MINIMAL, "config", "type = \"blue_green\""), "strategies.canary.type", vec!["canary, linear, all_at_once"]),
+        (edit(MINIMAL, "config", "type = \"all_at_once\"\npercentage = 10"), "strategies.canary.percentage", vec!["only allowed with type = \"canary\" or \"linear\""]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\ninterval = \"5m\""), "strategies.canary.interval", vec!["only allowed with a custom type"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\ntype = \"canary\""), "strategies.canary.type", vec!["either config"]),
+        (edit(MINIMAL, "config", "rollback = true"), "strategies.canary", vec!["give config", "Canary10Percent5Minutes", "all_at_once"]),
+        (edit(MINIMAL, "config", "kind = \"argo\"\nconfig = \"AllAtOnce\""), "strategies.canary.kind", vec!["unknown strategy kind \"argo\"", "codedeploy"]),
+        (MINIMAL.replace("[strategies.canary]\nconfig = \"Canary10Percent5Minutes\"", ""), "strategies", vec!["at least one strategy"]),
+        (alarm("").replace("[strategies.canary]", "[strategies.canary]\nalarms = [\"error_rate\", \"latency\"]"), "strategies.canary.alarms[1]", vec!["unknown alarm \"latency\"", "defined alarms: error_rate"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nalarms = [\"x\"]"), "strategies.canary.alarms[0]", vec!["no alarms are defined"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nlinear_completion = \"never\""), "strategies.canary.linear_completion", vec!["last_shift, extra_interval"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npoll_interval = \"0s\""), "strategies.canary.poll_interval", vec!["> 0"]),
+        (format!("{MINIMAL}\n[strategies.canary.pre_traffic_hook]\nduration = \"61m\"\n"), "strategies.canary.pre_traffic_hook.duration", vec!["<= 1h", "1h1m"]),
+        (format!("{MINIMAL}\n[strategies.canary.post_traffic_hook]\nduration = \"1m\"\nflaky_probability = 2\n"), "strategies.canary.post_traffic_hook.flaky_probability", vec!["[0, 1]"]),
+        (format!("{MINIMAL}\n[strategies.canary.post_traffic_hook]\nduration = \"1m\"\ncatch = {{ ramp_error = -1 }}\n"), "strategies.canary.post_traffic_hook.catch.ramp_error", vec!["[0, 1]"]),
+        (edit(MINIMAL, "horizon", "horizon = \"10m\"") + "[strategies.canary.pre_traffic_hook]\nduration = \"6m\"\n", "horizon", vec!["11m", "strategy \"canary\""]),
+        // Faults.
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"meteor\"\n"), "faults[0].kind", vec!["unknown fault kind \"meteor\"", "step_error, ramp_error, intermittent, latency_shift, cold_start"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"cold_start\"\nrequests = 5\nextra_ms = 10\nafter = \"1m\"\n"), "faults[0].after", vec!["not allowed for fault kind \"cold_start\"", "requests, extra_ms"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"ramp_error\"\nto = 0.5\nover = \"1m\"\nerror_rate = 0.1\n"), "faults[0].error_rate", vec!["fault kind \"ramp_error\"", "from, to, over"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"step_error\"\n"), "faults[0].error_rate", vec!["missing required key", "step_error"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0\n"), "faults[0].error_rate", vec!["(0, 1]"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"intermittent\"\nerror_rate = 0.5\non = \"1m\"\noff = \"0s\"\n"), "faults[0].off", vec!["> 0"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"latency_shift\"\n"), "faults[0]", vec!["add_ms > 0 or multiplier != 1"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"cold_start\"\nrequests = 0\nextra_ms = 5\n"), "faults[0].requests", vec![">= 1"]),
+        (format!("{MINIMAL}\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0.1\nafter = \"soon\"\n"), "faults[0].after", vec!["invalid duration \"soon\""]),
+        (format!("{MINIMAL}\n[slo]\nlatency_ms = 0\n"), "slo.latency_ms", vec!["> 0"]),
+    ];
+    assert!(cases.len() >= 25);
+    for (text, key, hints) in &cases {
+        assert_invalid(text, key, hints);
+    }
+}
+
+#[test]
+fn errors_carry_the_line_of_the_key() {
+    let text = format!(
+        "{MINIMAL}\n[alarms.error_rate]\nexpression = \"errors\"\nthreshold = 5\ncomparison = \"=>\"\n"
+    );
+    let err = assert_invalid(&text, "alarms.error_rate.comparison", &[]);
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("comparison"))
+        .unwrap()
+        + 1;
+    assert_eq!(err.line(), Some(line));
+    assert!(err.to_string().starts_with(&format!("{FILE}:{line}: alarms.error_rate.comparison: unknown comparison \"=>\"; allowed: \">\", \">=\", \"<\", \"<=\", GreaterThanThreshold")));
+
+    // A missing key points at its table.
+    let text = format!("{MINIMAL}\n[alarms.a]\nexpression = \"errors\"\nthreshold = 5\n");
+    let err = assert_invalid(&text, "alarms.a.comparison", &["missing required key"]);
+    let header = text.lines().position(|l| l == "[alarms.a]").unwrap() + 1;
+    assert_eq!(err.line(), Some(header));
+
+    // Array elements.
+    let text = format!("{MINIMAL}\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0.1\n\n[[faults]]\nkind = \"nope\"\n");
+    let err = assert_invalid(&text, "faults[1].kind", &[]);
+    assert_eq!(
+        err.line(),
+        Some(text.lines().position(|l| l == "kind = \"nope\"").unwrap() + 1)
+    );
+
+    // No strategies: no line to point at.
+    let err = assert_invalid(
+        "horizon = \"1h\"\n[traffic]\nrate_per_s = 1\n",
+        "strategies",
+        &[],
+    );
+    assert_eq!(err.line(), None);
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    let odd = [
+        "",
+        "\u{0}",
+        "horizon = 1979-05-27T07:32:00Z\n",
+        "[[strategies]]\n",
+        "strategies = []\n",
+        "alarms = 5\n",
+        "[traffic]\nrate_per_s = 1e308\n",
+        "replications = 9223372036854775807\n",
+        "seed = -9223372036854775808\n",
+        &format!("{MINIMAL}\n[alarms.\"\"]\nexpression = \"errors\"\nthreshold = 1\ncomparison = \">\"\n"),
+        &format!("{MINIMAL}\n[metrics.filters.\"\"]\npattern = \"{{\"\n"),
+        &format!("{MINIMAL}\n[[faults]]\nkind = \"\"\n"),
+        &edit(MINIMAL, "horizon", "horizon = \"99999999999999999d\""),
+        &edit(MINIMAL, "horizon", "horizon = \"213503982d\""),
+        &edit(MINIMAL, "config", "type = \"linear\"\npercentage = 1\ninterval = \"213503982d\""),
+        &edit(MINIMAL, "config", "type = \"canary\"\npercentage = 1\ninterval = \"213503982d\""),
+        &format!("a = {}\n", "[".repeat(100_000)),
+        &format!("a = {}1{}\n", "[".repeat(300), "]".repeat(300)),
+        &format!("{}\n", "{".repeat(1000)),
+        &format!("{MINIMAL}\n[alarms.x]\nexpression = \"{}\"\nthreshold = 1\ncomparison = \">\"\n", "(".repeat(5000)),
+    ];
+    for text in odd {
+        let result = load_text(text);
+        if let Err(err) = result {
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+    }
+}
