@@ -287,21 +287,35 @@ pub fn draw_dashed<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Draws the chart title centred at the top of `root` and returns the area
-/// below it.
+/// Height of the optional subtitle line under the title.
+pub const SUBTITLE_HEIGHT: u32 = 24;
+
+/// Draws the chart title (and an optional grey subtitle line explaining how
+/// to read the chart) centred at the top of `root`; returns the area below.
 pub fn draw_title<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    subtitle: Option<&str>,
 ) -> Result<DrawingArea<DB, Shift>, DrawError> {
     let (w, _) = root.dim_in_pixel();
+    let max_w = w.saturating_sub(2 * MARGIN);
     let f = bold(TITLE_FONT_SIZE);
-    let title = fit_text(&f, title, w.saturating_sub(2 * MARGIN));
     root.draw(&Text::new(
-        title,
+        fit_text(&f, title, max_w),
         ((w / 2) as i32, (MARGIN + TITLE_HEIGHT / 2) as i32 - 4),
         f.color(&TEXT_COLOR).pos(Pos::new(HPos::Center, VPos::Center)),
     ))?;
-    let (_, rest) = root.split_vertically(MARGIN + TITLE_HEIGHT);
+    let mut used = MARGIN + TITLE_HEIGHT;
+    if let Some(sub) = subtitle {
+        let f = font(NOTE_FONT_SIZE);
+        root.draw(&Text::new(
+            fit_text(&f, sub, max_w),
+            ((w / 2) as i32, (used + SUBTITLE_HEIGHT / 2) as i32 - 6),
+            f.color(&NOTE_COLOR).pos(Pos::new(HPos::Center, VPos::Center)),
+        ))?;
+        used += SUBTITLE_HEIGHT;
+    }
+    let (_, rest) = root.split_vertically(used);
     Ok(rest)
 }
 

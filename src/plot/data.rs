@@ -1,0 +1,468 @@
+//! Reads the simulator's CSV outputs back for plotting.
+//!
+//! The files are those of DESIGN.md §4 (`runs.csv`, `summary.csv`,
+//! `timeline.csv`, `events.csv`), the sweep's `sweep.csv` and the optional
+//! `alarms.csv` (name, threshold, comparison). Only the columns a chart needs
+//! are required; extra columns are ignored, so older or newer files still
+//! plot. An empty cell is an undefined value. Every error names the file, and
+//! for a bad cell its line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+
+use super::PlotError;
+
+/// How one replication ended (`outcome` of `runs.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    RolledBack,
+    Stopped,
+    Completed,
+}
+
+/// The columns of one `runs.csv` row that the charts use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub strategy: String,
+    pub candidate_faulty: Option<bool>,
+    pub outcome: RunOutcome,
+    /// Seconds from deployment start to detection; `None` when undefined.
+    pub detection_s: Option<f64>,
+    pub bad_requests: f64,
+}
+
+/// State of a CloudWatch alarm in `timeline.csv` / `events.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmState {
+    Ok,
+    Alarm,
+    InsufficientData,
+}
+
+impl AlarmState {
+    pub fn parse(s: &str) -> Option<AlarmState> {
+        match s {
+            "OK" => Some(AlarmState::Ok),
+            "ALARM" => Some(AlarmState::Alarm),
+            "INSUFFICIENT_DATA" => Some(AlarmState::InsufficientData),
+            _ => None,
+        }
+    }
+}
+
+/// One metric period of one strategy (replication 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineRow {
+    pub strategy: String,
+    pub period_start_s: f64,
+    pub candidate_weight_pct: f64,
+    pub stable_requests: f64,
+    pub stable_errors: f64,
+    pub candidate_requests: f64,
+    pub candidate_errors: f64,
+    /// Per alarm of [`Timeline::alarms`]: the datapoint and the state.
+    pub alarms: Vec<(Option<f64>, AlarmState)>,
+}
+
+/// `timeline.csv`: alarm names (from the `<name>_value` columns) and rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Timeline {
+    pub alarms: Vec<String>,
+    pub rows: Vec<TimelineRow>,
+}
+
+/// One row of `events.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub strategy: String,
+    pub time_s: f64,
+    pub event: String,
+    pub detail: String,
+}
+
+/// `summary.csv` or `sweep.csv`: the key columns before `strategy` (none for
+/// `summary.csv`), then the strategy, then numeric summary columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SummaryTable {
+    pub path: PathBuf,
+    /// Swept scenario keys: every column before `strategy`.
+    pub keys: Vec<String>,
+    /// The numeric columns after `strategy`, in file order.
+    pub columns: Vec<String>,
+    pub rows: Vec<SummaryRow>,
+}
+
+/// One row of a [`SummaryTable`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Values of [`SummaryTable::keys`], as written.
+    pub keys: Vec<String>,
+    pub strategy: String,
+    pub candidate_faulty: Option<bool>,
+    /// Numeric columns; `None` for an empty cell.
+    pub values: BTreeMap<String, Option<f64>>,
+}
+
+impl SummaryTable {
+    /// The value of `column` in `row` (`None` if empty or no such column).
+    pub fn value(&self, row: &SummaryRow, column: &str) -> Option<f64> {
+        row.values.get(column).copied().flatten()
+    }
+
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.iter().any(|c| c == column)
+    }
+
+    /// Key columns whose every value parses as a number.
+    pub fn numeric_keys(&self) -> Vec<usize> {
+        (0..self.keys.len())
+            .filter(|&k| {
+                !self.rows.is_empty() && self.rows.iter().all(|r| r.keys[k].parse::<f64>().is_ok())
+            })
+            .collect()
+    }
+
+    /// Strategies in order of first appearance.
+    pub fn strategies(&self) -> Vec<String> {
+        first_seen(self.rows.iter().map(|r| r.strategy.as_str()))
+    }
+}
+
+/// Distinct strings in order of first appearance.
+pub fn first_seen<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in items {
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    out
+}
+
+/// A CSV file read into memory with its header.
+struct CsvFile {
+    path: PathBuf,
+    headers: Vec<String>,
+    records: Vec<StringRecord>,
+}
+
+impl CsvFile {
+    fn open(path: &Path) -> Result<CsvFile, PlotError> {
+        let read_err = |source| PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(read_err)?;
+        let headers = reader
+            .headers()
+            .map_err(read_err)?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(read_err)?;
+        Ok(CsvFile {
+            path: path.to_path_buf(),
+            headers,
+            records,
+        })
+    }
+
+    fn column(&self, name: &str) -> Result<usize, PlotError> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_owned(),
+            })
+    }
+
+    fn optional_column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    fn bad(&self, rec: &StringRecord, col: usize, problem: impl Into<String>) -> PlotError {
+        PlotError::BadRow {
+            path: self.path.clone(),
+            line: rec.position().map_or(0, |p| p.line()),
+            column: self.headers.get(col).cloned().unwrap_or_default(),
+            problem: problem.into(),
+        }
+    }
+
+    fn text<'r>(&self, rec: &'r StringRecord, col: usize) -> &'r str {
+        rec.get(col).unwrap_or("")
+    }
+
+    fn opt_f64(&self, rec: &StringRecord, col: usize) -> Result<Option<f64>, PlotError> {
+        let s = self.text(rec, col);
+        if s.is_empty() {
+            return Ok(None);
+        }
+        // NaN/inf (a statistic of an empty group) plot as undefined.
+        match s.parse::<f64>() {
+            Ok(v) => Ok(v.is_finite().then_some(v)),
+            Err(_) => Err(self.bad(rec, col, format!("`{s}` is not a number"))),
+        }
+    }
+
+    fn f64(&self, rec: &StringRecord, col: usize) -> Result<f64, PlotError> {
+        self.opt_f64(rec, col)?
+            .ok_or_else(|| self.bad(rec, col, "empty cell, expected a number"))
+    }
+
+    fn opt_bool(&self, rec: &StringRecord, col: usize) -> Result<Option<bool>, PlotError> {
+        match self.text(rec, col) {
+            "" => Ok(None),
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            s => Err(self.bad(rec, col, format!("`{s}` is not true or false"))),
+        }
+    }
+
+    fn nonempty(&self, rec: &StringRecord, col: usize) -> Result<String, PlotError> {
+        match self.text(rec, col) {
+            "" => Err(self.bad(rec, col, "empty cell")),
+            s => Ok(s.to_owned()),
+        }
+    }
+}
+
+/// Reads `runs.csv`.
+pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, PlotError> {
+    let f = CsvFile::open(path)?;
+    let strategy = f.column("strategy")?;
+    let outcome = f.column("outcome")?;
+    let detection = f.column("detection_s")?;
+    let bad = f.column("bad_requests")?;
+    let faulty = f.optional_column("candidate_faulty");
+    f.records
+        .iter()
+        .map(|rec| {
+            let outcome = match f.text(rec, outcome) {
+                "rolled_back" => RunOutcome::RolledBack,
+                "stopped" => RunOutcome::Stopped,
+                "completed" => RunOutcome::Completed,
+                s => {
+                    return Err(f.bad(
+                        rec,
+                        outcome,
+                        format!("`{s}` is not one of rolled_back, stopped, completed"),
+                    ))
+                }
+            };
+            Ok(RunRow {
+                strategy: f.nonempty(rec, strategy)?,
+                candidate_faulty: match faulty {
+                    Some(c) => f.opt_bool(rec, c)?,
+                    None => None,
+                },
+                outcome,
+                detection_s: f.opt_f64(rec, detection)?,
+                bad_requests: f.f64(rec, bad)?,
+            })
+        })
+        .collect()
+}
+
+/// Reads `timeline.csv`; alarms are the `<name>_value` / `<name>_state`
+/// column pairs after the fixed columns.
+pub fn read_timeline(path: &Path) -> Result<Timeline, PlotError> {
+    let f = CsvFile::open(path)?;
+    let strategy = f.column("strategy")?;
+    let start = f.column("period_start_s")?;
+    let weight = f.column("candidate_weight_pct")?;
+    let sr = f.column("stable_requests")?;
+    let se = f.column("stable_errors")?;
+    let cr = f.column("candidate_requests")?;
+    let ce = f.column("candidate_errors")?;
+    let mut alarms = Vec::new();
+    let mut alarm_cols = Vec::new();
+    for (i, h) in f.headers.iter().enumerate() {
+        if let Some(name) = h.strip_suffix("_value") {
+            let state = f.column(&format!("{name}_state"))?;
+            alarms.push(name.to_owned());
+            alarm_cols.push((i, state));
+        }
+    }
+    let rows = f
+        .records
+        .iter()
+        .map(|rec| {
+            let mut values = Vec::with_capacity(alarm_cols.len());
+            for &(v, s) in &alarm_cols {
+                let text = f.text(rec, s);
+                let state = AlarmState::parse(text).ok_or_else(|| {
+                    f.bad(
+                        rec,
+                        s,
+                        format!("`{text}` is not one of OK, ALARM, INSUFFICIENT_DATA"),
+                    )
+                })?;
+                values.push((f.opt_f64(rec, v)?, state));
+            }
+            Ok(TimelineRow {
+                strategy: f.nonempty(rec, strategy)?,
+                period_start_s: f.f64(rec, start)?,
+                candidate_weight_pct: f.f64(rec, weight)?,
+                stable_requests: f.f64(rec, sr)?,
+                stable_errors: f.f64(rec, se)?,
+                candidate_requests: f.f64(rec, cr)?,
+                candidate_errors: f.f64(rec, ce)?,
+                alarms: values,
+            })
+        })
+        .collect::<Result<Vec<_>, PlotError>>()?;
+    Ok(Timeline { alarms, rows })
+}
+
+/// Reads `events.csv`.
+pub fn read_events(path: &Path) -> Result<Vec<Event>, PlotError> {
+    let f = CsvFile::open(path)?;
+    let strategy = f.column("strategy")?;
+    let time = f.column("time_s")?;
+    let event = f.column("event")?;
+    let detail = f.column("detail")?;
+    f.records
+        .iter()
+        .map(|rec| {
+            Ok(Event {
+                strategy: f.nonempty(rec, strategy)?,
+                time_s: f.f64(rec, time)?,
+                event: f.nonempty(rec, event)?,
+                detail: f.text(rec, detail).to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Reads `alarms.csv` into (alarm name, threshold) pairs.
+pub fn read_thresholds(path: &Path) -> Result<Vec<(String, f64)>, PlotError> {
+    let f = CsvFile::open(path)?;
+    let name = f.column("name")?;
+    let threshold = f.column("threshold")?;
+    f.records
+        .iter()
+        .map(|rec| Ok((f.nonempty(rec, name)?, f.f64(rec, threshold)?)))
+        .collect()
+}
+
+/// Reads `summary.csv` or `sweep.csv`: every column before `strategy` is a
+/// key, `candidate_faulty` is a boolean, every other column is numeric.
+pub fn read_summary_table(path: &Path) -> Result<SummaryTable, PlotError> {
+    let f = CsvFile::open(path)?;
+    let strategy = f.column("strategy")?;
+    let faulty = f.optional_column("candidate_faulty");
+    let keys: Vec<String> = f.headers[..strategy].to_vec();
+    let numeric: Vec<usize> = (strategy + 1..f.headers.len())
+        .filter(|&c| Some(c) != faulty)
+        .collect();
+    let columns: Vec<String> = numeric.iter().map(|&c| f.headers[c].clone()).collect();
+    let rows = f
+        .records
+        .iter()
+        .map(|rec| {
+            let mut values = BTreeMap::new();
+            for &c in &numeric {
+                values.insert(f.headers[c].clone(), f.opt_f64(rec, c)?);
+            }
+            Ok(SummaryRow {
+                keys: (0..strategy).map(|k| f.text(rec, k).to_owned()).collect(),
+                strategy: f.nonempty(rec, strategy)?,
+                candidate_faulty: match faulty {
+                    Some(c) => f.opt_bool(rec, c)?,
+                    None => None,
+                },
+                values,
+            })
+        })
+        .collect::<Result<Vec<_>, PlotError>>()?;
+    Ok(SummaryTable {
+        path: path.to_path_buf(),
+        keys,
+        columns,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn reads_runs_and_names_bad_cells() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(
+            tmp.path(),
+            "runs.csv",
+            "strategy,candidate_faulty,outcome,detection_s,bad_requests\n\
+             canary,true,rolled_back,300,12\n\
+             canary,true,completed,,0\n",
+        );
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].detection_s, Some(300.0));
+        assert_eq!(runs[1].outcome, RunOutcome::Completed);
+        assert_eq!(runs[1].detection_s, None);
+
+        let p = write(
+            tmp.path(),
+            "bad.csv",
+            "strategy,outcome,detection_s,bad_requests\ncanary,rolled_back,soon,1\n",
+        );
+        let err = read_runs(&p).unwrap_err().to_string();
+        assert!(err.contains("bad.csv line 2, column `detection_s`"), "{err}");
+        let p = write(tmp.path(), "nocol.csv", "strategy,outcome\n");
+        let err = read_runs(&p).unwrap_err().to_string();
+        assert!(err.contains("missing column `detection_s`"), "{err}");
+    }
+
+    #[test]
+    fn sweep_keys_are_the_columns_before_strategy() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(
+            tmp.path(),
+            "sweep.csv",
+            "a.threshold,mode,strategy,reps,candidate_faulty,rollback_rate\n\
+             1,fast,canary,10,true,0.5\n\
+             5,fast,canary,10,true,\n",
+        );
+        let t = read_summary_table(&p).unwrap();
+        assert_eq!(t.keys, ["a.threshold", "mode"]);
+        assert_eq!(t.columns, ["reps", "rollback_rate"]);
+        assert_eq!(t.numeric_keys(), [0]);
+        assert_eq!(t.value(&t.rows[0], "rollback_rate"), Some(0.5));
+        assert_eq!(t.value(&t.rows[1], "rollback_rate"), None);
+        assert_eq!(t.rows[0].candidate_faulty, Some(true));
+    }
+
+    #[test]
+    fn timeline_alarm_columns() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(
+            tmp.path(),
+            "timeline.csv",
+            "strategy,period_start_s,candidate_weight_pct,stable_requests,stable_errors,\
+             candidate_requests,candidate_errors,err_value,err_state\n\
+             canary,0,10,90,0,10,1,10,INSUFFICIENT_DATA\n\
+             canary,60,10,90,0,10,0,,OK\n",
+        );
+        let t = read_timeline(&p).unwrap();
+        assert_eq!(t.alarms, ["err"]);
+        assert_eq!(t.rows[1].alarms[0], (None, AlarmState::Ok));
+    }
+}
