@@ -24,6 +24,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
+    /// Run every strategy over a grid of scenario values (--set or a [sweep]
+    /// table) and write sweep.csv, alarms.csv and the trade-off plots.
+    Sweep(SweepArgs),
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +48,63 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Sampling mode: `fast` draws counts and latency statistics from their
+    /// exact distributions (cost independent of the rate); `exact` draws
+    /// every request.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+}
+
+/// `--mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModeArg {
+    Exact,
+    Fast,
+}
+
+impl From<ModeArg> for crate::model::Sampling {
+    fn from(m: ModeArg) -> Self {
+        match m {
+            ModeArg::Exact => crate::model::Sampling::Exact,
+            ModeArg::Fast => crate::model::Sampling::Fast,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML); its [sweep] table, if any, gives the grid.
+    pub scenario: PathBuf,
+    /// KEY=V1,V2,... with KEY a scenario key path (alarms.error_rate.threshold,
+    /// faults[0].error_rate) or `candidate` (healthy,faulty); values may be
+    /// ranges A..B:STEP, A..B:log:N, A..B:lin:N. Repeatable; overrides the
+    /// [sweep] table for the same key.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub set: Vec<String>,
+    /// Replications per strategy and grid point (overrides `replications`).
+    #[arg(long)]
+    pub reps: Option<u32>,
+    /// Master seed, shared by every grid point (overrides `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: out/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print nothing but errors (also hides the progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Sampling mode (see `run --mode`).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Image format of the plots.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+    pub format: String,
+    /// Write only the CSV files.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,7 +139,7 @@ pub struct AlarmArgs {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 4] = ["run", "validate", "alarm", "help"];
+pub const SUBCOMMANDS: [&str; 5] = ["run", "validate", "alarm", "help", "sweep"];
 
 /// Inserts `run` when the first argument is not a subcommand or a flag, so
 /// `canarysim scenario.toml` means `canarysim run scenario.toml`.

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::alarm::{self, AlarmRule, Comparison, MissingData};
-use crate::cli::{AlarmArgs, Command, RunArgs, ValidateArgs};
+use crate::cli::{AlarmArgs, Command, RunArgs, SweepArgs, ValidateArgs};
 use crate::plan::describe_plan;
 use crate::report::render_table;
 use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
@@ -14,6 +14,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Run(args) => run(args),
         Command::Validate(args) => validate(args),
         Command::Alarm(args) => alarm_replay(args),
+        Command::Sweep(args) => sweep(args),
     }
 }
 
@@ -21,6 +22,7 @@ fn run(args: RunArgs) -> Result<(), Error> {
     let overrides = Overrides {
         replications: args.reps,
         seed: args.seed,
+        sampling: args.mode.map(Into::into),
     };
     let sc = load_scenario(&args.scenario, &overrides)?;
     let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&sc));
@@ -42,11 +44,50 @@ fn run(args: RunArgs) -> Result<(), Error> {
 
 fn validate(args: ValidateArgs) -> Result<(), Error> {
     let sc = load_scenario(&args.scenario, &Overrides::default())?;
+    let grid = crate::sweep::describe_file_grid(&args.scenario)?;
     print(&format!(
-        "{}: valid\n\n{}",
+        "{}: valid\n\n{}{}",
         args.scenario.display(),
-        describe_plan(&sc)
+        describe_plan(&sc),
+        grid.map(|g| format!("\n{g}\n")).unwrap_or_default()
     ));
+    Ok(())
+}
+
+fn sweep(args: SweepArgs) -> Result<(), Error> {
+    use crate::sweep::{self, SweepPlots, SweepProgress};
+    let overrides = Overrides {
+        replications: args.reps,
+        seed: args.seed,
+        sampling: args.mode.map(Into::into),
+    };
+    let plan = sweep::load(&args.scenario, &args.set, &overrides)?;
+    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&plan.base));
+    let plots = match (args.no_plots, args.format.as_str()) {
+        (true, _) => SweepPlots::None,
+        (false, "png") => SweepPlots::Png,
+        (false, _) => SweepPlots::Svg,
+    };
+    let progress = SweepProgress::new(plan.total_replications(), args.quiet);
+    let output = sweep::run_and_write(&plan, &out_dir, args.threads, plots, &progress)?;
+    if !args.quiet {
+        let mut text = format!(
+            "sweep {} — {} grid points, {} replications per strategy and point, seed {}\n",
+            plan.base.name,
+            plan.points.len(),
+            plan.base.replications,
+            plan.base.seed
+        );
+        for (index, point) in output.results.iter().enumerate() {
+            text.push_str(&format!("\n{}\n", plan.describe_point(index)));
+            text.push_str(&render_table(&point.summaries));
+        }
+        text.push('\n');
+        for f in &output.files {
+            text.push_str(&format!("wrote {}\n", f.display()));
+        }
+        print(&text);
+    }
     Ok(())
 }
 

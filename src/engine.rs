@@ -15,14 +15,15 @@ use rand_distr::{Distribution, Exp1, Poisson};
 use rand_pcg::Pcg64Mcg;
 
 use crate::alarm::AlarmState;
+use crate::fast::{self, Bins, DurationDist, LatencyGroup, GL8};
 use crate::faults::FaultTimeline;
 use crate::metrics::{self, Acc, Datapoint, DatapointCalc, CANDIDATE, STABLE};
-use crate::model::{FilterField, Hook, LowSampleCount, MetricName, Scenario};
+use crate::model::{FilterField, Hook, LowSampleCount, Sampling, Scenario, Scope, Statistic};
 use crate::record::{Outcome, RunRecord, TimelineEvent, TimelineRow};
 use crate::strategy::{self, Control};
 use crate::time::{secs, to_secs, Micros};
 use crate::traffic::RateFn;
-use crate::version::{serve, ServeParams};
+use crate::version::{serve, ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
 
 /// Event classes: at equal times, world changes come first, then period
 /// closes, alarm evaluations, alarm polls (so a deployment sees an alarm
@@ -88,6 +89,25 @@ pub struct ReplicationOutput {
     pub record: RunRecord,
     pub timeline: Vec<TimelineRow>,
     pub events: Vec<TimelineEvent>,
+    /// Fast mode: the parts it had to sample per request (`FALLBACK_*` bits).
+    pub fallbacks: u8,
+}
+
+/// Fast mode sampled cold-start requests one by one.
+pub const FALLBACK_COLD_START: u8 = 1;
+/// Fast mode expanded a mixed latency population to compute a percentile.
+pub const FALLBACK_MIXED_PERCENTILE: u8 = 2;
+
+/// Human-readable notes for fallback bits.
+pub fn fallback_notes(bits: u8) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if bits & FALLBACK_COLD_START != 0 {
+        out.push("segments with pending cold-start requests were sampled per request");
+    }
+    if bits & FALLBACK_MIXED_PERCENTILE != 0 {
+        out.push("percentiles over mixed latency distributions (e.g. function scope with a slower candidate) were computed from per-request samples");
+    }
+    out
 }
 
 /// Open metric windows of one alarm period length.
@@ -95,6 +115,11 @@ struct WindowSet {
     period: Micros,
     accs: [Acc; 2],
     keep_latency: bool,
+    /// Fast mode: whether alarms of this period read Duration Min/Max/Sum.
+    need_min_max: bool,
+    need_sum: bool,
+    /// Fast mode: Duration percentiles read here: (candidate only?, p).
+    percentiles: Vec<(bool, f64)>,
 }
 
 /// Run-time state of one alarm.
@@ -122,6 +147,11 @@ struct World<'a> {
     cold_remaining: u64,
     cold_extra_ms: f64,
     need_latency: bool,
+    sampling: Sampling,
+    /// Fast mode latency bins per version.
+    bins: [Bins; 2],
+    bin_scratch: Vec<u64>,
+    fallbacks: u8,
     windows: Vec<WindowSet>,
     alarms: Vec<AlarmRuntime>,
     calc: DatapointCalc,
@@ -186,13 +216,37 @@ impl<'a> World<'a> {
         }
         let windows: Vec<WindowSet> = periods
             .iter()
-            .map(|&period| WindowSet {
-                period,
-                accs: [Acc::new(filters), Acc::new(filters)],
-                keep_latency: sc
-                    .alarms
-                    .iter()
-                    .any(|a| a.period == period && metrics::needs_percentiles(&a.expr)),
+            .map(|&period| {
+                let mut stats = Vec::new();
+                let mut percentiles = Vec::new();
+                for a in sc.alarms.iter().filter(|a| a.period == period) {
+                    let mut mine = Vec::new();
+                    metrics::duration_statistics(&a.expr, &mut mine);
+                    for st in &mine {
+                        if let Statistic::Percentile(p) = *st {
+                            let key = (a.scope == Scope::Version, p);
+                            if !percentiles.contains(&key) {
+                                percentiles.push(key);
+                            }
+                        }
+                    }
+                    stats.extend(mine);
+                }
+                WindowSet {
+                    period,
+                    accs: [Acc::new(filters), Acc::new(filters)],
+                    keep_latency: sc
+                        .alarms
+                        .iter()
+                        .any(|a| a.period == period && metrics::needs_percentiles(&a.expr)),
+                    need_min_max: stats
+                        .iter()
+                        .any(|s| matches!(s, Statistic::Minimum | Statistic::Maximum)),
+                    need_sum: stats
+                        .iter()
+                        .any(|s| matches!(s, Statistic::Sum | Statistic::Average)),
+                    percentiles,
+                }
             })
             .collect();
         let alarms = sc
@@ -221,6 +275,19 @@ impl<'a> World<'a> {
                 .any(|f| f.field == FilterField::Duration);
         let faults = FaultTimeline::new(&sc.faults);
         let (cold_remaining, cold_extra_ms) = faults.cold_start().unwrap_or((0, 0.0));
+        // Everything a duration is compared against becomes a bin edge.
+        let mut thresholds: Vec<f64> = sc.sla_ms.into_iter().collect();
+        thresholds.extend(
+            sc.metrics
+                .filters
+                .iter()
+                .filter(|f| f.field == FilterField::Duration)
+                .map(|f| f.operand),
+        );
+        let bins = [
+            Bins::new(&thresholds, sc.stable.timeout_ms),
+            Bins::new(&thresholds, sc.candidate.timeout_ms),
+        ];
         let mut w = World {
             sc,
             strategy_name,
@@ -234,6 +301,10 @@ impl<'a> World<'a> {
             cold_remaining,
             cold_extra_ms,
             need_latency,
+            sampling: sc.sampling,
+            bins,
+            bin_scratch: Vec::new(),
+            fallbacks: 0,
             windows,
             alarms,
             calc: DatapointCalc::default(),
@@ -284,6 +355,14 @@ impl<'a> World<'a> {
         cand.latency_mult = lat.mult;
         cand.latency_add_ms = lat.add_ms;
         let varying = !self.rate.piecewise_constant() || self.faults.error_varies_within(a, b);
+        if self.sampling == Sampling::Fast {
+            let cold_pending = self.need_latency && self.cold_remaining > 0 && self.weight > 0.0;
+            if !cold_pending {
+                self.generate_fast(a, b, &stable, &cand, varying);
+                return;
+            }
+            self.fallbacks |= FALLBACK_COLD_START;
+        }
         if !varying {
             let lambda = self.rate.expected_count(a, b);
             let n_stable = poisson(&mut self.traffic_rng, lambda * (1.0 - self.weight));
@@ -322,6 +401,186 @@ impl<'a> World<'a> {
         }
     }
 
+
+    /// Fast sampling of a segment: per version, failure and success counts
+    /// and (when durations matter) their latency-bin counts; see `fast`.
+    fn generate_fast(&mut self, a: Micros, b: Micros, stable: &ServeParams, cand: &ServeParams, varying: bool) {
+        let lambda = self.rate.expected_count(a, b);
+        if lambda <= 0.0 {
+            return;
+        }
+        let mid = (a as f64 + b as f64) / 2.0;
+        for version in [STABLE, CANDIDATE] {
+            let (share, params) = if version == STABLE {
+                (1.0 - self.weight, stable)
+            } else {
+                (self.weight, cand)
+            };
+            let expected = lambda * share;
+            if expected <= 0.0 {
+                continue;
+            }
+            let p = if version == STABLE {
+                params.error_prob
+            } else if !varying {
+                combine(params.error_prob, self.faults.error_prob_at(mid))
+            } else {
+                // λ-weighted mean failure probability over the segment.
+                let half = (b - a) as f64 / 2.0;
+                let (mut num, mut den) = (0.0, 0.0);
+                for (x, w) in GL8 {
+                    let t = mid + half * x;
+                    let rate = self.rate.rate_at(t);
+                    num += w * rate * combine(params.error_prob, self.faults.error_prob_at(t));
+                    den += w * rate;
+                }
+                if den > 0.0 {
+                    (num / den).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            };
+            let failed = poisson(&mut self.traffic_rng, expected * p);
+            let ok = poisson(&mut self.traffic_rng, expected * (1.0 - p));
+            self.add_batch(version, params, failed, ok);
+        }
+    }
+
+    /// Adds `failed` + `ok` requests of one version as counts.
+    fn add_batch(&mut self, version: usize, params: &ServeParams, failed: u64, ok: u64) {
+        let n = failed + ok;
+        if n == 0 {
+            return;
+        }
+        let mut timeouts = 0;
+        let mut slow = 0;
+        let mut group = None;
+        if self.need_latency {
+            let dist = DurationDist {
+                base: params.latency,
+                mult: params.latency_mult,
+                add: params.latency_add_ms,
+                cap: params.timeout_ms,
+            };
+            let bins = &self.bins[version];
+            let mut ok_bins = Vec::with_capacity(bins.len());
+            fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, &mut ok_bins);
+            fast::split_into_bins(&mut self.traffic_rng, failed, bins, &dist, &mut self.bin_scratch);
+            for i in 0..bins.len() {
+                if bins.is_cap(i) {
+                    timeouts += ok_bins[i];
+                } else if self.sc.sla_ms.is_some_and(|sla| bins.representative(i, &dist) > sla) {
+                    slow += ok_bins[i];
+                }
+            }
+            let counts: Vec<u64> = ok_bins.iter().zip(&self.bin_scratch).map(|(x, y)| x + y).collect();
+            group = Some(LatencyGroup { dist, counts });
+        }
+        let errors = failed + timeouts;
+        self.requests_total += n;
+        self.errors_total += errors;
+        if version == CANDIDATE {
+            self.candidate_requests += n;
+            self.bad_requests += errors + slow;
+        }
+        let filters = &self.sc.metrics.filters;
+        for ws in &mut self.windows {
+            let acc = &mut ws.accs[version];
+            acc.count += n;
+            acc.errors += errors;
+            for (i, f) in filters.iter().enumerate() {
+                acc.filter_matches[i] += match f.field {
+                    FilterField::StatusCode => {
+                        let mut m = 0;
+                        for (status, count) in [(STATUS_ERROR, failed), (STATUS_TIMEOUT, timeouts), (STATUS_OK, ok - timeouts)] {
+                            if f.comparison.holds(status, f.operand) {
+                                m += count;
+                            }
+                        }
+                        m
+                    }
+                    FilterField::Duration => match &group {
+                        Some(g) => {
+                            let bins = &self.bins[version];
+                            (0..bins.len())
+                                .filter(|&i| f.comparison.holds(bins.representative(i, &g.dist), f.operand))
+                                .map(|i| g.counts[i])
+                                .sum()
+                        }
+                        None => 0,
+                    },
+                };
+            }
+            if let Some(g) = &group {
+                acc.groups.push(g.clone());
+            }
+        }
+    }
+
+    /// Fast mode, at a period close: draws the Min/Max/Sum of every latency
+    /// group and the percentiles alarms read, or expands mixed populations
+    /// into samples for the exact percentile path.
+    fn finalize_fast(&mut self, wi: usize) {
+        let ws = &mut self.windows[wi];
+        let rng = &mut self.traffic_rng;
+        for v in [STABLE, CANDIDATE] {
+            let bins = &self.bins[v];
+            let acc = &mut ws.accs[v];
+            for g in &acc.groups {
+                if ws.need_min_max {
+                    if let Some((lo, hi)) = fast::min_max(rng, g, bins) {
+                        acc.min_ms = acc.min_ms.min(lo);
+                        acc.max_ms = acc.max_ms.max(hi);
+                    }
+                }
+                if ws.need_sum {
+                    acc.sum_ms += fast::sum(rng, g, bins);
+                }
+            }
+        }
+        self.calc.fast_percentiles.clear();
+        for &(candidate_only, p) in &ws.percentiles {
+            let population: &[usize] = if candidate_only { &[CANDIDATE] } else { &[STABLE, CANDIDATE] };
+            let n: u64 = population.iter().map(|&v| ws.accs[v].count).sum();
+            if n == 0 {
+                continue;
+            }
+            let mut dists = population.iter().flat_map(|&v| ws.accs[v].groups.iter().map(|g| g.dist));
+            let first = dists.next();
+            let homogeneous = population.iter().all(|&v| ws.accs[v].exact_requests == 0)
+                && first.is_some()
+                && dists.all(|d| Some(d) == first)
+                && population.iter().all(|&v| self.bins[v] == self.bins[population[0]]);
+            if homogeneous {
+                let dist = first.expect("checked");
+                let bins = &self.bins[population[0]];
+                let mut merged = vec![0u64; bins.len()];
+                for &v in population {
+                    for g in &ws.accs[v].groups {
+                        for (m, c) in merged.iter_mut().zip(&g.counts) {
+                            *m += c;
+                        }
+                    }
+                }
+                let k = metrics::rank(p, n);
+                if let Some(value) = fast::order_statistic(rng, &dist, &merged, bins, k) {
+                    self.calc.fast_percentiles.push((candidate_only, p, value));
+                }
+            } else {
+                self.fallbacks |= FALLBACK_MIXED_PERCENTILE;
+                for &v in population {
+                    let acc = &mut ws.accs[v];
+                    if !acc.materialized {
+                        for g in &acc.groups {
+                            fast::materialize(rng, g, &self.bins[v], &mut acc.latencies);
+                        }
+                        acc.materialized = true;
+                    }
+                }
+            }
+        }
+    }
+
     #[inline]
     fn one_request(&mut self, version: usize, params: &ServeParams, error_prob: f64) {
         let extra = if version == CANDIDATE && self.cold_remaining > 0 {
@@ -355,10 +614,16 @@ impl<'a> World<'a> {
     fn close_periods(&mut self) {
         let now = self.now;
         let sc = self.sc;
-        for (wi, ws) in self.windows.iter_mut().enumerate() {
-            if now % ws.period != 0 {
+        for wi in 0..self.windows.len() {
+            if now % self.windows[wi].period != 0 {
                 continue;
             }
+            if self.sampling == Sampling::Fast {
+                self.finalize_fast(wi);
+            } else {
+                self.calc.fast_percentiles.clear();
+            }
+            let ws = &mut self.windows[wi];
             for (ai, alarm) in sc.alarms.iter().enumerate() {
                 let rt = &mut self.alarms[ai];
                 if rt.window != wi {
@@ -467,6 +732,7 @@ impl<'a> World<'a> {
             },
             timeline: self.timeline.unwrap_or_default(),
             events: self.events.unwrap_or_default(),
+            fallbacks: self.fallbacks,
         }
     }
 }
@@ -570,8 +836,6 @@ pub(crate) fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     }
 }
 
-#[allow(dead_code)]
-fn _metric_name_is_used(_: MetricName) {}
 
 #[cfg(test)]
 mod tests {

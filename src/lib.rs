@@ -10,6 +10,7 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
 pub mod time;
 pub mod traffic;
 pub mod version;
@@ -23,3 +24,5 @@ pub mod run;
 
 pub use commands::execute;
 pub use run::Error;
+pub mod fast;
+pub mod plot;

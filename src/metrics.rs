@@ -9,6 +9,7 @@
 use crate::model::{
     AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
 };
+use crate::fast::LatencyGroup;
 use crate::version::Served;
 
 /// Index of the stable and candidate accumulators.
@@ -27,6 +28,13 @@ pub struct Acc {
     pub filter_matches: Vec<u64>,
     /// Every duration of the period, kept only when a percentile needs it.
     pub latencies: Vec<f64>,
+    /// Requests added one by one (exact sampling).
+    pub exact_requests: u64,
+    /// Fast sampling: durations summarised as bin counts per distribution;
+    /// their Min/Max/Sum are drawn when the period closes.
+    pub groups: Vec<LatencyGroup>,
+    /// Whether `groups` were already expanded into `latencies`.
+    pub materialized: bool,
 }
 
 impl Acc {
@@ -47,12 +55,16 @@ impl Acc {
         self.max_ms = f64::NEG_INFINITY;
         self.filter_matches.iter_mut().for_each(|m| *m = 0);
         self.latencies.clear();
+        self.exact_requests = 0;
+        self.groups.clear();
+        self.materialized = false;
     }
 
     /// Adds one request. `keep_latency` says whether percentiles need it.
     #[inline]
     pub fn add(&mut self, s: &Served, filters: &[LogFilter], keep_latency: bool) {
         self.count += 1;
+        self.exact_requests += 1;
         self.errors += u64::from(s.error);
         self.sum_ms += s.latency_ms;
         self.min_ms = self.min_ms.min(s.latency_ms);
@@ -93,6 +105,9 @@ pub struct Datapoint {
 #[derive(Debug, Default)]
 pub struct DatapointCalc {
     scratch: Vec<f64>,
+    /// Percentiles drawn directly by fast sampling for the window being
+    /// closed: (candidate only?, p, value).
+    pub fast_percentiles: Vec<(bool, f64, f64)>,
 }
 
 impl DatapointCalc {
@@ -215,6 +230,14 @@ impl DatapointCalc {
                                 .map(|a| a.max_ms)
                                 .fold(f64::NEG_INFINITY, f64::max),
                             Statistic::Percentile(p) => {
+                                let candidate_only = scope == Scope::Version;
+                                if let Some(&(_, _, v)) = self
+                                    .fast_percentiles
+                                    .iter()
+                                    .find(|(c, q, _)| *c == candidate_only && *q == p)
+                                {
+                                    return Some(v);
+                                }
                                 self.scratch.clear();
                                 for a in in_scope(scope) {
                                     self.scratch.extend_from_slice(&a.latencies);
@@ -252,7 +275,7 @@ fn binary_stat(stat: Statistic, ones: u64, n: u64) -> f64 {
 }
 
 /// Nearest-rank index (1-based) of percentile `p` among `n` samples.
-fn rank(p: f64, n: u64) -> u64 {
+pub fn rank(p: f64, n: u64) -> u64 {
     ((p / 100.0 * n as f64).ceil() as u64).clamp(1, n)
 }
 
@@ -288,6 +311,23 @@ pub fn needs_percentiles(expr: &Expr) -> bool {
             needs_percentiles(a) || needs_percentiles(b)
         }
         Expr::Neg(a) => needs_percentiles(a),
+    }
+}
+
+/// The Duration statistics an expression reads, appended to `out`.
+pub fn duration_statistics(expr: &Expr, out: &mut Vec<Statistic>) {
+    match expr {
+        Expr::Const(_) => {}
+        Expr::Series(ms) => {
+            if matches!(ms.metric, MetricName::Duration) && !out.contains(&ms.statistic) {
+                out.push(ms.statistic);
+            }
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
+            duration_statistics(a, out);
+            duration_statistics(b, out);
+        }
+        Expr::Neg(a) => duration_statistics(a, out),
     }
 }
 

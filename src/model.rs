@@ -27,6 +27,28 @@ pub struct Scenario {
     pub alarms: Vec<AlarmSpec>,
     /// Strategies in the order of their names.
     pub strategies: Vec<StrategySpec>,
+    /// How requests are sampled (a run option, not a scenario key).
+    pub sampling: Sampling,
+}
+
+/// The kernel's two sampling modes, which agree in distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sampling {
+    /// Every request drawn one by one.
+    Exact,
+    /// Counts and latency statistics drawn from their exact sampling
+    /// distributions; cost independent of the request rate.
+    #[default]
+    Fast,
+}
+
+impl Sampling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Exact => "exact",
+            Sampling::Fast => "fast",
+        }
+    }
 }
 
 /// Poisson arrival process; the rate in requests per second at time t is

@@ -45,6 +45,12 @@ pub struct RunResults {
 /// Runs every replication of every strategy of `sc` on the current rayon
 /// pool. Replication 0 of each strategy records the timeline.
 pub fn run_all(sc: &Scenario) -> RunResults {
+    run_all_with_progress(sc, &|| {})
+}
+
+/// [`run_all`], calling `progress` after each finished replication (from
+/// any worker thread, in any order; it cannot change the results).
+pub fn run_all_with_progress(sc: &Scenario, progress: &(dyn Fn() + Sync)) -> RunResults {
     let reps = sc.replications;
     let jobs: Vec<(usize, u32)> = (0..sc.strategies.len())
         .flat_map(|s| (0..reps).map(move |r| (s, r)))
@@ -53,7 +59,9 @@ pub fn run_all(sc: &Scenario) -> RunResults {
         .par_iter()
         .map(|&(s, r)| {
             let seed = replication_seed(sc.seed, &sc.strategies[s].name, r);
-            run_replication(sc, s, r, seed, ReplicationOptions { timeline: r == 0 })
+            let out = run_replication(sc, s, r, seed, ReplicationOptions { timeline: r == 0 });
+            progress();
+            out
         })
         .collect();
     let mut results = RunResults::default();

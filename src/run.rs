@@ -40,11 +40,36 @@ impl Error {
 pub struct Overrides {
     pub replications: Option<u32>,
     pub seed: Option<u64>,
+    pub sampling: Option<crate::model::Sampling>,
 }
 
-/// Loads and validates a scenario, then applies overrides.
+/// Loads and validates a scenario, then applies overrides. A `[sweep]`
+/// table is ignored here (it is for `canarysim sweep`): the file's own
+/// values are the scenario.
 pub fn load_scenario(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
-    let mut sc = scenario::load(path)?;
+    let (text, file, mut doc) = read_document(path)?;
+    if let Some(table) = doc.as_table_mut() {
+        table.remove("sweep");
+    }
+    let mut sc = scenario::from_value(doc, &text, &file)?;
+    apply_overrides(&mut sc, overrides)?;
+    Ok(sc)
+}
+
+/// Reads and parses a scenario file without validating it: (text, file
+/// name as shown in errors, document).
+pub fn read_document(path: &Path) -> Result<(String, String, toml::Value), Error> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let doc = scenario::parse_document(&text, &file)?;
+    Ok((text, file, doc))
+}
+
+/// Applies command-line overrides to a validated scenario.
+pub fn apply_overrides(sc: &mut Scenario, overrides: &Overrides) -> Result<(), Error> {
     if let Some(reps) = overrides.replications {
         if reps == 0 || reps > MAX_REPLICATIONS {
             return Err(Error::Usage(format!(
@@ -56,22 +81,32 @@ pub fn load_scenario(path: &Path, overrides: &Overrides) -> Result<Scenario, Err
     if let Some(seed) = overrides.seed {
         sc.seed = seed;
     }
-    Ok(sc)
+    if let Some(sampling) = overrides.sampling {
+        sc.sampling = sampling;
+    }
+    Ok(())
+}
+
+/// A rayon pool of `threads` workers, or `None` for the global pool (all
+/// cores).
+pub fn thread_pool(threads: Option<usize>) -> Result<Option<rayon::ThreadPool>, Error> {
+    match threads {
+        None => Ok(None),
+        Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(Some)
+            .map_err(|e| Error::Internal(format!("cannot start {n} threads: {e}"))),
+    }
 }
 
 /// Runs the Monte Carlo on `threads` workers (None = all cores).
 pub fn simulate(sc: &Scenario, threads: Option<usize>) -> Result<RunResults, Error> {
-    match threads {
-        None => Ok(run_all(sc)),
-        Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| Error::Internal(format!("cannot start {n} threads: {e}")))?;
-            Ok(pool.install(|| run_all(sc)))
-        }
-    }
+    Ok(match thread_pool(threads)? {
+        None => run_all(sc),
+        Some(pool) => pool.install(|| run_all(sc)),
+    })
 }
 
 /// What a finished run produced.

@@ -65,5 +65,6 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
             }),
             alarms: vec![0],
         }],
+        sampling: Sampling::Exact,
     }
 }

@@ -14,8 +14,14 @@ pub const STATUS_OK: f64 = 200.0;
 pub const STATUS_ERROR: f64 = 500.0;
 pub const STATUS_TIMEOUT: f64 = 504.0;
 
+/// Φ⁻¹(p) through erfc⁻¹, accurate for small p (the lower tail); use
+/// −Φ⁻¹(1 − p) via the upper tail for p near 1.
+pub fn std_normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 /// A latency distribution ready for sampling (parameters precomputed once).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum LatencySampler {
     Fixed(f64),
     /// exp(mu + sigma·Z), Z standard normal.
@@ -44,6 +50,43 @@ impl LatencySampler {
                 let z: f64 = StandardNormal.sample(rng);
                 (mu + sigma * z).exp()
             }
+        }
+    }
+
+    /// The survival function P(X > x), accurate far into the upper tail.
+    pub fn sf(&self, x: f64) -> f64 {
+        match *self {
+            LatencySampler::Fixed(ms) => {
+                if x >= ms {
+                    0.0
+                } else {
+                    1.0
+                }
+            }
+            LatencySampler::LogNormal { mu, sigma } => {
+                if x <= 0.0 {
+                    1.0
+                } else {
+                    let z = (x.ln() - mu) / sigma;
+                    0.5 * statrs::function::erf::erfc(z / std::f64::consts::SQRT_2)
+                }
+            }
+        }
+    }
+
+    /// The value with lower-tail probability `u` (use for u < 0.5).
+    pub fn quantile(&self, u: f64) -> f64 {
+        match *self {
+            LatencySampler::Fixed(ms) => ms,
+            LatencySampler::LogNormal { mu, sigma } => (mu + sigma * std_normal_quantile(u)).exp(),
+        }
+    }
+
+    /// The value with upper-tail probability `s` (use for s < 0.5).
+    pub fn upper_quantile(&self, s: f64) -> f64 {
+        match *self {
+            LatencySampler::Fixed(ms) => ms,
+            LatencySampler::LogNormal { mu, sigma } => (mu - sigma * std_normal_quantile(s)).exp(),
         }
     }
 
@@ -102,7 +145,9 @@ pub struct Served {
     pub latency_ms: f64,
 }
 
-/// Draws one request's outcome. `extra_ms` is a cold-start penalty. When
+/// Draws one request's outcome. `extra_ms` is a cold-start penalty. A
+/// request's duration is min(latency, timeout) whether it failed or not; a
+/// successful request slower than the timeout becomes a timeout error. When
 /// `need_latency` is false (nothing in the scenario reads durations) the
 /// latency draw is skipped, which is the common fast path.
 #[inline]
@@ -123,24 +168,26 @@ pub fn serve<R: Rng + ?Sized>(
         };
     }
     let latency = p.latency.sample(rng) * p.latency_mult + p.latency_add_ms + extra_ms;
+    let timeout = p.timeout_ms.unwrap_or(f64::INFINITY);
     if failed {
         return Served {
             error: true,
             status: STATUS_ERROR,
-            latency_ms: latency,
+            latency_ms: latency.min(timeout),
         };
     }
-    match p.timeout_ms {
-        Some(timeout) if latency > timeout => Served {
+    if latency > timeout {
+        Served {
             error: true,
             status: STATUS_TIMEOUT,
             latency_ms: timeout,
-        },
-        _ => Served {
+        }
+    } else {
+        Served {
             error: false,
             status: STATUS_OK,
             latency_ms: latency,
-        },
+        }
     }
 }
 

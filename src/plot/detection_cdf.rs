@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::data::{first_seen, RunOutcome, RunRow, SummaryTable};
 use super::legend::{self, LegendItem, Swatch};
-use super::style::{self, fmt_num};
+use super::style::{self, fmt_num, TickAxis};
 use super::{Chart, DrawError};
 
 /// The detection-time CDF chart (`detection_cdf.svg|png`).
@@ -119,8 +119,17 @@ impl Chart for DetectionCdfChart<'_> {
             style::nice_ceil(max_plateau * 1.15).min(100.0)
         };
 
-        let n = curves.len();
-        let widths: Vec<u32> = (0..n).map(|i| 2 + (3 * (n - 1 - i) as u32) / 2).collect();
+        // A curve identical to later ones is drawn wider underneath them,
+        // so that coinciding strategies stay visible.
+        let widths: Vec<u32> = (0..curves.len())
+            .map(|i| {
+                let same = curves[i + 1..]
+                    .iter()
+                    .filter(|c| c.reps == curves[i].reps && c.times == curves[i].times)
+                    .count() as u32;
+                2 + 3 * same
+            })
+            .collect();
         let items: Vec<LegendItem> = curves
             .iter()
             .enumerate()
@@ -156,7 +165,12 @@ impl Chart for DetectionCdfChart<'_> {
             .margin_top(8)
             .x_label_area_size(style::X_LABEL_AREA)
             .y_label_area_size(style::Y_LABEL_AREA)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_top)?;
+            .build_cartesian_2d(
+                0f64..x_max,
+                // Room below 0 and above the top so curves do not hide in
+                // the axes.
+                TickAxis::new(-y_top * 0.015..y_top * 1.04, style::ticks(0.0, y_top, 10)),
+            )?;
         chart
             .configure_mesh()
             .x_desc(format!("time from deployment start to detection ({unit})"))
@@ -169,7 +183,7 @@ impl Chart for DetectionCdfChart<'_> {
             .bold_line_style(style::GRID_COLOR)
             .axis_style(style::AXIS_COLOR)
             .x_labels(12)
-            .y_labels(11)
+            .y_labels(12)
             .draw()?;
 
         for (i, c) in curves.iter().enumerate() {
@@ -190,7 +204,7 @@ impl Chart for DetectionCdfChart<'_> {
         }
         if curves.iter().all(|c| c.times.is_empty()) {
             style::draw_note(
-                chart.plotting_area().strip_coord_spec().as_ref_area(),
+                &chart.plotting_area().strip_coord_spec(),
                 "no replication was rolled back or stopped",
             )?;
         }

@@ -1,8 +1,9 @@
 //! A legend laid out as wrapped rows above a chart, so it never covers data.
 
 use plotters::coord::Shift;
-use plotters::element::{PathElement, Rectangle};
+use plotters::element::{DashedPathElement, PathElement, Rectangle};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
 use plotters::style::RGBColor;
 
 use super::style::{self, Shape};
@@ -23,8 +24,16 @@ pub enum Swatch {
         dashed: bool,
         shape: Shape,
     },
-    /// A marker alone.
-    Marker { color: RGBColor, shape: Shape },
+    /// A marker alone; unfilled markers are white inside.
+    Marker {
+        color: RGBColor,
+        shape: Shape,
+        filled: bool,
+    },
+    /// No swatch: the label is a heading for the items after it.
+    Heading,
+    /// Not drawn: the next item starts a new row.
+    RowBreak,
     /// A filled rectangle (bands, areas); `border` outlines it.
     Fill {
         color: RGBColor,
@@ -54,6 +63,11 @@ impl LegendItem {
             label: label.into(),
         }
     }
+
+    /// Forces a new row.
+    pub fn row_break() -> Self {
+        LegendItem::new(Swatch::RowBreak, "")
+    }
 }
 
 const SWATCH_WIDTH: i32 = 30;
@@ -63,17 +77,27 @@ const ROW_HEIGHT: u32 = 26;
 
 fn item_width(item: &LegendItem) -> i32 {
     let (w, _) = style::text_size(&style::font(style::LEGEND_FONT_SIZE), &item.label);
-    SWATCH_WIDTH + SWATCH_GAP + w as i32
+    match item.swatch {
+        Swatch::Heading => w as i32,
+        Swatch::RowBreak => 0,
+        _ => SWATCH_WIDTH + SWATCH_GAP + w as i32,
+    }
 }
 
 /// Splits the items into rows that fit `width` pixels.
 fn rows(items: &[LegendItem], width: u32) -> Vec<Vec<&LegendItem>> {
     let mut rows: Vec<Vec<&LegendItem>> = Vec::new();
     let mut used = 0;
+    let mut force_break = false;
     for item in items {
+        if matches!(item.swatch, Swatch::RowBreak) {
+            force_break = true;
+            continue;
+        }
         let w = item_width(item);
+        let must_break = std::mem::take(&mut force_break);
         match rows.last_mut() {
-            Some(row) if used + ITEM_GAP + w <= width as i32 => {
+            Some(row) if !must_break && used + ITEM_GAP + w <= width as i32 => {
                 row.push(item);
                 used += ITEM_GAP + w;
             }
@@ -111,10 +135,15 @@ pub fn draw<DB: DrawingBackend>(
         let mut x = (w as i32 - total) / 2;
         let y = (r as u32 * ROW_HEIGHT + ROW_HEIGHT / 2) as i32;
         for item in row {
-            draw_swatch(area, &item.swatch, x, y)?;
+            let text_x = if matches!(item.swatch, Swatch::Heading) {
+                x
+            } else {
+                draw_swatch(area, &item.swatch, x, y)?;
+                x + SWATCH_WIDTH + SWATCH_GAP
+            };
             area.draw(&Text::new(
                 item.label.clone(),
-                (x + SWATCH_WIDTH + SWATCH_GAP, y),
+                (text_x, y),
                 style::text(
                     style::LEGEND_FONT_SIZE,
                     &style::TEXT_COLOR,
@@ -150,9 +179,14 @@ fn draw_swatch<DB: DrawingBackend>(
             line(area, x, x1, y, color, 2, *dashed)?;
             style::draw_marker(area, ((x + x1) / 2, y), *shape, 5, color, true)?;
         }
-        Swatch::Marker { color, shape } => {
-            style::draw_marker(area, ((x + x1) / 2, y), *shape, 6, color, true)?;
+        Swatch::Marker {
+            color,
+            shape,
+            filled,
+        } => {
+            style::draw_marker(area, ((x + x1) / 2, y), *shape, 6, color, *filled)?;
         }
+        Swatch::Heading | Swatch::RowBreak => {}
         Swatch::Fill { color, border } => {
             area.draw(&Rectangle::new([(x, y - 8), (x1, y + 8)], color.filled()))?;
             if let Some(b) = border {

@@ -6,12 +6,16 @@
 //! deficiencies; strategies keep the same colour in every chart because each
 //! chart colours them by their order of first appearance in the input.
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
-use plotters::element::{Circle, PathElement, Polygon, Rectangle};
+use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle};
 use plotters::prelude::*;
-use plotters::style::{FontFamily, FontStyle, FontTransform, RGBColor, ShapeStyle};
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontFamily, FontStyle, RGBColor, ShapeStyle};
 
 use super::DrawError;
 
@@ -19,6 +23,20 @@ use super::DrawError;
 pub const CHART_SIZE: (u32, u32) = (1200, 780);
 /// Width of the timeline; its height grows with the number of strategies.
 pub const TIMELINE_WIDTH: u32 = 1280;
+
+/// Timeline geometry: per strategy a header line, then three strips
+/// sharing the time axis (weight, error rates, alarm metric), then the time
+/// tick labels.
+pub const TIMELINE_PANEL_HEADER: u32 = 34;
+pub const TIMELINE_WEIGHT_STRIP: u32 = 105;
+pub const TIMELINE_ERROR_STRIP: u32 = 145;
+pub const TIMELINE_ALARM_STRIP: u32 = 145;
+pub const TIMELINE_X_TICKS: u32 = 30;
+pub const TIMELINE_PANEL_GAP: u32 = 22;
+/// Right margin of the timeline strips, where threshold values are written.
+pub const TIMELINE_RIGHT: u32 = 70;
+/// Height of the time-axis description under the last panel.
+pub const TIMELINE_FOOTER: u32 = 40;
 
 /// Outer margin around every chart, in pixels.
 pub const MARGIN: u32 = 18;
@@ -32,13 +50,16 @@ pub const X_LABEL_AREA: u32 = 62;
 /// Font family name the bundled font is registered under. "sans-serif" is
 /// also what SVG viewers fall back to when they do not have DejaVu Sans.
 pub const FONT: &str = "sans-serif";
+// Font sizes are even on purpose: plotters' ab_glyph renderer places each
+// glyph at size/2 + its top, truncated to whole pixels, so odd sizes shift
+// small glyphs such as `.` and `,` up by a pixel.
 pub const TITLE_FONT_SIZE: f64 = 26.0;
 pub const SUBTITLE_FONT_SIZE: f64 = 18.0;
-pub const AXIS_DESC_FONT_SIZE: f64 = 17.0;
-pub const TICK_FONT_SIZE: f64 = 15.0;
-pub const LEGEND_FONT_SIZE: f64 = 15.0;
-pub const POINT_LABEL_FONT_SIZE: f64 = 13.0;
-pub const NOTE_FONT_SIZE: f64 = 15.0;
+pub const AXIS_DESC_FONT_SIZE: f64 = 16.0;
+pub const TICK_FONT_SIZE: f64 = 14.0;
+pub const LEGEND_FONT_SIZE: f64 = 14.0;
+pub const POINT_LABEL_FONT_SIZE: f64 = 12.0;
+pub const NOTE_FONT_SIZE: f64 = 14.0;
 
 /// Okabe–Ito colours in the order strategies receive them (yellow, hard to
 /// see on white, is left out).
@@ -55,6 +76,20 @@ pub const STRATEGY_COLORS: [RGBColor; 7] = [
 /// Colour of the n-th strategy (cycling past the palette).
 pub fn strategy_color(index: usize) -> RGBColor {
     STRATEGY_COLORS[index % STRATEGY_COLORS.len()]
+}
+
+/// `c` blended with white: `a` = 1 gives `c`, 0 gives white. For swatches
+/// that must match a translucent fill drawn on white.
+pub fn tint(c: RGBColor, a: f64) -> RGBColor {
+    let mix = |v: u8| (255.0 - (255.0 - v as f64) * a).round() as u8;
+    RGBColor(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// `c` darkened, for text in a series colour (light colours such as
+/// orange are hard to read as thin text).
+pub fn darker(c: RGBColor) -> RGBColor {
+    let f = |v: u8| (v as f64 * 0.7).round() as u8;
+    RGBColor(f(c.0), f(c.1), f(c.2))
 }
 
 /// Timeline colours.
@@ -191,6 +226,60 @@ pub fn nice_ceil(v: f64) -> f64 {
     10.0 * base
 }
 
+/// Round tick values covering [lo, hi] with about `target` intervals
+/// (steps of 1, 2, 2.5 or 5 × 10^k).
+pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / target.max(1) as f64;
+    let base = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * base)
+        .find(|s| *s >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * base);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// A linear f64 axis whose grid lines and labels sit exactly at the given
+/// ticks (plotters' own `with_key_points` cannot use custom formatters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TickAxis {
+    pub range: Range<f64>,
+    pub ticks: Vec<f64>,
+}
+
+impl TickAxis {
+    pub fn new(range: Range<f64>, ticks: Vec<f64>) -> Self {
+        TickAxis { range, ticks }
+    }
+}
+
+impl Ranged for TickAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        RangedCoordf64::from(self.range.clone()).map(value, limit)
+    }
+
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        // Only bold grid lines (with labels); no light lines in between.
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.range.clone()
+    }
+}
+
 /// Marker shapes, cycled per strategy or per line so that overlapping
 /// series stay distinguishable without colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,7 +388,11 @@ pub fn draw_title<DB: DrawingBackend>(
 ) -> Result<DrawingArea<DB, Shift>, DrawError> {
     let (w, _) = root.dim_in_pixel();
     let max_w = w.saturating_sub(2 * MARGIN);
-    let f = bold(TITLE_FONT_SIZE);
+    let mut size = TITLE_FONT_SIZE;
+    while size > 18.0 && text_size(&bold(size), title).0 > max_w {
+        size -= 2.0;
+    }
+    let f = bold(size);
     root.draw(&Text::new(
         fit_text(&f, title, max_w),
         ((w / 2) as i32, (MARGIN + TITLE_HEIGHT / 2) as i32 - 4),
@@ -349,15 +442,6 @@ pub fn draw_note<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The style of rotated y-axis descriptions (plotters rotates them itself;
-/// this is for descriptions drawn by hand).
-pub fn rotated(size: f64) -> TextStyle<'static> {
-    font(size)
-        .transform(FontTransform::Rotate270)
-        .color(&TEXT_COLOR)
-        .pos(Pos::new(HPos::Center, VPos::Center))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,6 +456,13 @@ mod tests {
         assert_eq!(fmt_num(15_000.0), "15k");
         assert_eq!(fmt_num(12_345.0), "12.3k");
         assert_eq!(fmt_num(-3.5), "-3.5");
+    }
+
+    #[test]
+    fn tick_values() {
+        assert_eq!(ticks(0.0, 100.0, 4), [0.0, 25.0, 50.0, 75.0, 100.0]);
+        assert_eq!(ticks(0.0, 1.0, 4), [0.0, 0.25, 0.5, 0.75, 1.0]);
+        assert_eq!(ticks(0.0, 25.0, 4), [0.0, 10.0, 20.0]);
     }
 
     #[test]

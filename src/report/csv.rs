@@ -200,7 +200,7 @@ pub fn write_outputs(
     set.commit()
 }
 
-fn summary_record(s: &Summary) -> [String; 22] {
+pub(crate) fn summary_record(s: &Summary) -> [String; 22] {
     [
         s.strategy.clone(),
         s.reps.to_string(),

@@ -11,6 +11,7 @@ mod summary;
 mod table;
 
 pub use self::atomic::AtomicFileSet;
+pub(crate) use self::csv::summary_record;
 pub use self::csv::{
     write_events, write_outputs, write_runs, write_summary, write_timeline, EVENTS_COLUMNS,
     EVENTS_CSV, RUNS_COLUMNS, RUNS_CSV, SUMMARY_COLUMNS, SUMMARY_CSV, TIMELINE_COLUMNS,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::alarm::{AlarmRule, Comparison, MissingData};
-use crate::model::{
+use crate::model::{Sampling, 
     AlarmSpec, Burst, CodeDeploySpec, Diurnal, Expr, Fault, FaultKind, Hook, LatencyDist,
     LinearCompletion, LogFilter, LowSampleCount, MetricStat, MetricsSettings, Scenario, Scope,
     Statistic, StrategyKind, StrategySpec, Traffic, TrafficShift, VersionProfile,
@@ -211,6 +211,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         sla_ms,
         alarms,
         strategies,
+        sampling: Sampling::default(),
     })
 }
 

@@ -3,5 +3,6 @@
 mod analytic;
 mod cli;
 mod determinism;
+mod equivalence;
 mod shipped_scenarios;
 mod support;

@@ -12,7 +12,7 @@ use crate::support::root;
 fn summaries(file: &str, reps: u32) -> HashMap<String, Summary> {
     let overrides = Overrides {
         replications: Some(reps),
-        seed: None,
+        ..Overrides::default()
     };
     let sc = load_scenario(&root().join("scenarios").join(file), &overrides).expect(file);
     summarize(&run_all(&sc).runs)

@@ -1,0 +1,281 @@
+//! Distribution of bad requests per replication, one box per strategy.
+//!
+//! Box = 25th–75th percentile, line = median, whiskers = 5th–95th
+//! percentile, crosses = minimum and maximum, diamond = mean. Quantiles are
+//! Hyndman & Fan definition 7 ([`crate::stats::quantile`], as in
+//! `summary.csv`). When the values span more than two decades the y axis is
+//! logarithmic in 1 + n, so replications with no bad request stay visible at
+//! the bottom of the axis.
+
+use plotters::coord::Shift;
+use plotters::element::{PathElement, Rectangle};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::data::{first_seen, RunRow};
+use super::legend::{self, LegendItem, Swatch};
+use super::style::{self, fmt_num, Shape, TickAxis};
+use super::{Chart, DrawError};
+use crate::stats::{quantile, sorted};
+
+/// The exposure chart (`exposure.svg|png`).
+pub struct ExposureChart<'a> {
+    runs: &'a [RunRow],
+}
+
+struct BoxStats {
+    strategy: String,
+    n: usize,
+    min: f64,
+    p5: f64,
+    p25: f64,
+    median: f64,
+    p75: f64,
+    p95: f64,
+    max: f64,
+    mean: f64,
+}
+
+impl<'a> ExposureChart<'a> {
+    pub fn new(runs: &'a [RunRow]) -> Self {
+        ExposureChart { runs }
+    }
+
+    fn boxes(&self) -> Vec<BoxStats> {
+        first_seen(self.runs.iter().map(|r| r.strategy.as_str()))
+            .into_iter()
+            .filter_map(|strategy| {
+                let v = sorted(
+                    self.runs
+                        .iter()
+                        .filter(|r| r.strategy == strategy)
+                        .map(|r| r.bad_requests)
+                        .collect(),
+                );
+                let q = |p| quantile(&v, p);
+                Some(BoxStats {
+                    n: v.len(),
+                    min: *v.first()?,
+                    p5: q(0.05)?,
+                    p25: q(0.25)?,
+                    median: q(0.5)?,
+                    p75: q(0.75)?,
+                    p95: q(0.95)?,
+                    max: *v.last()?,
+                    mean: v.iter().sum::<f64>() / v.len() as f64,
+                    strategy,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Maps a count to the y axis: identity, or log10(1 + n) on a log axis.
+#[derive(Clone, Copy)]
+struct Scale {
+    log: bool,
+}
+
+impl Scale {
+    fn y(self, v: f64) -> f64 {
+        if self.log {
+            (1.0 + v.max(0.0)).log10()
+        } else {
+            v
+        }
+    }
+
+    fn inverse(self, y: f64) -> f64 {
+        if self.log {
+            10f64.powf(y) - 1.0
+        } else {
+            y
+        }
+    }
+}
+
+impl Chart for ExposureChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        style::CHART_SIZE
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+        let boxes = self.boxes();
+        let reps = boxes.iter().map(|b| b.n).max().unwrap_or(0);
+        let area = style::draw_title(
+            root,
+            &format!(
+                "Exposure: bad candidate requests per replication (n = {reps} per strategy)"
+            ),
+            Some("Bad request = served by the candidate and failed or breached the latency SLA."),
+        )?;
+        let items = vec![
+            LegendItem::new(
+                Swatch::BoxGlyph {
+                    color: style::AXIS_COLOR,
+                },
+                "box: 25th–75th percentile, line: median",
+            ),
+            LegendItem::new(
+                Swatch::Vertical {
+                    color: style::AXIS_COLOR,
+                    width: 1,
+                    dashed: false,
+                },
+                "whiskers: 5th–95th percentile",
+            ),
+            LegendItem::new(
+                Swatch::Marker {
+                    color: style::AXIS_COLOR,
+                    shape: Shape::Diamond,
+                    filled: false,
+                },
+                "mean",
+            ),
+            LegendItem::new(
+                Swatch::Marker {
+                    color: style::AXIS_COLOR,
+                    shape: Shape::Cross,
+                    filled: true,
+                },
+                "minimum / maximum",
+            ),
+        ];
+        let area = legend::draw(&area, &items)?;
+
+        let max = boxes.iter().map(|b| b.max).fold(0.0, f64::max);
+        let min_pos = boxes
+            .iter()
+            .map(|b| b.min)
+            .filter(|&v| v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let scale = Scale {
+            log: max > 0.0 && max / min_pos.max(1.0) > 100.0,
+        };
+        let y_top = if scale.log {
+            scale.y(max) + 0.3
+        } else {
+            style::nice_ceil(max * 1.1)
+        };
+        let y_range = 0f64..y_top;
+        let key_points: Vec<f64> = if scale.log {
+            let mut k = vec![0.0];
+            let mut d = 1.0;
+            while scale.y(d) <= y_top {
+                k.push(scale.y(d));
+                d *= 10.0;
+            }
+            k
+        } else {
+            Vec::new()
+        };
+        let n = boxes.len().max(1);
+        let x_range = -0.5f64..(n as f64 - 0.5);
+        let y_desc = if scale.log {
+            "bad requests per replication (log scale of 1 + n)"
+        } else {
+            "bad requests per replication"
+        };
+
+        // Two lines of hand-drawn labels under each box: name and numbers.
+        let label_area = 64;
+        let mut builder = ChartBuilder::on(&area);
+        builder
+            .margin_left(style::MARGIN)
+            .margin_right(style::MARGIN * 2)
+            .margin_bottom(style::MARGIN)
+            .margin_top(8)
+            .x_label_area_size(label_area)
+            .y_label_area_size(style::Y_LABEL_AREA);
+        // The log axis gets ticks at 0, 1, 10, 100, … only.
+        // The log axis gets ticks at 0, 1, 10, 100, … only.
+        let ticks = if scale.log {
+            key_points
+        } else {
+            style::ticks(0.0, y_top, 8)
+        };
+        let categories: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let mut chart = builder.build_cartesian_2d(
+            TickAxis::new(x_range, categories),
+            TickAxis::new(y_range, ticks),
+        )?;
+        chart
+            .configure_mesh()
+            .y_desc(y_desc)
+            .axis_desc_style(style::font(style::AXIS_DESC_FONT_SIZE).color(&style::TEXT_COLOR))
+            .label_style(style::font(style::TICK_FONT_SIZE).color(&style::TEXT_COLOR))
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|v| fmt_num(scale.inverse(*v).round()))
+            .light_line_style(WHITE)
+            .bold_line_style(style::GRID_COLOR)
+            .axis_style(style::AXIS_COLOR)
+            .disable_x_mesh()
+            .x_labels(n)
+            .y_labels(12)
+            .draw()?;
+        let px = |x: f64, v: f64| chart.backend_coord(&(x, scale.y(v)));
+
+        let (x0, _) = px(0.0, 0.0);
+        let (x1, _) = px(1.0, 0.0);
+        let slot = if n > 1 { (x1 - x0).abs() } else { 600 };
+        let half = (slot as f64 * 0.22).clamp(12.0, 90.0) as i32;
+        let (_, axis_y) = px(0.0, 0.0);
+        for (i, b) in boxes.iter().enumerate() {
+            let color = style::strategy_color(i);
+            let (cx, _) = px(i as f64, 0.0);
+            let y = |v: f64| px(i as f64, v).1;
+            let stroke = color.stroke_width(2);
+            // Whiskers with caps.
+            for (a, z) in [(b.p5, b.p25), (b.p75, b.p95)] {
+                root.draw(&PathElement::new(vec![(cx, y(a)), (cx, y(z))], stroke))?;
+            }
+            for v in [b.p5, b.p95] {
+                root.draw(&PathElement::new(
+                    vec![(cx - half / 2, y(v)), (cx + half / 2, y(v))],
+                    stroke,
+                ))?;
+            }
+            // Box and median.
+            let rect = [(cx - half, y(b.p75)), (cx + half, y(b.p25))];
+            root.draw(&Rectangle::new(rect, color.mix(0.3).filled()))?;
+            root.draw(&Rectangle::new(rect, stroke))?;
+            root.draw(&PathElement::new(
+                vec![(cx - half, y(b.median)), (cx + half, y(b.median))],
+                color.stroke_width(4),
+            ))?;
+            // Extremes and mean.
+            for v in [b.min, b.max] {
+                style::draw_marker(root, (cx, y(v)), Shape::Cross, 5, &style::AXIS_COLOR, true)?;
+            }
+            style::draw_marker(root, (cx, y(b.mean)), Shape::Diamond, 6, &color, false)?;
+
+            // Labels under the axis.
+            let name_font = style::bold(style::SUBTITLE_FONT_SIZE);
+            let width = (slot - 8).max(40) as u32;
+            root.draw(&Text::new(
+                style::fit_text(&name_font, &b.strategy, width),
+                (cx, axis_y + 18),
+                name_font
+                    .color(&color)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            ))?;
+            let stats = format!(
+                "mean {} · median {} · p95 {}",
+                fmt_num(b.mean),
+                fmt_num(b.median),
+                fmt_num(b.p95)
+            );
+            let f = style::font(style::TICK_FONT_SIZE);
+            root.draw(&Text::new(
+                style::fit_text(&f, &stats, width),
+                (cx, axis_y + 42),
+                f.color(&style::TEXT_COLOR)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            ))?;
+        }
+        if boxes.is_empty() || max == 0.0 {
+            style::draw_note(&area, "no bad request in any replication")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+//! The sweep's progress bar on stderr (indicatif).
+//!
+//! The bar counts replications over the whole grid. It starts hidden and
+//! becomes visible only once the sweep has run for [`SHOW_AFTER`], and only
+//! when stderr is a terminal and the user did not ask for `--quiet`, so short
+//! sweeps, pipes and CI logs stay clean. Ticks come from rayon workers in
+//! any order; they only count, so they cannot change any result.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How long a sweep runs before its progress bar appears.
+pub const SHOW_AFTER: Duration = Duration::from_secs(1);
+
+const TEMPLATE: &str =
+    "{prefix} [{bar:32}] {pos}/{len} replications ({elapsed}, ETA {eta}) {wide_msg}";
+
+/// Progress of a sweep: a counter that may be drawn on stderr.
+#[derive(Debug)]
+pub struct SweepProgress {
+    bar: ProgressBar,
+    /// Whether the bar may ever be drawn.
+    enabled: bool,
+    shown: AtomicBool,
+    start: Instant,
+}
+
+impl SweepProgress {
+    /// A bar for `total` replications, drawn on stderr after [`SHOW_AFTER`]
+    /// when stderr is a terminal and `quiet` is false.
+    pub fn new(total: u64, quiet: bool) -> SweepProgress {
+        let enabled = !quiet && std::io::stderr().is_terminal();
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template(TEMPLATE) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        SweepProgress {
+            bar,
+            enabled,
+            shown: AtomicBool::new(false),
+            start: Instant::now(),
+        }
+    }
+
+    /// A progress counter that is never drawn.
+    pub fn hidden() -> SweepProgress {
+        SweepProgress::new(0, true)
+    }
+
+    /// Grid point `index` of `count` starts.
+    pub fn start_point(&self, index: usize, count: usize, description: &str) {
+        self.bar.set_prefix(format!("point {}/{count}", index + 1));
+        self.bar.set_message(description.to_owned());
+        self.maybe_show();
+    }
+
+    /// One replication finished (called from worker threads).
+    pub fn replication_done(&self) {
+        self.bar.inc(1);
+        self.maybe_show();
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    fn maybe_show(&self) {
+        if self.enabled
+            && !self.shown.load(Ordering::Relaxed)
+            && self.start.elapsed() >= SHOW_AFTER
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+}
