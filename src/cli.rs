@@ -34,16 +34,16 @@ pub struct RunArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
     /// Replications per strategy (overrides `replications`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_reps)]
     pub reps: Option<u32>,
     /// Master seed (overrides `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Output folder (default: out/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Print nothing but errors.
     #[arg(long, short)]
@@ -82,16 +82,16 @@ pub struct SweepArgs {
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub set: Vec<String>,
     /// Replications per strategy and grid point (overrides `replications`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_reps)]
     pub reps: Option<u32>,
     /// Master seed, shared by every grid point (overrides `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Output folder (default: out/<scenario name>/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Print nothing but errors (also hides the progress bar).
     #[arg(long, short)]
@@ -136,6 +136,34 @@ pub struct AlarmArgs {
     /// Datapoints, oldest first, comma-separated; '-' is a missing datapoint.
     #[arg(long, allow_hyphen_values = true)]
     pub series: String,
+}
+
+/// `--reps`: clap's own messages would name the u32 range, not the allowed
+/// one, so the allowed range is stated here.
+fn parse_reps(text: &str) -> Result<u32, String> {
+    let max = crate::run::MAX_REPLICATIONS;
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("replications must be an integer from 1 to {max}"))
+}
+
+/// `--seed`: any integer from 0 to 2^64 − 1 (negative numbers reach this
+/// parser, so the message can say so instead of clap's "unexpected argument").
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("the seed must be an integer from 0 to {}", u64::MAX))
+}
+
+/// `--threads`: at least one worker.
+fn parse_threads(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| "the worker count must be an integer >= 1".to_string())
 }
 
 /// Subcommand names, used to make `run` the default.

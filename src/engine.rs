@@ -6,6 +6,12 @@
 //! and then in insertion order. Between two control events the world is
 //! constant, and the requests of that segment are generated in a tight loop —
 //! requests never go through the heap.
+//!
+//! A deployment of several functions runs one [`World`] per function, each
+//! with its own random streams, in lockstep: the next event is always the
+//! earliest of all functions (ties in function order), so when one function
+//! detects a problem, the stack rollback it causes can be scheduled in every
+//! other function at that moment (CloudFormation semantics).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -17,18 +23,24 @@ use rand_pcg::Pcg64Mcg;
 use crate::alarm::AlarmState;
 use crate::fast::{self, Bins, DurationDist, LatencyGroup, GL8};
 use crate::faults::FaultTimeline;
-use crate::metrics::{self, Acc, Datapoint, DatapointCalc, CANDIDATE, STABLE};
-use crate::model::{FilterField, Hook, LowSampleCount, Sampling, Scenario, Scope, Statistic};
+use crate::metrics::{
+    self, Acc, Datapoint, DatapointCalc, CANDIDATE, CANDIDATE_HIT, SLOTS, STABLE, STABLE_HIT,
+};
+use crate::model::{
+    DelayDist, Fault, FilterField, Function, Hook, LowSampleCount, Sampling, Scenario, StageCache,
+    Statistic,
+};
 use crate::record::{Outcome, RunRecord, TimelineEvent, TimelineRow};
-use crate::strategy::{self, Control};
+use crate::strategy::{self, Control, Strategy};
 use crate::time::{secs, to_secs, Micros};
 use crate::traffic::RateFn;
-use crate::version::{serve, ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
+use crate::version::{serve, LatencySampler, ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
 
 /// Event classes: at equal times, world changes come first, then period
-/// closes, alarm evaluations, alarm polls (so a deployment sees an alarm
-/// before it shifts or completes at the same instant), other strategy timers,
-/// and the horizon last.
+/// closes, alarm evaluations (and the alarm actions of their transitions),
+/// alarm polls (so a deployment sees an alarm before it shifts or completes
+/// at the same instant), other strategy timers and stack rollbacks, and the
+/// horizon last.
 const CLASS_BREAKPOINT: u8 = 0;
 const CLASS_PERIOD: u8 = 1;
 const CLASS_EVAL: u8 = 2;
@@ -43,6 +55,8 @@ enum Ev {
     AlarmEval,
     Poll(u32),
     Strategy(u32),
+    /// Another function's failure rolls this one back (stack rollback).
+    Abort,
     Horizon,
 }
 
@@ -60,7 +74,7 @@ impl Queue {
             Ev::PeriodClose => CLASS_PERIOD,
             Ev::AlarmEval => CLASS_EVAL,
             Ev::Poll(_) => CLASS_POLL,
-            Ev::Strategy(_) => CLASS_STRATEGY,
+            Ev::Strategy(_) | Ev::Abort => CLASS_STRATEGY,
             Ev::Horizon => CLASS_HORIZON,
         };
         self.seq += 1;
@@ -86,7 +100,12 @@ pub struct ReplicationOptions {
 /// Everything one replication produces.
 #[derive(Debug, Clone)]
 pub struct ReplicationOutput {
+    /// The deployment as a whole (the only function's record in a
+    /// single-function scenario).
     pub record: RunRecord,
+    /// Multi-function scenarios: one record per function (strategy named
+    /// `strategy/function`), in function order; empty otherwise.
+    pub functions: Vec<RunRecord>,
     pub timeline: Vec<TimelineRow>,
     pub events: Vec<TimelineEvent>,
     /// Fast mode: the parts it had to sample per request (`FALLBACK_*` bits).
@@ -110,32 +129,75 @@ pub fn fallback_notes(bits: u8) -> Vec<&'static str> {
     out
 }
 
-/// Open metric windows of one alarm period length.
+/// Open metric windows of one alarm period length, closing at the times
+/// ≡ `offset` (mod `period`). Aligned windows have offset 0; an alarm period
+/// longer than its evaluation interval slides (see [`slide`]), with one set
+/// per offset.
 struct WindowSet {
     period: Micros,
-    accs: [Acc; 2],
+    offset: Micros,
+    /// Per metric slot (`metrics::STABLE` … `CANDIDATE_HIT`).
+    accs: [Acc; SLOTS],
     keep_latency: bool,
     /// Fast mode: whether alarms of this period read Duration Min/Max/Sum.
     need_min_max: bool,
     need_sum: bool,
-    /// Fast mode: Duration percentiles read here: (candidate only?, p).
-    percentiles: Vec<(bool, f64)>,
+    /// Fast mode: Duration percentiles read here: (scope, p), the scope
+    /// normalised by `metrics::population_scope`.
+    percentiles: Vec<(crate::model::Scope, f64)>,
 }
 
 /// Run-time state of one alarm.
 struct AlarmRuntime {
-    window: usize,
+    /// Whether the alarm reads this function's metrics.
+    active: bool,
+    /// The window sets whose closes produce its datapoints.
+    windows: Vec<usize>,
+    /// Sliding: windows end every slide and the evaluation range is anchored
+    /// at the newest visible one; aligned: the range is the E most recent
+    /// closed periods.
+    sliding: bool,
     eval_interval: Micros,
     history: VecDeque<(Micros, Datapoint)>,
+    history_cap: usize,
     state: AlarmState,
-    last_value: Option<f64>,
 }
 
-/// The mutable world of one replication, minus the strategy (which borrows it
-/// through [`Control`] during callbacks).
+/// The step by which windows of an alarm period slide: CloudWatch evaluates
+/// a period of one minute or longer every minute "based on data from
+/// minutes 1 to 5 … then at the end of minute 6 … minutes 2 to 6"
+/// (reference §1.3), i.e. over windows that end at every evaluation. The
+/// step is the evaluation interval, rounded up to a multiple of the base
+/// metric period (so windows close at period boundaries); a step equal to
+/// the period means aligned windows.
+fn slide(period: Micros, eval_interval: Micros, base: Micros) -> Micros {
+    let gcd = |mut a: Micros, mut b: Micros| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let lcm = eval_interval / gcd(eval_interval, base) * base;
+    lcm.min(period)
+}
+
+/// Evaluation cadence of an alarm period: every 10 s below one minute,
+/// every minute otherwise (reference §1.3).
+fn eval_interval(period: Micros) -> Micros {
+    if period < secs(60) {
+        secs(10)
+    } else {
+        secs(60)
+    }
+}
+
+/// The mutable world of one function in one replication, minus the
+/// strategy (which borrows it through [`Control`] during callbacks).
 struct World<'a> {
     sc: &'a Scenario,
-    strategy_name: &'a str,
+    func: &'a Function,
+    /// `strategy` or `strategy/function`: the name in every output row.
+    label: String,
     now: Micros,
     queue: Queue,
     traffic_rng: Pcg64Mcg,
@@ -148,14 +210,22 @@ struct World<'a> {
     cold_extra_ms: f64,
     need_latency: bool,
     sampling: Sampling,
-    /// Fast mode latency bins per version.
-    bins: [Bins; 2],
+    /// API Gateway stage cache of the strategy, if any.
+    cache: Option<StageCache>,
+    /// Fast mode latency bins per metric slot.
+    bins: [Bins; SLOTS],
     bin_scratch: Vec<u64>,
     fallbacks: u8,
     windows: Vec<WindowSet>,
     alarms: Vec<AlarmRuntime>,
+    /// Alarm state changes of the current evaluation, for `on_alarm`.
+    transitions: Vec<(usize, AlarmState)>,
     calc: DatapointCalc,
     range_buf: Vec<Option<f64>>,
+    /// Trigger of a pending stack rollback (`Ev::Abort`).
+    abort_trigger: String,
+    /// The horizon was reached.
+    done: bool,
     // Results.
     candidate_requests: u64,
     bad_requests: u64,
@@ -169,10 +239,22 @@ struct World<'a> {
     events: Option<Vec<TimelineEvent>>,
 }
 
-/// Derives the secondary stream (hooks, operators) from a replication seed so
-/// control decisions never shift the traffic stream.
+/// Derives the secondary stream (hooks, operators, delays) from a
+/// replication seed so control decisions never shift the traffic stream.
 fn control_seed(seed: u64) -> u64 {
     crate::montecarlo::splitmix64(seed ^ 0x6a09_e667_f3bc_c909)
+}
+
+/// The seed of function `index`'s streams: the replication seed itself for
+/// a single-function scenario (so its results do not change), else mixed
+/// with the function's name (stable when other functions are added).
+fn function_seed(sc: &Scenario, index: usize, seed: u64) -> u64 {
+    if sc.multi_function {
+        let name = crate::montecarlo::name_hash(&sc.functions[index].name);
+        crate::montecarlo::splitmix64(seed ^ name)
+    } else {
+        seed
+    }
 }
 
 /// Simulates one replication of strategy `strategy_index` with `seed`.
@@ -184,60 +266,214 @@ pub fn run_replication(
     opts: ReplicationOptions,
 ) -> ReplicationOutput {
     let spec = &sc.strategies[strategy_index];
-    let mut world = World::new(sc, &spec.name, seed, opts);
-    let mut strat = strategy::build(spec);
-    strat.start(&mut world);
-    while let Some(next) = world.queue.peek_time() {
-        world.generate(world.now, next);
-        world.now = next;
-        let Some((_, ev)) = world.queue.pop() else {
+    let cache = spec.kind.stage_cache().copied();
+    let mut worlds: Vec<World> = Vec::with_capacity(sc.functions.len());
+    let mut strategies: Vec<Box<dyn Strategy>> = Vec::with_capacity(sc.functions.len());
+    for (fi, f) in sc.functions.iter().enumerate() {
+        let label = if sc.multi_function {
+            format!("{}/{}", spec.name, f.name)
+        } else {
+            spec.name.clone()
+        };
+        let mut world = World::new(sc, fi, label, cache, function_seed(sc, fi, seed), opts);
+        let mut strat = strategy::build(spec, sc, fi);
+        strat.start(&mut world);
+        worlds.push(world);
+        strategies.push(strat);
+    }
+    let stack_trigger = run_lockstep(sc, seed, &mut worlds, &mut strategies);
+    let mut parts: Vec<ReplicationOutput> = worlds
+        .into_iter()
+        .map(|w| w.into_output(replication, seed))
+        .collect();
+    if !sc.multi_function {
+        return parts.pop().expect("a scenario has at least one function");
+    }
+    let records: Vec<RunRecord> = parts.iter().map(|p| p.record.clone()).collect();
+    let record = deployment_record(sc, &spec.name, replication, seed, &records, stack_trigger);
+    let mut out = ReplicationOutput {
+        record,
+        functions: records,
+        timeline: Vec::new(),
+        events: Vec::new(),
+        fallbacks: 0,
+    };
+    for p in parts {
+        out.timeline.extend(p.timeline);
+        out.events.extend(p.events);
+        out.fallbacks |= p.fallbacks;
+    }
+    out
+}
+
+/// Runs every function's events in global time order until each reaches
+/// the horizon. With stack rollback, the first function to detect a
+/// problem schedules a rollback of every other function after the
+/// deployment's stack-rollback delay; returns that function's index.
+fn run_lockstep(
+    sc: &Scenario,
+    seed: u64,
+    worlds: &mut [World],
+    strategies: &mut [Box<dyn Strategy + '_>],
+) -> Option<usize> {
+    let stack = sc.multi_function && sc.deployment.stack_rollback;
+    let mut trigger: Option<usize> = None;
+    let mut deployment_rng: Option<Pcg64Mcg> = None;
+    loop {
+        let next = worlds
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !w.done)
+            .filter_map(|(i, w)| w.queue.peek_time().map(|t| (t, i)))
+            .min();
+        let Some((_, i)) = next else {
             break;
         };
-        match ev {
-            Ev::Breakpoint => {}
-            Ev::PeriodClose => world.close_periods(),
-            Ev::AlarmEval => world.evaluate_alarms(),
-            Ev::Strategy(token) | Ev::Poll(token) => strat.on_timer(token, &mut world),
-            Ev::Horizon => break,
+        let detected_before = worlds[i].detection.is_some();
+        if !worlds[i].step(strategies[i].as_mut()) {
+            worlds[i].done = true;
+        }
+        if stack && trigger.is_none() && !detected_before && worlds[i].detection.is_some() {
+            trigger = Some(i);
+            let delay = &sc.deployment.stack_rollback_delay;
+            let rng =
+                deployment_rng.get_or_insert_with(|| Pcg64Mcg::seed_from_u64(control_seed(!seed)));
+            let at = worlds[i].now + delay.sample(rng);
+            let why = format!("stack_rollback:{}", worlds[i].func.name);
+            for (j, w) in worlds.iter_mut().enumerate() {
+                if j != i && !w.done {
+                    w.abort_trigger.clone_from(&why);
+                    w.queue.push(at, Ev::Abort);
+                }
+            }
         }
     }
-    world.into_output(replication, seed)
+    trigger
+}
+
+/// The deployment as a whole from its functions' records: rolled back if
+/// any function rolled back (else stopped if any stopped), detected at the
+/// first detection, all traffic on stable when the last rollback ended,
+/// ended when the last function ended; request counts are sums.
+fn deployment_record(
+    sc: &Scenario,
+    name: &str,
+    replication: u32,
+    seed: u64,
+    parts: &[RunRecord],
+    stack_trigger: Option<usize>,
+) -> RunRecord {
+    let any = |o: Outcome| parts.iter().any(|r| r.outcome == o);
+    let outcome = if any(Outcome::RolledBack) {
+        Outcome::RolledBack
+    } else if any(Outcome::Stopped) {
+        Outcome::Stopped
+    } else {
+        Outcome::Completed
+    };
+    let first = stack_trigger.or_else(|| {
+        (0..parts.len())
+            .filter_map(|i| parts[i].detection_s.map(|d| (d, i)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, i)| i)
+    });
+    let rolled: Vec<&RunRecord> = parts
+        .iter()
+        .filter(|r| r.outcome == Outcome::RolledBack)
+        .collect();
+    let rollback_s = if rolled.is_empty() || rolled.iter().any(|r| r.rollback_s.is_none()) {
+        None
+    } else {
+        rolled.iter().filter_map(|r| r.rollback_s).reduce(f64::max)
+    };
+    let sum = |f: fn(&RunRecord) -> u64| parts.iter().map(f).sum();
+    RunRecord {
+        strategy: name.to_string(),
+        replication,
+        seed,
+        candidate_faulty: sc.candidate_faulty,
+        outcome,
+        trigger: first.map_or_else(String::new, |i| {
+            format!("{}:{}", sc.functions[i].name, parts[i].trigger)
+        }),
+        detection_s: first.and_then(|i| parts[i].detection_s),
+        rollback_s,
+        deploy_s: parts.iter().map(|r| r.deploy_s).fold(0.0, f64::max),
+        candidate_requests: sum(|r| r.candidate_requests),
+        bad_requests: sum(|r| r.bad_requests),
+        errors_total: sum(|r| r.errors_total),
+        requests_total: sum(|r| r.requests_total),
+    }
+}
+
+/// Whether a metric slot holds requests answered by the candidate.
+#[inline]
+fn is_candidate(slot: usize) -> bool {
+    slot == CANDIDATE || slot == CANDIDATE_HIT
+}
+
+/// The cache-hit slot of a version slot.
+fn hit_slot(version: usize) -> usize {
+    if version == STABLE {
+        STABLE_HIT
+    } else {
+        CANDIDATE_HIT
+    }
 }
 
 impl<'a> World<'a> {
-    fn new(sc: &'a Scenario, strategy_name: &'a str, seed: u64, opts: ReplicationOptions) -> Self {
+    fn new(
+        sc: &'a Scenario,
+        function: usize,
+        label: String,
+        cache: Option<StageCache>,
+        seed: u64,
+        opts: ReplicationOptions,
+    ) -> Self {
+        let func = &sc.functions[function];
         let filters = sc.metrics.filters.len();
         let base = sc.metrics.period;
-        let mut periods: Vec<Micros> = vec![base];
-        for a in &sc.alarms {
-            if !periods.contains(&a.period) {
-                periods.push(a.period);
+        let active: Vec<bool> = sc.alarms.iter().map(|a| a.function == function).collect();
+        let mine = || {
+            sc.alarms
+                .iter()
+                .zip(&active)
+                .filter(|(_, on)| **on)
+                .map(|(a, _)| a)
+        };
+        // Window sets as (period, offset); the base period's aligned set first.
+        let mut sets: Vec<(Micros, Micros)> = vec![(base, 0)];
+        for a in mine() {
+            let step = slide(a.period, eval_interval(a.period), base);
+            for offset in (0..a.period).step_by(step as usize) {
+                if !sets.contains(&(a.period, offset)) {
+                    sets.push((a.period, offset));
+                }
             }
         }
-        let windows: Vec<WindowSet> = periods
+        let windows: Vec<WindowSet> = sets
             .iter()
-            .map(|&period| {
+            .map(|&(period, offset)| {
                 let mut stats = Vec::new();
                 let mut percentiles = Vec::new();
-                for a in sc.alarms.iter().filter(|a| a.period == period) {
-                    let mut mine = Vec::new();
-                    metrics::duration_statistics(&a.expr, &mut mine);
-                    for st in &mine {
+                for a in mine().filter(|a| a.period == period) {
+                    let mut used = Vec::new();
+                    metrics::duration_statistics(&a.expr, &mut used);
+                    for st in &used {
                         if let Statistic::Percentile(p) = *st {
-                            let key = (a.scope == Scope::Version, p);
+                            let key = (metrics::population_scope(a.scope), p);
                             if !percentiles.contains(&key) {
                                 percentiles.push(key);
                             }
                         }
                     }
-                    stats.extend(mine);
+                    stats.extend(used);
                 }
                 WindowSet {
                     period,
-                    accs: [Acc::new(filters), Acc::new(filters)],
-                    keep_latency: sc
-                        .alarms
-                        .iter()
+                    offset,
+                    accs: std::array::from_fn(|_| Acc::new(filters)),
+                    keep_latency: mine()
                         .any(|a| a.period == period && metrics::needs_percentiles(&a.expr)),
                     need_min_max: stats
                         .iter()
@@ -252,28 +488,41 @@ impl<'a> World<'a> {
         let alarms = sc
             .alarms
             .iter()
-            .map(|a| AlarmRuntime {
-                window: periods.iter().position(|&p| p == a.period).unwrap_or(0),
-                eval_interval: if a.period < secs(60) {
-                    secs(10)
-                } else {
-                    secs(60)
-                },
-                history: VecDeque::with_capacity(a.rule.evaluation_range as usize + 1),
-                state: AlarmState::InsufficientData,
-                last_value: None,
+            .zip(&active)
+            .map(|(a, &on)| {
+                let interval = eval_interval(a.period);
+                let step = slide(a.period, interval, base);
+                let range = a.rule.evaluation_range as usize;
+                let per_period = (a.period / step) as usize;
+                AlarmRuntime {
+                    active: on,
+                    windows: (0..sets.len())
+                        .filter(|&i| on && sets[i].0 == a.period)
+                        .collect(),
+                    sliding: step < a.period,
+                    eval_interval: interval,
+                    history: VecDeque::with_capacity(range + 1),
+                    // Sliding: the E windows of the range plus the newer
+                    // ones not visible yet.
+                    history_cap: if step < a.period {
+                        range * per_period + (sc.metrics.ingestion_delay / step) as usize + 2
+                    } else {
+                        range
+                    },
+                    state: AlarmState::InsufficientData,
+                }
             })
             .collect();
         let need_latency = sc.sla_ms.is_some()
-            || sc.stable.timeout_ms.is_some()
-            || sc.candidate.timeout_ms.is_some()
-            || sc.alarms.iter().any(|a| metrics::reads_duration(&a.expr))
+            || func.stable.timeout_ms.is_some()
+            || func.candidate.timeout_ms.is_some()
+            || mine().any(|a| metrics::reads_duration(&a.expr))
             || sc
                 .metrics
                 .filters
                 .iter()
                 .any(|f| f.field == FilterField::Duration);
-        let faults = FaultTimeline::new(&sc.faults);
+        let faults = FaultTimeline::new(&func.faults);
         let (cold_remaining, cold_extra_ms) = faults.cold_start().unwrap_or((0, 0.0));
         // Everything a duration is compared against becomes a bin edge.
         let mut thresholds: Vec<f64> = sc.sla_ms.into_iter().collect();
@@ -285,30 +534,37 @@ impl<'a> World<'a> {
                 .map(|f| f.operand),
         );
         let bins = [
-            Bins::new(&thresholds, sc.stable.timeout_ms),
-            Bins::new(&thresholds, sc.candidate.timeout_ms),
+            Bins::new(&thresholds, func.stable.timeout_ms),
+            Bins::new(&thresholds, func.candidate.timeout_ms),
+            Bins::new(&thresholds, None),
+            Bins::new(&thresholds, None),
         ];
         let mut w = World {
             sc,
-            strategy_name,
+            func,
+            label,
             now: 0,
             queue: Queue::default(),
             traffic_rng: Pcg64Mcg::seed_from_u64(seed),
             control_rng: Pcg64Mcg::seed_from_u64(control_seed(seed)),
-            rate: RateFn::new(&sc.traffic),
+            rate: RateFn::new(&func.traffic),
             faults,
             weight: 0.0,
             cold_remaining,
             cold_extra_ms,
             need_latency,
             sampling: sc.sampling,
+            cache,
             bins,
             bin_scratch: Vec::new(),
             fallbacks: 0,
             windows,
             alarms,
+            transitions: Vec::new(),
             calc: DatapointCalc::default(),
             range_buf: Vec::new(),
+            abort_trigger: String::new(),
+            done: false,
             candidate_requests: 0,
             bad_requests: 0,
             errors_total: 0,
@@ -322,7 +578,7 @@ impl<'a> World<'a> {
         };
         w.queue.push(sc.horizon, Ev::Horizon);
         w.queue.push(base, Ev::PeriodClose);
-        if !sc.alarms.is_empty() {
+        if w.alarms.iter().any(|a| a.active) {
             let step = w.eval_step();
             w.queue.push(step, Ev::AlarmEval);
         }
@@ -332,14 +588,83 @@ impl<'a> World<'a> {
         w
     }
 
-    /// The finest alarm evaluation cadence: 10 s if any alarm has a
+    /// Runs the next control event; false once the horizon is reached.
+    fn step(&mut self, strat: &mut dyn Strategy) -> bool {
+        let Some(next) = self.queue.peek_time() else {
+            return false;
+        };
+        self.generate(self.now, next);
+        self.now = next;
+        let Some((_, ev)) = self.queue.pop() else {
+            return false;
+        };
+        match ev {
+            Ev::Breakpoint => {}
+            Ev::PeriodClose => self.close_periods(),
+            Ev::AlarmEval => {
+                self.evaluate_alarms();
+                let mut changes = std::mem::take(&mut self.transitions);
+                for &(index, state) in &changes {
+                    strat.on_alarm(index, state, self);
+                }
+                changes.clear();
+                self.transitions = changes;
+            }
+            Ev::Strategy(token) | Ev::Poll(token) => strat.on_timer(token, self),
+            Ev::Abort => {
+                let trigger = std::mem::take(&mut self.abort_trigger);
+                strat.abort(&trigger, self);
+            }
+            Ev::Horizon => return false,
+        }
+        true
+    }
+
+    /// The finest alarm evaluation cadence: 10 s if any active alarm has a
     /// sub-minute period, else 60 s.
     fn eval_step(&self) -> Micros {
         self.alarms
             .iter()
+            .filter(|a| a.active)
             .map(|a| a.eval_interval)
             .min()
             .unwrap_or(secs(60))
+    }
+
+    /// The cache hit ratio of `version` at time `t` (µs): the stable
+    /// (production) cache is warm; the canary's cache starts cold at the
+    /// candidate's first traffic and warms linearly over `warmup`.
+    fn hit_ratio(&self, version: usize, t: f64) -> f64 {
+        let Some(c) = &self.cache else {
+            return 0.0;
+        };
+        if version == STABLE {
+            return c.hit_ratio;
+        }
+        match self.faults.onset() {
+            None => 0.0,
+            Some(_) if c.warmup == 0 => c.hit_ratio,
+            Some(onset) => c.hit_ratio * ((t - onset as f64) / c.warmup as f64).clamp(0.0, 1.0),
+        }
+    }
+
+    /// Whether the canary's cache warms up inside (a, b).
+    fn cache_warming(&self, a: Micros, b: Micros) -> bool {
+        match (&self.cache, self.faults.onset()) {
+            (Some(c), Some(onset)) => c.warmup > 0 && a < onset + c.warmup && b > onset,
+            _ => false,
+        }
+    }
+
+    /// The requests a cache hit serves: fast, never failing.
+    fn hit_params(&self) -> Option<ServeParams> {
+        self.cache.map(|c| ServeParams {
+            error_prob: 0.0,
+            latency: LatencySampler::Fixed(c.hit_latency_ms),
+            latency_mult: 1.0,
+            latency_add_ms: 0.0,
+            timeout_ms: None,
+        })
     }
 
     /// Generates every request in [a, b), a segment of constant conditions.
@@ -347,32 +672,37 @@ impl<'a> World<'a> {
         if b <= a {
             return;
         }
-        let sc = self.sc;
+        let func = self.func;
         let mid = (a as f64 + b as f64) / 2.0;
-        let stable = ServeParams::baseline(&sc.stable);
-        let mut cand = ServeParams::baseline(&sc.candidate);
+        let stable = ServeParams::baseline(&func.stable);
+        let mut cand = ServeParams::baseline(&func.candidate);
         let lat = self.faults.latency_at(mid);
         cand.latency_mult = lat.mult;
         cand.latency_add_ms = lat.add_ms;
-        let varying = !self.rate.piecewise_constant() || self.faults.error_varies_within(a, b);
+        let hits = self.hit_params();
+        let varying = !self.rate.piecewise_constant()
+            || self.faults.error_varies_within(a, b)
+            || self.cache_warming(a, b);
         if self.sampling == Sampling::Fast {
             let cold_pending = self.need_latency && self.cold_remaining > 0 && self.weight > 0.0;
             if !cold_pending {
-                self.generate_fast(a, b, &stable, &cand, varying);
+                self.generate_fast(a, b, &stable, &cand, hits.as_ref(), varying);
                 return;
             }
             self.fallbacks |= FALLBACK_COLD_START;
         }
+        let hit_params = hits.unwrap_or(stable);
         if !varying {
             let lambda = self.rate.expected_count(a, b);
             let n_stable = poisson(&mut self.traffic_rng, lambda * (1.0 - self.weight));
             let n_cand = poisson(&mut self.traffic_rng, lambda * self.weight);
             let p_cand = combine(cand.error_prob, self.faults.error_prob_at(mid));
+            let (h_stable, h_cand) = (self.hit_ratio(STABLE, mid), self.hit_ratio(CANDIDATE, mid));
             for _ in 0..n_stable {
-                self.one_request(STABLE, &stable, stable.error_prob);
+                self.request_or_hit(STABLE, &stable, stable.error_prob, h_stable, &hit_params);
             }
             for _ in 0..n_cand {
-                self.one_request(CANDIDATE, &cand, p_cand);
+                self.request_or_hit(CANDIDATE, &cand, p_cand, h_cand, &hit_params);
             }
         } else {
             // Thinning (Lewis–Shedler): candidate arrivals at the maximum
@@ -393,18 +723,67 @@ impl<'a> World<'a> {
                 }
                 if self.traffic_rng.random::<f64>() < self.weight {
                     let p = combine(cand.error_prob, self.faults.error_prob_at(t));
-                    self.one_request(CANDIDATE, &cand, p);
+                    let h = self.hit_ratio(CANDIDATE, t);
+                    self.request_or_hit(CANDIDATE, &cand, p, h, &hit_params);
                 } else {
-                    self.one_request(STABLE, &stable, stable.error_prob);
+                    let h = self.hit_ratio(STABLE, t);
+                    self.request_or_hit(STABLE, &stable, stable.error_prob, h, &hit_params);
                 }
             }
         }
     }
 
+    /// One request of `version`: a cache hit with probability `hit` (no
+    /// random number is drawn without a cache), else served normally.
+    #[inline]
+    fn request_or_hit(
+        &mut self,
+        version: usize,
+        params: &ServeParams,
+        error_prob: f64,
+        hit: f64,
+        hit_params: &ServeParams,
+    ) {
+        if hit > 0.0 && self.traffic_rng.random::<f64>() < hit {
+            self.one_request(hit_slot(version), hit_params, 0.0);
+        } else {
+            self.one_request(version, params, error_prob);
+        }
+    }
 
-    /// Fast sampling of a segment: per version, failure and success counts
-    /// and (when durations matter) their latency-bin counts; see `fast`.
-    fn generate_fast(&mut self, a: Micros, b: Micros, stable: &ServeParams, cand: &ServeParams, varying: bool) {
+    /// The rate-weighted mean over [a, b) of `f(t)`, by 8-point
+    /// Gauss–Legendre (exact for the piecewise-linear ramps and warm-ups
+    /// inside a segment at a constant rate).
+    fn rate_weighted_mean(&self, a: Micros, b: Micros, f: impl Fn(f64) -> f64) -> f64 {
+        let mid = (a as f64 + b as f64) / 2.0;
+        let half = (b - a) as f64 / 2.0;
+        let (mut num, mut den) = (0.0, 0.0);
+        for (x, w) in GL8 {
+            let t = mid + half * x;
+            let rate = self.rate.rate_at(t);
+            num += w * rate * f(t);
+            den += w * rate;
+        }
+        if den > 0.0 {
+            (num / den).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Fast sampling of a segment: per version, cache hits, then failure and
+    /// success counts of the misses and (when durations matter) their
+    /// latency-bin counts; see `fast`. Hits thin the Poisson stream
+    /// (marking theorem), so the misses stay Poisson.
+    fn generate_fast(
+        &mut self,
+        a: Micros,
+        b: Micros,
+        stable: &ServeParams,
+        cand: &ServeParams,
+        hits: Option<&ServeParams>,
+        varying: bool,
+    ) {
         let lambda = self.rate.expected_count(a, b);
         if lambda <= 0.0 {
             return;
@@ -416,26 +795,33 @@ impl<'a> World<'a> {
             } else {
                 (self.weight, cand)
             };
-            let expected = lambda * share;
+            let mut expected = lambda * share;
             if expected <= 0.0 {
                 continue;
+            }
+            let warming = version == CANDIDATE && self.cache_warming(a, b);
+            if let Some(hit_params) = hits {
+                let h = if warming {
+                    self.rate_weighted_mean(a, b, |t| self.hit_ratio(version, t))
+                } else {
+                    self.hit_ratio(version, mid)
+                };
+                let n = poisson(&mut self.traffic_rng, expected * h);
+                self.add_batch(hit_slot(version), hit_params, 0, n);
+                expected *= 1.0 - h;
             }
             let p = if version == STABLE {
                 params.error_prob
             } else if !varying {
                 combine(params.error_prob, self.faults.error_prob_at(mid))
             } else {
-                // λ-weighted mean failure probability over the segment.
-                let half = (b - a) as f64 / 2.0;
-                let (mut num, mut den) = (0.0, 0.0);
-                for (x, w) in GL8 {
-                    let t = mid + half * x;
-                    let rate = self.rate.rate_at(t);
-                    num += w * rate * combine(params.error_prob, self.faults.error_prob_at(t));
-                    den += w * rate;
-                }
+                // Mean failure probability over the segment, weighted by the
+                // rate of misses.
+                let miss = |t: f64| 1.0 - self.hit_ratio(version, t);
+                let p_at = |t: f64| combine(params.error_prob, self.faults.error_prob_at(t));
+                let den = self.rate_weighted_mean(a, b, miss);
                 if den > 0.0 {
-                    (num / den).clamp(0.0, 1.0)
+                    (self.rate_weighted_mean(a, b, |t| miss(t) * p_at(t)) / den).clamp(0.0, 1.0)
                 } else {
                     0.0
                 }
@@ -446,8 +832,8 @@ impl<'a> World<'a> {
         }
     }
 
-    /// Adds `failed` + `ok` requests of one version as counts.
-    fn add_batch(&mut self, version: usize, params: &ServeParams, failed: u64, ok: u64) {
+    /// Adds `failed` + `ok` requests of one metric slot as counts.
+    fn add_batch(&mut self, slot: usize, params: &ServeParams, failed: u64, ok: u64) {
         let n = failed + ok;
         if n == 0 {
             return;
@@ -462,37 +848,55 @@ impl<'a> World<'a> {
                 add: params.latency_add_ms,
                 cap: params.timeout_ms,
             };
-            let bins = &self.bins[version];
+            let bins = &self.bins[slot];
             let mut ok_bins = Vec::with_capacity(bins.len());
             fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, &mut ok_bins);
-            fast::split_into_bins(&mut self.traffic_rng, failed, bins, &dist, &mut self.bin_scratch);
-            for i in 0..bins.len() {
+            fast::split_into_bins(
+                &mut self.traffic_rng,
+                failed,
+                bins,
+                &dist,
+                &mut self.bin_scratch,
+            );
+            for (i, &count) in ok_bins.iter().enumerate() {
                 if bins.is_cap(i) {
-                    timeouts += ok_bins[i];
-                } else if self.sc.sla_ms.is_some_and(|sla| bins.representative(i, &dist) > sla) {
-                    slow += ok_bins[i];
+                    timeouts += count;
+                } else if self
+                    .sc
+                    .sla_ms
+                    .is_some_and(|sla| bins.representative(i, &dist) > sla)
+                {
+                    slow += count;
                 }
             }
-            let counts: Vec<u64> = ok_bins.iter().zip(&self.bin_scratch).map(|(x, y)| x + y).collect();
+            let counts: Vec<u64> = ok_bins
+                .iter()
+                .zip(&self.bin_scratch)
+                .map(|(x, y)| x + y)
+                .collect();
             group = Some(LatencyGroup { dist, counts });
         }
         let errors = failed + timeouts;
         self.requests_total += n;
         self.errors_total += errors;
-        if version == CANDIDATE {
+        if is_candidate(slot) {
             self.candidate_requests += n;
             self.bad_requests += errors + slow;
         }
         let filters = &self.sc.metrics.filters;
         for ws in &mut self.windows {
-            let acc = &mut ws.accs[version];
+            let acc = &mut ws.accs[slot];
             acc.count += n;
             acc.errors += errors;
             for (i, f) in filters.iter().enumerate() {
                 acc.filter_matches[i] += match f.field {
                     FilterField::StatusCode => {
                         let mut m = 0;
-                        for (status, count) in [(STATUS_ERROR, failed), (STATUS_TIMEOUT, timeouts), (STATUS_OK, ok - timeouts)] {
+                        for (status, count) in [
+                            (STATUS_ERROR, failed),
+                            (STATUS_TIMEOUT, timeouts),
+                            (STATUS_OK, ok - timeouts),
+                        ] {
                             if f.comparison.holds(status, f.operand) {
                                 m += count;
                             }
@@ -501,9 +905,12 @@ impl<'a> World<'a> {
                     }
                     FilterField::Duration => match &group {
                         Some(g) => {
-                            let bins = &self.bins[version];
+                            let bins = &self.bins[slot];
                             (0..bins.len())
-                                .filter(|&i| f.comparison.holds(bins.representative(i, &g.dist), f.operand))
+                                .filter(|&i| {
+                                    f.comparison
+                                        .holds(bins.representative(i, &g.dist), f.operand)
+                                })
                                 .map(|i| g.counts[i])
                                 .sum()
                         }
@@ -523,7 +930,7 @@ impl<'a> World<'a> {
     fn finalize_fast(&mut self, wi: usize) {
         let ws = &mut self.windows[wi];
         let rng = &mut self.traffic_rng;
-        for v in [STABLE, CANDIDATE] {
+        for v in 0..SLOTS {
             let bins = &self.bins[v];
             let acc = &mut ws.accs[v];
             for g in &acc.groups {
@@ -539,18 +946,22 @@ impl<'a> World<'a> {
             }
         }
         self.calc.fast_percentiles.clear();
-        for &(candidate_only, p) in &ws.percentiles {
-            let population: &[usize] = if candidate_only { &[CANDIDATE] } else { &[STABLE, CANDIDATE] };
+        for &(scope, p) in &ws.percentiles {
+            let population = metrics::population(scope);
             let n: u64 = population.iter().map(|&v| ws.accs[v].count).sum();
             if n == 0 {
                 continue;
             }
-            let mut dists = population.iter().flat_map(|&v| ws.accs[v].groups.iter().map(|g| g.dist));
+            let mut dists = population
+                .iter()
+                .flat_map(|&v| ws.accs[v].groups.iter().map(|g| g.dist));
             let first = dists.next();
             let homogeneous = population.iter().all(|&v| ws.accs[v].exact_requests == 0)
                 && first.is_some()
                 && dists.all(|d| Some(d) == first)
-                && population.iter().all(|&v| self.bins[v] == self.bins[population[0]]);
+                && population
+                    .iter()
+                    .all(|&v| self.bins[v] == self.bins[population[0]]);
             if homogeneous {
                 let dist = first.expect("checked");
                 let bins = &self.bins[population[0]];
@@ -564,7 +975,7 @@ impl<'a> World<'a> {
                 }
                 let k = metrics::rank(p, n);
                 if let Some(value) = fast::order_statistic(rng, &dist, &merged, bins, k) {
-                    self.calc.fast_percentiles.push((candidate_only, p, value));
+                    self.calc.fast_percentiles.push((scope, p, value));
                 }
             } else {
                 self.fallbacks |= FALLBACK_MIXED_PERCENTILE;
@@ -582,8 +993,8 @@ impl<'a> World<'a> {
     }
 
     #[inline]
-    fn one_request(&mut self, version: usize, params: &ServeParams, error_prob: f64) {
-        let extra = if version == CANDIDATE && self.cold_remaining > 0 {
+    fn one_request(&mut self, slot: usize, params: &ServeParams, error_prob: f64) {
+        let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
             self.cold_remaining -= 1;
             self.cold_extra_ms
         } else {
@@ -598,24 +1009,24 @@ impl<'a> World<'a> {
         );
         self.requests_total += 1;
         self.errors_total += u64::from(s.error);
-        if version == CANDIDATE {
+        if is_candidate(slot) {
             self.candidate_requests += 1;
             let slow = self.sc.sla_ms.is_some_and(|sla| s.latency_ms > sla);
             self.bad_requests += u64::from(s.error || slow);
         }
         let filters = &self.sc.metrics.filters;
         for ws in &mut self.windows {
-            ws.accs[version].add(&s, filters, ws.keep_latency);
+            ws.accs[slot].add(&s, filters, ws.keep_latency);
         }
     }
 
-    /// Closes every window whose period ends now, computes alarm datapoints
-    /// and (for the timeline) records the base period.
+    /// Closes every window that ends now, computes alarm datapoints and
+    /// (for the timeline) records the base period.
     fn close_periods(&mut self) {
         let now = self.now;
         let sc = self.sc;
         for wi in 0..self.windows.len() {
-            if now % self.windows[wi].period != 0 {
+            if now % self.windows[wi].period != self.windows[wi].offset {
                 continue;
             }
             if self.sampling == Sampling::Fast {
@@ -626,27 +1037,27 @@ impl<'a> World<'a> {
             let ws = &mut self.windows[wi];
             for (ai, alarm) in sc.alarms.iter().enumerate() {
                 let rt = &mut self.alarms[ai];
-                if rt.window != wi {
+                if !rt.windows.contains(&wi) {
                     continue;
                 }
                 let dp = self.calc.datapoint(alarm, &sc.metrics.filters, &ws.accs);
-                rt.last_value = dp.value;
                 rt.history.push_back((now, dp));
-                while rt.history.len() > alarm.rule.evaluation_range as usize {
+                while rt.history.len() > rt.history_cap {
                     rt.history.pop_front();
                 }
             }
             if wi == 0 {
                 if let Some(rows) = &mut self.timeline {
-                    let [s, c] = &ws.accs;
+                    let count = |v: usize| ws.accs[v].count + ws.accs[hit_slot(v)].count;
+                    let errors = |v: usize| ws.accs[v].errors + ws.accs[hit_slot(v)].errors;
                     rows.push(TimelineRow {
-                        strategy: self.strategy_name.to_string(),
+                        strategy: self.label.clone(),
                         period_start_s: to_secs(now - ws.period),
                         candidate_weight_pct: self.weight * 100.0,
-                        stable_requests: s.count,
-                        stable_errors: s.errors,
-                        candidate_requests: c.count,
-                        candidate_errors: c.errors,
+                        stable_requests: count(STABLE),
+                        stable_errors: errors(STABLE),
+                        candidate_requests: count(CANDIDATE),
+                        candidate_errors: errors(CANDIDATE),
                         alarms: self
                             .alarms
                             .iter()
@@ -665,27 +1076,48 @@ impl<'a> World<'a> {
     }
 
     /// Evaluates every alarm due now over its evaluation range. A datapoint is
-    /// visible once its period has ended and the ingestion delay has passed.
+    /// visible once its window has ended and the ingestion delay has passed.
+    /// Aligned alarms read the E most recent closed periods (a closed period
+    /// not yet visible is missing); sliding alarms read the E windows ending
+    /// at the newest visible window end and every period before it.
     fn evaluate_alarms(&mut self) {
         let now = self.now;
         let delay = self.sc.metrics.ingestion_delay;
         for (ai, alarm) in self.sc.alarms.iter().enumerate() {
             let rt = &mut self.alarms[ai];
-            if now % rt.eval_interval != 0 {
+            if !rt.active || now % rt.eval_interval != 0 {
                 continue;
             }
             let e = alarm.rule.evaluation_range as usize;
             self.range_buf.clear();
-            self.range_buf
-                .resize(e.saturating_sub(rt.history.len()), None);
             let mut newest_low_sample = false;
-            for (end, dp) in &rt.history {
-                let visible = end + delay <= now;
-                let v = if visible { dp.value } else { None };
-                if v.is_some() {
-                    newest_low_sample = dp.low_sample;
+            if rt.sliding {
+                let anchor = rt
+                    .history
+                    .iter()
+                    .rev()
+                    .find(|(end, _)| end + delay <= now)
+                    .map(|(end, _)| *end);
+                for k in (0..e as u64).rev() {
+                    let end = anchor.and_then(|a| a.checked_sub(k * alarm.period));
+                    let dp = end.and_then(|end| rt.history.iter().find(|(t, _)| *t == end));
+                    let v = dp.and_then(|(_, dp)| dp.value);
+                    if let (Some(_), Some((_, dp))) = (v, dp) {
+                        newest_low_sample = dp.low_sample;
+                    }
+                    self.range_buf.push(v);
                 }
-                self.range_buf.push(v);
+            } else {
+                self.range_buf
+                    .resize(e.saturating_sub(rt.history.len()), None);
+                for (end, dp) in &rt.history {
+                    let visible = end + delay <= now;
+                    let v = if visible { dp.value } else { None };
+                    if v.is_some() {
+                        newest_low_sample = dp.low_sample;
+                    }
+                    self.range_buf.push(v);
+                }
             }
             if newest_low_sample && alarm.low_sample_count == LowSampleCount::Ignore {
                 continue;
@@ -693,9 +1125,10 @@ impl<'a> World<'a> {
             let next = alarm.rule.evaluate(&self.range_buf, rt.state);
             if next != rt.state {
                 rt.state = next;
+                self.transitions.push((ai, next));
                 if let Some(ev) = &mut self.events {
                     ev.push(TimelineEvent {
-                        strategy: self.strategy_name.to_string(),
+                        strategy: self.label.clone(),
                         time_s: to_secs(now),
                         event: "alarm_state".to_string(),
                         detail: format!("{}={}", alarm.name, next.name()),
@@ -716,10 +1149,10 @@ impl<'a> World<'a> {
         };
         ReplicationOutput {
             record: RunRecord {
-                strategy: self.strategy_name.to_string(),
+                strategy: self.label,
                 replication,
                 seed,
-                candidate_faulty: self.sc.candidate_faulty,
+                candidate_faulty: self.func.candidate_faulty,
                 outcome,
                 trigger: self.trigger,
                 detection_s: self.detection.map(to_secs),
@@ -730,6 +1163,7 @@ impl<'a> World<'a> {
                 errors_total: self.errors_total,
                 requests_total: self.requests_total,
             },
+            functions: Vec::new(),
             timeline: self.timeline.unwrap_or_default(),
             events: self.events.unwrap_or_default(),
             fallbacks: self.fallbacks,
@@ -757,6 +1191,11 @@ impl Control for World<'_> {
             for t in self.faults.breakpoints(self.sc.horizon) {
                 self.queue.push(t, Ev::Breakpoint);
             }
+            if let Some(c) = &self.cache {
+                if c.warmup > 0 && self.now + c.warmup <= self.sc.horizon {
+                    self.queue.push(self.now + c.warmup, Ev::Breakpoint);
+                }
+            }
         }
         self.note("weight", &format!("{pct}"));
     }
@@ -773,8 +1212,26 @@ impl Control for World<'_> {
     }
 
     fn hook_fails(&mut self, hook: &Hook) -> bool {
-        let p = hook_failure_probability(hook, self.sc);
+        let p = hook_failure_probability(hook, &self.func.faults);
         self.control_rng.random::<f64>() < p
+    }
+
+    fn draw_delay(&mut self, delay: &DelayDist) -> Micros {
+        delay.sample(&mut self.control_rng)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        if p >= 1.0 {
+            true
+        } else if p <= 0.0 {
+            false
+        } else {
+            self.control_rng.random::<f64>() < p
+        }
+    }
+
+    fn fault_visible_at(&self) -> Option<Micros> {
+        self.faults.first_effect()
     }
 
     fn detected(&mut self, trigger: &str) {
@@ -791,15 +1248,13 @@ impl Control for World<'_> {
     }
 
     fn finish(&mut self, outcome: Outcome) {
-        if self.finished.is_none() {
-            self.finished = Some((self.now, outcome));
-        }
+        self.finished = Some((self.now, outcome));
     }
 
     fn note(&mut self, event: &str, detail: &str) {
         if let Some(ev) = &mut self.events {
             ev.push(TimelineEvent {
-                strategy: self.strategy_name.to_string(),
+                strategy: self.label.clone(),
                 time_s: to_secs(self.now),
                 event: event.to_string(),
                 detail: detail.to_string(),
@@ -810,9 +1265,8 @@ impl Control for World<'_> {
 
 /// P(hook fails) = 1 − (1 − P(catch)) (1 − flaky), where the hook catches
 /// each fault present independently with its kind's probability.
-pub fn hook_failure_probability(hook: &Hook, sc: &Scenario) -> f64 {
-    let miss_all: f64 = sc
-        .faults
+pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
+    let miss_all: f64 = faults
         .iter()
         .map(|f| 1.0 - hook.catch_probability(f.kind()))
         .product();
@@ -836,35 +1290,35 @@ pub(crate) fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Fault, StrategyKind, TrafficShift};
-    use crate::testkit::scenario;
+    use crate::alarm::{AlarmRule, Comparison, MissingData};
+    use crate::model::*;
+    use crate::strategy::script;
+    use crate::testkit::{scenario, set_faults};
 
     fn run(sc: &Scenario, seed: u64) -> ReplicationOutput {
         run_replication(sc, 0, 0, seed, ReplicationOptions { timeline: true })
     }
 
     #[test]
-    #[allow(irrefutable_let_patterns)] // more strategy kinds are coming
     fn all_at_once_total_failure_is_detected_after_first_period() {
         let mut sc = scenario(TrafficShift::AllAtOnce);
-        sc.faults = vec![Fault::StepError {
-            after: 0,
-            error_rate: 1.0,
-        }];
-        sc.candidate_faulty = true;
+        set_faults(
+            &mut sc,
+            vec![Fault::StepError {
+                after: 0,
+                error_rate: 1.0,
+            }],
+        );
         // Without a post-traffic hook AllAtOnce completes at t = 0 and nothing
         // watches; a 10-minute hook holds the deployment open as a bake window.
-        if let StrategyKind::CodeDeploy(cd) = &mut sc.strategies[0].kind {
-            cd.post_traffic_hook = Some(Hook {
-                duration: secs(600),
-                catch_probability: [0.0; 5],
-                flaky_probability: 0.0,
-            });
-        }
+        sc.strategies[0].post_traffic_hook = Some(Hook {
+            duration: secs(600),
+            catch_probability: [0.0; 5],
+            flaky_probability: 0.0,
+        });
         let out = run(&sc, 3);
         let r = &out.record;
         // Period [0, 60) closes at 60 s, is evaluated at 60 s and polled at 60 s.
@@ -891,10 +1345,359 @@ mod tests {
         assert_eq!(a.record.deploy_s, 300.0);
         assert_eq!(a.record.detection_s, None);
         assert_eq!(a.timeline[0].candidate_weight_pct, 10.0);
-        assert_eq!(a.timeline[4].candidate_weight_pct, 10.0, "shift at 300 s comes after the close");
+        assert_eq!(
+            a.timeline[4].candidate_weight_pct, 10.0,
+            "shift at 300 s comes after the close"
+        );
         assert_eq!(a.timeline[5].candidate_weight_pct, 100.0);
         let b = run(&sc, 9);
         assert_eq!(a.record, b.record);
         assert_eq!(a.timeline, b.timeline);
+    }
+
+    /// The testkit scenario with one strategy of `kind` (watching alarm 0).
+    fn with_kind(kind: StrategyKind) -> Scenario {
+        let mut sc = scenario(TrafficShift::AllAtOnce);
+        sc.strategies = vec![script::spec(kind)];
+        sc
+    }
+
+    /// Alarm 0 as "more than 5 candidate errors in 10 minutes": Errors Sum
+    /// > 5 over a 10-minute period, missing data not breaching.
+    fn count_alarm(sc: &mut Scenario) {
+        let a = &mut sc.alarms[0];
+        a.period = secs(600);
+        a.rule = AlarmRule {
+            threshold: 5.0,
+            comparison: Comparison::GreaterThan,
+            evaluation_periods: 1,
+            datapoints_to_alarm: 1,
+            missing_data: MissingData::NotBreaching,
+            evaluation_range: 3,
+        };
+    }
+
+    /// Mean detection time (s) of a 90/10 Lattice split held in place, with
+    /// a candidate failing 1 % of its requests from its first request.
+    fn lattice_detection(rate: f64, reps: u32) -> Vec<f64> {
+        let mut l = script::lattice();
+        l.schedule.clear();
+        l.bake = None;
+        let mut sc = with_kind(StrategyKind::Lattice(l));
+        count_alarm(&mut sc);
+        sc.metrics.ingestion_delay = secs(60);
+        sc.horizon = secs(3600);
+        sc.functions[0].traffic.rate_per_s = rate;
+        sc.sampling = Sampling::Fast;
+        set_faults(
+            &mut sc,
+            vec![Fault::StepError {
+                after: 0,
+                error_rate: 0.01,
+            }],
+        );
+        (0..reps)
+            .filter_map(|r| {
+                let out = run_replication(
+                    &sc,
+                    0,
+                    r,
+                    100 + u64::from(r),
+                    ReplicationOptions { timeline: false },
+                );
+                out.record.detection_s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_count_alarm_detects_sooner_the_more_traffic_there_is() {
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let slow = lattice_detection(10.0, 300);
+        let mid = lattice_detection(100.0, 300);
+        let fast = lattice_detection(1000.0, 300);
+        // 10 req/s: 1 candidate req/s fails 0.01 errors/s, 6 errors take
+        // about 10 minutes; 100 req/s: about 1 minute; 1000 req/s: seconds.
+        assert!(
+            slow.len() > 250,
+            "10 req/s detects within the hour: {}",
+            slow.len()
+        );
+        assert_eq!(mid.len(), 300);
+        assert!(
+            mean(&slow) > mean(&mid) + 200.0,
+            "{} vs {}",
+            mean(&slow),
+            mean(&mid)
+        );
+        assert!(
+            mean(&mid) > mean(&fast) + 30.0,
+            "{} vs {}",
+            mean(&mid),
+            mean(&fast)
+        );
+        // At 1000 req/s the 6th error comes within seconds of the first
+        // traffic (90 s, after propagation): the one-minute bucket [60, 120)
+        // closes at 120 s and is visible at 180 s, where the sliding
+        // 10-minute window ending at 120 s breaches.
+        assert!(fast.iter().all(|&d| d == 180.0), "{fast:?}");
+    }
+
+    #[test]
+    fn sliding_windows_let_a_long_period_alarm_fire_at_the_next_minute() {
+        // Same alarm on an aligned period would wait for the period's end
+        // (600 s) plus the ingestion delay.
+        let mut sc = scenario(TrafficShift::AllAtOnce);
+        count_alarm(&mut sc);
+        sc.functions[0].traffic.rate_per_s = 100.0;
+        sc.strategies[0].post_traffic_hook = Some(Hook {
+            duration: secs(1200),
+            catch_probability: [0.0; 5],
+            flaky_probability: 0.0,
+        });
+        set_faults(
+            &mut sc,
+            vec![Fault::StepError {
+                after: secs(200),
+                error_rate: 1.0,
+            }],
+        );
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            sc.sampling = sampling;
+            let out = run(&sc, 5);
+            // Errors from 200 s; bucket [180, 240) closes at 240 (no
+            // ingestion delay in the testkit), polled at 240.
+            assert_eq!(out.record.detection_s, Some(240.0), "{sampling:?}");
+        }
+    }
+
+    /// An API Gateway canary of `pct` % with a stage cache of hit ratio 0.5
+    /// warming over `warmup`, and a candidate that fails every request.
+    fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
+        let mut sc = with_kind(StrategyKind::ApiGwCanary(ApiGwSpec {
+            percent_traffic: pct,
+            review_time: None,
+            guard: script::guard(),
+            operator: None,
+            cache: Some(StageCache {
+                hit_ratio: 0.5,
+                hit_latency_ms: 5.0,
+                warmup,
+            }),
+        }));
+        sc.alarms.clear();
+        sc.strategies[0].alarms.clear();
+        sc.functions[0].traffic.rate_per_s = 200.0;
+        sc.horizon = secs(600);
+        sc.sampling = sampling;
+        set_faults(
+            &mut sc,
+            vec![Fault::StepError {
+                after: 0,
+                error_rate: 1.0,
+            }],
+        );
+        sc
+    }
+
+    #[test]
+    fn stage_cache_hits_never_fail_and_the_canary_cache_starts_cold() {
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            for (warmup, expected_bad) in [(0, 0.5), (secs(600), 0.75)] {
+                let sc = cached_canary(50.0, warmup, sampling);
+                let r = run(&sc, 11).record;
+                // Misses fail: 1 − h̄, with h̄ = 0.5 warm or 0.25 on average
+                // while warming linearly over the whole horizon.
+                let bad = r.bad_requests as f64 / r.candidate_requests as f64;
+                let n = r.candidate_requests as f64;
+                assert!((n - 60_000.0).abs() < 5.0 * 60_000f64.sqrt(), "{n}");
+                let sd = (expected_bad * (1.0 - expected_bad) / n).sqrt();
+                assert!(
+                    (bad - expected_bad).abs() < 5.0 * sd,
+                    "{sampling:?} warmup {warmup}: {bad}"
+                );
+                assert_eq!(
+                    r.errors_total, r.bad_requests,
+                    "stable hits and misses never fail"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn canary_stage_metrics_see_cache_hits_and_lambda_metrics_do_not() {
+        let mut sc = cached_canary(50.0, 0, Sampling::Exact);
+        let invocations = |scope| AlarmSpec {
+            name: format!("{scope:?}"),
+            scope,
+            expr: Expr::Series(MetricStat {
+                metric: MetricName::Invocations,
+                statistic: Statistic::Sum,
+            }),
+            ..scenario(TrafficShift::AllAtOnce).alarms[0].clone()
+        };
+        sc.alarms = vec![
+            invocations(Scope::Version),
+            invocations(Scope::CanaryStage),
+            invocations(Scope::Function),
+        ];
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            sc.sampling = sampling;
+            let out = run(&sc, 4);
+            for row in &out.timeline {
+                let value = |i: usize| row.alarms[i].0.expect("a datapoint every minute");
+                let (version, stage, function) = (value(0), value(1), value(2));
+                // Half of the canary's requests are hits, and half of the
+                // stable version's: only misses invoke the function.
+                assert_eq!(stage, row.candidate_requests as f64);
+                assert!((version / stage - 0.5).abs() < 0.1, "{version} of {stage}");
+                let total = (row.candidate_requests + row.stable_requests) as f64;
+                assert!(
+                    (function / total - 0.5).abs() < 0.1,
+                    "{function} of {total}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hook_outcomes_follow_catch_and_flaky_probabilities_for_every_kind() {
+        for spec in script::every_kind() {
+            let mut sc = with_kind(spec.kind.clone());
+            sc.alarms.clear();
+            sc.strategies[0].alarms.clear();
+            sc.strategies[0].pre_traffic_hook = Some(Hook {
+                duration: secs(60),
+                catch_probability: [0.7, 0.0, 0.0, 0.0, 0.0],
+                flaky_probability: 0.1,
+            });
+            sc.horizon = secs(4 * 3600);
+            sc.sampling = Sampling::Fast;
+            let reps = 2000;
+            let rate = |sc: &Scenario| {
+                (0..reps)
+                    .filter(|&r| {
+                        let out = run_replication(
+                            sc,
+                            0,
+                            r,
+                            7 + u64::from(r),
+                            ReplicationOptions { timeline: false },
+                        );
+                        out.record.trigger == "pre_traffic_hook"
+                    })
+                    .count() as f64
+                    / f64::from(reps)
+            };
+            // Healthy: only flaky failures.
+            let healthy = rate(&sc);
+            assert!(
+                (healthy - 0.1).abs() < 4.0 * (0.09f64 / 2000.0).sqrt(),
+                "{}: {healthy}",
+                spec.name
+            );
+            // A step error is caught with 0.7: 1 − 0.3 · 0.9 = 0.73.
+            set_faults(
+                &mut sc,
+                vec![Fault::StepError {
+                    after: 0,
+                    error_rate: 0.5,
+                }],
+            );
+            let faulty = rate(&sc);
+            let sd = (0.73f64 * 0.27 / 2000.0).sqrt();
+            assert!((faulty - 0.73).abs() < 4.0 * sd, "{}: {faulty}", spec.name);
+        }
+    }
+
+    /// Two functions: `a` (canary, its own error alarm) and `b`, released
+    /// all at once; `a` fails every request.
+    fn two_functions() -> Scenario {
+        let mut sc = scenario(TrafficShift::Canary {
+            percentage: 10,
+            interval: secs(300),
+        });
+        let a = sc.functions[0].clone();
+        sc.functions = vec![
+            Function {
+                name: "a".into(),
+                faults: vec![Fault::StepError {
+                    after: 0,
+                    error_rate: 1.0,
+                }],
+                candidate_faulty: true,
+                ..a.clone()
+            },
+            Function {
+                name: "b".into(),
+                deploy: Deploy::AllAtOnce,
+                ..a
+            },
+        ];
+        sc.candidate_faulty = true;
+        sc.multi_function = true;
+        sc
+    }
+
+    #[test]
+    fn a_failing_function_rolls_back_the_whole_stack() {
+        let mut sc = two_functions();
+        let out = run(&sc, 1);
+        let [a, b] = &out.functions[..] else {
+            panic!("two function records")
+        };
+        assert_eq!((a.strategy.as_str(), b.strategy.as_str()), ("s/a", "s/b"));
+        assert_eq!(
+            (a.trigger.as_str(), a.detection_s, a.rollback_s),
+            ("errors", Some(60.0), Some(65.0))
+        );
+        // b completed at t = 0, then the stack rollback reached it at 60 s.
+        assert_eq!(b.outcome, Outcome::RolledBack);
+        assert_eq!(
+            (b.trigger.as_str(), b.detection_s, b.rollback_s),
+            ("stack_rollback:a", Some(60.0), Some(65.0))
+        );
+        assert!(!b.candidate_faulty);
+        let whole = &out.record;
+        assert_eq!(whole.strategy, "s");
+        assert_eq!(whole.outcome, Outcome::RolledBack);
+        assert_eq!(whole.trigger, "a:errors");
+        assert_eq!(
+            (whole.detection_s, whole.rollback_s, whole.deploy_s),
+            (Some(60.0), Some(65.0), 65.0)
+        );
+        assert_eq!(whole.requests_total, a.requests_total + b.requests_total);
+        assert_eq!(whole.bad_requests, a.bad_requests + b.bad_requests);
+        assert!(out.timeline.iter().any(|r| r.strategy == "s/b"));
+
+        sc.deployment.stack_rollback_delay = DelayDist::Fixed(secs(30));
+        let out = run(&sc, 1);
+        assert_eq!(out.functions[1].detection_s, Some(90.0));
+        assert_eq!(out.functions[1].rollback_s, Some(95.0));
+        assert_eq!(
+            out.record.rollback_s,
+            Some(95.0),
+            "all on stable when the last function is back"
+        );
+
+        sc.deployment.stack_rollback = false;
+        let out = run(&sc, 1);
+        assert_eq!(out.functions[1].outcome, Outcome::Completed);
+        assert_eq!(out.record.outcome, Outcome::RolledBack);
+        assert_eq!(out.record.rollback_s, Some(65.0));
+    }
+
+    #[test]
+    fn functions_have_their_own_streams() {
+        let sc = two_functions();
+        let out = run(&sc, 1);
+        // Same traffic, same seed: the function name decides the stream.
+        assert_ne!(
+            out.functions[0].requests_total,
+            out.functions[1].requests_total
+        );
+        let again = run(&sc, 1);
+        assert_eq!(out.functions, again.functions);
+        assert_eq!(out.record, again.record);
     }
 }

@@ -50,7 +50,7 @@ pub struct DurationDist {
 }
 
 impl DurationDist {
-    fn to_base(&self, y: f64) -> f64 {
+    fn to_base(self, y: f64) -> f64 {
         (y - self.add) / self.mult
     }
 
@@ -105,7 +105,7 @@ impl Bins {
                 thresholds
                     .iter()
                     .copied()
-                    .filter(|&t| t > 0.0 && timeout.is_none_or(|c| t < c)),
+                    .filter(|&t| t > 0.0 && timeout.map_or(true, |c| t < c)),
             )
             .collect();
         edges.sort_by(f64::total_cmp);
@@ -190,12 +190,13 @@ pub fn split_into_bins<R: Rng + ?Sized>(
     }
     let mut left = n;
     let mut mass_left = 1.0;
-    for i in 0..bins.len() {
+    let last = bins.len() - 1;
+    for (i, slot) in out.iter_mut().enumerate() {
         if left == 0 {
             break;
         }
-        if i + 1 == bins.len() {
-            out[i] = left;
+        if i == last {
+            *slot = left;
             break;
         }
         let p = (dist.sf(bins.lo(i)) - dist.sf(bins.hi(i))).max(0.0);
@@ -205,7 +206,7 @@ pub fn split_into_bins<R: Rng + ?Sized>(
             1.0
         };
         let c = binomial(rng, left, q);
-        out[i] = c;
+        *slot = c;
         left -= c;
         mass_left -= p;
     }
@@ -260,9 +261,7 @@ pub fn min_max<R: Rng + ?Sized>(rng: &mut R, g: &LatencyGroup, bins: &Bins) -> O
     let max = value_in(rng, top, bins.lo(top), bins.hi(top), g.counts[top], true);
     let min = if bottom == top {
         let m = g.counts[top];
-        if m == 1 {
-            max
-        } else if bins.is_cap(top) {
+        if m == 1 || bins.is_cap(top) {
             max
         } else {
             // The other m − 1 samples lie below the max in the same bin.
@@ -415,8 +414,8 @@ pub const GL8: [(f64, f64); 8] = [
     (-0.960_289_856_497_536_2, 0.101_228_536_290_376_26),
     (-0.796_666_477_413_626_7, 0.222_381_034_453_374_47),
     (-0.525_532_409_916_329, 0.313_706_645_877_887_3),
-    (-0.183_434_642_495_649_8, 0.362_683_783_378_362_0),
-    (0.183_434_642_495_649_8, 0.362_683_783_378_362_0),
+    (-0.183_434_642_495_649_8, 0.362_683_783_378_362),
+    (0.183_434_642_495_649_8, 0.362_683_783_378_362),
     (0.525_532_409_916_329, 0.313_706_645_877_887_3),
     (0.796_666_477_413_626_7, 0.222_381_034_453_374_47),
     (0.960_289_856_497_536_2, 0.101_228_536_290_376_26),
@@ -439,30 +438,6 @@ mod tests {
             add: 20.0,
             cap: None,
         }
-    }
-
-    /// Two-sample Kolmogorov–Smirnov statistic.
-    fn ks(mut a: Vec<f64>, mut b: Vec<f64>) -> f64 {
-        a.sort_by(f64::total_cmp);
-        b.sort_by(f64::total_cmp);
-        let (mut i, mut j, mut d) = (0, 0, 0.0f64);
-        // Step both empirical CDFs past each distinct value (ties together).
-        while i < a.len() && j < b.len() {
-            let x = a[i].min(b[j]);
-            while i < a.len() && a[i] <= x {
-                i += 1;
-            }
-            while j < b.len() && b[j] <= x {
-                j += 1;
-            }
-            d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
-        }
-        d
-    }
-
-    /// Critical value of the two-sample KS test at α = 0.001.
-    fn ks_critical(n: usize, m: usize) -> f64 {
-        1.949 * ((n + m) as f64 / (n * m) as f64).sqrt()
     }
 
     fn brute(rng: &mut Pcg64Mcg, dist: &DurationDist, n: usize) -> Vec<f64> {
@@ -504,14 +479,15 @@ mod tests {
                 bmin.push(s[0]);
                 bp90.push(s[k as usize - 1]);
             }
-            let crit = ks_critical(reps, reps);
+            let crit = crate::stats::ks_critical_001(reps, reps);
             for (name, f, b) in [
                 ("max", fmax, bmax),
                 ("min", fmin, bmin),
                 ("p90", fp90, bp90),
                 ("sum", fsum, bsum),
             ] {
-                let d = ks(f, b);
+                let (mut f, mut b) = (f, b);
+                let d = crate::stats::ks_statistic(&mut f, &mut b);
                 assert!(d < crit, "{name} cap {cap:?}: KS {d} ≥ {crit}");
             }
         }

@@ -166,6 +166,24 @@ impl<'a> FaultTimeline<'a> {
         effect
     }
 
+    /// When a fault first affects the candidate's requests (absolute time):
+    /// onset plus the earliest `after` (a cold start acts from the onset).
+    /// `None` for a healthy candidate or before the onset.
+    pub fn first_effect(&self) -> Option<Micros> {
+        let onset = self.onset?;
+        self.faults
+            .iter()
+            .map(|f| match *f {
+                Fault::StepError { after, .. }
+                | Fault::RampError { after, .. }
+                | Fault::Intermittent { after, .. }
+                | Fault::LatencyShift { after, .. } => after,
+                Fault::ColdStart { .. } => 0,
+            })
+            .min()
+            .map(|after| onset.saturating_add(after))
+    }
+
     /// Cold start: the first `requests` candidate requests take `extra_ms` more.
     pub fn cold_start(&self) -> Option<(u64, f64)> {
         self.faults.iter().find_map(|f| match *f {

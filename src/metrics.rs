@@ -6,15 +6,21 @@
 //! not invoked, so an empty scope yields a *missing* datapoint; metric math
 //! treats a missing series as 0 and drops a division by zero (reference §1.10).
 
+use crate::fast::LatencyGroup;
 use crate::model::{
     AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
 };
-use crate::fast::LatencyGroup;
 use crate::version::Served;
 
-/// Index of the stable and candidate accumulators.
+/// Metric slots: requests each version served itself, and requests an API
+/// Gateway stage cache answered for it (hits never invoke the function, so
+/// only the `canary_stage` scope sees them).
 pub const STABLE: usize = 0;
 pub const CANDIDATE: usize = 1;
+pub const STABLE_HIT: usize = 2;
+pub const CANDIDATE_HIT: usize = 3;
+/// Number of metric slots.
+pub const SLOTS: usize = 4;
 
 /// What one version served during one open period.
 #[derive(Debug, Clone, Default)]
@@ -84,11 +90,21 @@ impl Acc {
     }
 }
 
-/// Whether a version's requests are visible in a scope.
-pub fn scope_includes(scope: Scope, version: usize) -> bool {
+/// The metric slots a scope sees.
+pub fn population(scope: Scope) -> &'static [usize] {
     match scope {
-        Scope::Function | Scope::Alias => true,
-        Scope::Version => version == CANDIDATE,
+        Scope::Function | Scope::Alias => &[STABLE, CANDIDATE],
+        Scope::Version => &[CANDIDATE],
+        Scope::CanaryStage => &[CANDIDATE, CANDIDATE_HIT],
+    }
+}
+
+/// One representative per distinct population (`Alias` sees what
+/// `Function` sees), to key per-population results.
+pub fn population_scope(scope: Scope) -> Scope {
+    match scope {
+        Scope::Alias => Scope::Function,
+        other => other,
     }
 }
 
@@ -106,18 +122,17 @@ pub struct Datapoint {
 pub struct DatapointCalc {
     scratch: Vec<f64>,
     /// Percentiles drawn directly by fast sampling for the window being
-    /// closed: (candidate only?, p, value).
-    pub fast_percentiles: Vec<(bool, f64, f64)>,
+    /// closed: (population scope, p, value).
+    pub fast_percentiles: Vec<(Scope, f64, f64)>,
 }
 
 impl DatapointCalc {
-    /// The datapoint of `alarm` from the per-version windows `accs`
-    /// (`[stable, candidate]`).
+    /// The datapoint of `alarm` from the per-slot windows `accs`.
     pub fn datapoint(
         &mut self,
         alarm: &AlarmSpec,
         filters: &[LogFilter],
-        accs: &[Acc; 2],
+        accs: &[Acc; SLOTS],
     ) -> Datapoint {
         let mut low_sample = false;
         let mut any_present = false;
@@ -141,7 +156,7 @@ impl DatapointCalc {
         expr: &Expr,
         scope: Scope,
         filters: &[LogFilter],
-        accs: &[Acc; 2],
+        accs: &[Acc; SLOTS],
         any_present: &mut bool,
         low_sample: &mut bool,
     ) -> Option<f64> {
@@ -180,15 +195,10 @@ impl DatapointCalc {
         ms: &MetricStat,
         scope: Scope,
         filters: &[LogFilter],
-        accs: &[Acc; 2],
+        accs: &[Acc; SLOTS],
         low_sample: &mut bool,
     ) -> Option<f64> {
-        let in_scope = |scope: Scope| {
-            accs.iter()
-                .enumerate()
-                .filter(move |(v, _)| scope_includes(scope, *v))
-                .map(|(_, a)| a)
-        };
+        let in_scope = |scope: Scope| population(scope).iter().map(|&v| &accs[v]);
         match ms.metric {
             MetricName::Filter(i) => {
                 let f = &filters[i];
@@ -230,11 +240,11 @@ impl DatapointCalc {
                                 .map(|a| a.max_ms)
                                 .fold(f64::NEG_INFINITY, f64::max),
                             Statistic::Percentile(p) => {
-                                let candidate_only = scope == Scope::Version;
+                                let key = population_scope(scope);
                                 if let Some(&(_, _, v)) = self
                                     .fast_percentiles
                                     .iter()
-                                    .find(|(c, q, _)| *c == candidate_only && *q == p)
+                                    .find(|(c, q, _)| *c == key && *q == p)
                                 {
                                     return Some(v);
                                 }
@@ -357,6 +367,7 @@ mod tests {
     fn alarm(scope: Scope, expr: Expr) -> AlarmSpec {
         AlarmSpec {
             name: "a".into(),
+            function: 0,
             scope,
             expr,
             expr_text: String::new(),
@@ -391,8 +402,8 @@ mod tests {
         }
     }
 
-    fn accs(stable: &[Served], cand: &[Served], filters: &[LogFilter]) -> [Acc; 2] {
-        let mut a = [Acc::new(filters.len()), Acc::new(filters.len())];
+    fn accs(stable: &[Served], cand: &[Served], filters: &[LogFilter]) -> [Acc; SLOTS] {
+        let mut a: [Acc; SLOTS] = std::array::from_fn(|_| Acc::new(filters.len()));
         for s in stable {
             a[STABLE].add(s, filters, true);
         }

@@ -13,12 +13,17 @@ pub struct Scenario {
     pub replications: u32,
     /// Simulated time from deployment start to the end of each replication.
     pub horizon: Micros,
-    pub traffic: Traffic,
-    pub stable: VersionProfile,
-    pub candidate: VersionProfile,
-    /// Faults injected into the candidate. Empty means a healthy candidate.
-    pub faults: Vec<Fault>,
-    /// Ground truth used for false/missed rollback rates.
+    /// The functions deployed together: one (named `main`) for a scenario
+    /// without `[functions.NAME]` tables, else one per table in name order.
+    pub functions: Vec<Function>,
+    /// True when the scenario declared `[functions.NAME]` tables: results are
+    /// then reported per function (`strategy/function`) and for the
+    /// deployment as a whole (`strategy`).
+    pub multi_function: bool,
+    /// How the functions of one deployment fail together.
+    pub deployment: DeploymentSettings,
+    /// Ground truth used for false/missed rollback rates: some function's
+    /// candidate is faulty.
     pub candidate_faulty: bool,
     pub metrics: MetricsSettings,
     /// Latency above which a successful request still counts as bad (ms).
@@ -29,6 +34,135 @@ pub struct Scenario {
     pub strategies: Vec<StrategySpec>,
     /// How requests are sampled (a run option, not a scenario key).
     pub sampling: Sampling,
+}
+
+impl Scenario {
+    /// The only function of a single-function scenario (the first otherwise).
+    pub fn main_function(&self) -> &Function {
+        &self.functions[0]
+    }
+}
+
+/// One Lambda function of a deployment: its traffic, versions and faults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    /// `main` for a single-function scenario, else the `[functions.NAME]` key.
+    pub name: String,
+    pub traffic: Traffic,
+    pub stable: VersionProfile,
+    pub candidate: VersionProfile,
+    /// Faults injected into the candidate. Empty means a healthy candidate.
+    pub faults: Vec<Fault>,
+    /// Ground truth of this function: `!faults.is_empty()`.
+    pub candidate_faulty: bool,
+    pub deploy: Deploy,
+}
+
+/// How a function's new version is released within a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deploy {
+    /// With the strategy being simulated (canary, steps, ...).
+    Strategy,
+    /// All traffic at t = 0, no hooks, no alarm watching — as compensation
+    /// functions (cancel, refund) usually are; still rolled back with the
+    /// stack.
+    AllAtOnce,
+}
+
+/// Deployment-wide behaviour of a multi-function scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeploymentSettings {
+    /// CloudFormation semantics (default): the first function whose
+    /// deployment fails rolls back every other function too, after
+    /// `stack_rollback_delay`. False: functions roll back independently.
+    pub stack_rollback: bool,
+    pub stack_rollback_delay: DelayDist,
+}
+
+impl Default for DeploymentSettings {
+    fn default() -> Self {
+        DeploymentSettings {
+            stack_rollback: true,
+            stack_rollback_delay: DelayDist::Fixed(0),
+        }
+    }
+}
+
+/// A random delay: operator review and detection times, SNS delivery,
+/// rollback-function run time, weight propagation. Drawn from a replication's
+/// control stream, never from its traffic stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DelayDist {
+    Fixed(Micros),
+    /// exp(ln(median) + sigma·Z) seconds, Z standard normal.
+    LogNormal {
+        median_s: f64,
+        sigma: f64,
+    },
+    /// Uniform on [min, max] (microsecond resolution).
+    Uniform {
+        min: Micros,
+        max: Micros,
+    },
+}
+
+/// Longest delay a draw returns (30 days): keeps a heavy lognormal tail from
+/// overflowing simulated time; far beyond any horizon (<= 7 days).
+pub const MAX_DELAY: Micros = 30 * 86_400 * 1_000_000;
+
+impl DelayDist {
+    /// A lognormal given its median and 99th percentile (p99 > median > 0).
+    pub fn from_median_p99(median: Micros, p99: Micros) -> DelayDist {
+        let median_s = median as f64 / 1e6;
+        let sigma = (p99 as f64 / median as f64).ln() / crate::version::Z_99;
+        DelayDist::LogNormal { median_s, sigma }
+    }
+
+    /// A lognormal given its mean and standard deviation (mean > 0, sd > 0):
+    /// sigma² = ln(1 + sd²/mean²), median = mean / sqrt(1 + sd²/mean²).
+    pub fn from_mean_sd(mean: Micros, sd: Micros) -> DelayDist {
+        let ratio = 1.0 + (sd as f64 / mean as f64).powi(2);
+        DelayDist::LogNormal {
+            median_s: mean as f64 / 1e6 / ratio.sqrt(),
+            sigma: ratio.ln().sqrt(),
+        }
+    }
+
+    /// One draw in microseconds, at most [`MAX_DELAY`]. A fixed delay draws
+    /// no random number, so adding fixed delays never shifts a stream.
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Micros {
+        match *self {
+            DelayDist::Fixed(d) => d,
+            DelayDist::LogNormal { median_s, sigma } => {
+                let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+                let us = median_s * (sigma * z).exp() * 1e6;
+                if us >= MAX_DELAY as f64 {
+                    MAX_DELAY
+                } else {
+                    us.round() as Micros
+                }
+            }
+            DelayDist::Uniform { min, max } => rng.random_range(min..=max),
+        }
+    }
+
+    /// The typical value used for horizon checks and plans: the fixed
+    /// value, the median, or the midpoint.
+    pub fn nominal(&self) -> Micros {
+        match *self {
+            DelayDist::Fixed(d) => d,
+            DelayDist::LogNormal { median_s, .. } => {
+                ((median_s * 1e6).round() as Micros).min(MAX_DELAY)
+            }
+            DelayDist::Uniform { min, max } => min + (max - min) / 2,
+        }
+    }
+
+    /// Whether every draw is the same value.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, DelayDist::Fixed(_))
+            || matches!(self, DelayDist::Uniform { min, max } if min == max)
+    }
 }
 
 /// The kernel's two sampling modes, which agree in distribution.
@@ -198,6 +332,12 @@ pub enum Scope {
     /// Requests through the alias: in this model all traffic goes through the
     /// alias, so it sees the same requests as `Function`.
     Alias,
+    /// API Gateway's canary-stage metrics: every request the canary
+    /// deployment answered, stage-cache hits included. Without a stage cache
+    /// (or for other strategy kinds) these are exactly the candidate's
+    /// requests, as for `Version`; the Lambda scopes above never see cache
+    /// hits, because a hit does not invoke the function.
+    CanaryStage,
 }
 
 impl Scope {
@@ -206,6 +346,7 @@ impl Scope {
             Scope::Function => "function",
             Scope::Version => "version",
             Scope::Alias => "alias",
+            Scope::CanaryStage => "canary_stage",
         }
     }
 }
@@ -311,6 +452,9 @@ impl FilterComparison {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmSpec {
     pub name: String,
+    /// Index into `Scenario::functions` of the function whose metrics the
+    /// alarm reads (0 in a single-function scenario).
+    pub function: usize,
     pub scope: Scope,
     pub expr: Expr,
     /// Human-readable form of `expr` for reports.
@@ -331,13 +475,55 @@ impl AlarmSpec {
 pub struct StrategySpec {
     pub name: String,
     pub kind: StrategyKind,
-    /// Indices into `Scenario::alarms` that this strategy watches.
+    /// Indices into `Scenario::alarms` that this strategy watches (in a
+    /// multi-function scenario each function watches those of its own).
     pub alarms: Vec<usize>,
+    /// Validation before the first traffic reaches the candidate (SAM
+    /// PreTraffic / BeforeAllowTraffic, or a pipeline test stage).
+    pub pre_traffic_hook: Option<Hook>,
+    /// Validation once the rollout is complete (SAM PostTraffic /
+    /// AfterAllowTraffic); alarms are still watched while it runs.
+    pub post_traffic_hook: Option<Hook>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum StrategyKind {
     CodeDeploy(CodeDeploySpec),
+    ApiGwCanary(ApiGwSpec),
+    Lattice(LatticeSpec),
+    Steps(StepsSpec),
+}
+
+impl StrategyKind {
+    /// The `kind` value in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            StrategyKind::CodeDeploy(_) => "codedeploy",
+            StrategyKind::ApiGwCanary(_) => "apigw_canary",
+            StrategyKind::Lattice(_) => "lattice",
+            StrategyKind::Steps(_) => "steps",
+        }
+    }
+
+    /// The API Gateway stage cache, for the kinds that have one.
+    pub fn stage_cache(&self) -> Option<&StageCache> {
+        match self {
+            StrategyKind::ApiGwCanary(a) => a.cache.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// Alarm polling and rollback as CodeDeploy does it; shared by the
+/// CodeDeploy, API Gateway canary and step-plan kinds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollGuard {
+    /// Whether a problem rolls back (true) or only stops and freezes weights.
+    pub rollback: bool,
+    /// From the stop decision until all traffic is on stable.
+    pub rollback_latency: Micros,
+    /// How often the watched alarms' states are read.
+    pub poll_interval: Micros,
 }
 
 /// AWS CodeDeploy traffic shifting for a Lambda alias.
@@ -346,13 +532,100 @@ pub struct CodeDeploySpec {
     pub shift: TrafficShift,
     /// The AWS configuration name, or a generated one for custom shapes.
     pub config_name: String,
-    /// Whether an alarm rolls back (true) or only stops and freezes weights.
-    pub rollback: bool,
-    pub rollback_latency: Micros,
-    pub poll_interval: Micros,
+    pub guard: PollGuard,
     pub linear_completion: LinearCompletion,
-    pub pre_traffic_hook: Option<Hook>,
-    pub post_traffic_hook: Option<Hook>,
+}
+
+/// An API Gateway REST API canary release (reference §3): a fixed
+/// `percentTraffic` on the canary deployment until an operator promotes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiGwSpec {
+    /// canarySettings.percentTraffic, in [0, 100].
+    pub percent_traffic: f64,
+    /// Operator review time from canary creation to promotion (100 %);
+    /// `None`: never promoted, the canary runs until the horizon.
+    pub review_time: Option<DelayDist>,
+    /// Automated alarm watching (the alarms of `StrategySpec::alarms`).
+    pub guard: PollGuard,
+    /// A human who notices a faulty canary and rolls it back.
+    pub operator: Option<Operator>,
+    pub cache: Option<StageCache>,
+}
+
+/// An operator watching a canary by hand.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Operator {
+    /// From the moment a fault first affects the canary until the operator
+    /// decides to roll back.
+    pub detection_delay: DelayDist,
+    /// Probability that the operator notices a faulty canary at all.
+    pub notice_probability: f64,
+}
+
+/// API Gateway stage cache: a hit answers fast and never fails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageCache {
+    /// Hit ratio of the (warm) production cache, in [0, 1).
+    pub hit_ratio: f64,
+    /// Latency of a hit in ms (> 0).
+    pub hit_latency_ms: f64,
+    /// The canary's cache starts cold: its hit ratio rises linearly from 0
+    /// to `hit_ratio` over this time from the canary's first request.
+    pub warmup: Micros,
+}
+
+/// VPC Lattice weighted target groups with an alarm → SNS → rollback
+/// function path (reference §4, §5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatticeSpec {
+    /// Initial listener weights `[stable, candidate]`, integers 0–999.
+    pub weights: [u32; 2],
+    /// Later weight changes, offsets from t0 (after the pre-traffic hook),
+    /// strictly increasing and > 0.
+    pub schedule: Vec<LatticeChange>,
+    /// Completion after the last change took effect: `Some(bake)`, or `None`
+    /// when a split is left in place (never completes; armed until the
+    /// horizon).
+    pub bake: Option<Micros>,
+    /// Data-plane propagation of every weight change, rollback included.
+    pub propagation_delay: DelayDist,
+    /// Alarm state change → SNS delivery to the rollback function.
+    pub sns_delay: DelayDist,
+    /// Run time of the rollback function up to its listener update.
+    pub function_duration: DelayDist,
+    /// False: no rollback function; a problem stops the schedule and the
+    /// weights freeze (outcome `stopped`).
+    pub rollback: bool,
+}
+
+/// One scheduled listener update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatticeChange {
+    pub after: Micros,
+    pub weights: [u32; 2],
+}
+
+/// Candidate share in percent of Lattice weights `[stable, candidate]`:
+/// 100·w_c/(w_s + w_c) (the sum is > 0 by validation).
+pub fn lattice_share_pct(weights: [u32; 2]) -> f64 {
+    let [s, c] = weights;
+    100.0 * f64::from(c) / f64::from(s + c)
+}
+
+/// A custom step plan: weights with bake times.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepsSpec {
+    /// Strictly increasing weights ending at 100; each held for its bake
+    /// (the last one's bake is the bake after 100 %, alarms still watched).
+    pub steps: Vec<WeightStep>,
+    pub guard: PollGuard,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightStep {
+    /// Candidate share in percent, in (0, 100].
+    pub weight_pct: f64,
+    pub bake: Micros,
 }
 
 /// The shape of a CodeDeploy traffic shift.
@@ -398,5 +671,68 @@ impl Hook {
             .position(|k| *k == kind)
             .expect("FaultKind::ALL lists every kind");
         self.catch_probability[index]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::secs;
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64Mcg;
+
+    fn draws(d: DelayDist, n: usize) -> Vec<f64> {
+        let mut rng = Pcg64Mcg::seed_from_u64(3);
+        let mut v: Vec<f64> = (0..n).map(|_| d.sample(&mut rng) as f64 / 1e6).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
+    #[test]
+    fn fixed_delays_draw_no_random_number() {
+        let mut a = Pcg64Mcg::seed_from_u64(1);
+        let b = a.clone();
+        assert_eq!(DelayDist::Fixed(secs(90)).sample(&mut a), secs(90));
+        assert_eq!(a, b);
+        assert!(DelayDist::Fixed(7).is_fixed());
+        assert_eq!(DelayDist::Fixed(secs(90)).nominal(), secs(90));
+    }
+
+    #[test]
+    fn lognormal_from_median_and_p99_hits_both_quantiles() {
+        let d = DelayDist::from_median_p99(secs(1800), secs(7200));
+        assert_eq!(d.nominal(), secs(1800));
+        let v = draws(d, 100_000);
+        let q = |p: f64| v[(p * v.len() as f64) as usize];
+        assert!((q(0.5) / 1800.0 - 1.0).abs() < 0.02, "median {}", q(0.5));
+        assert!((q(0.99) / 7200.0 - 1.0).abs() < 0.06, "p99 {}", q(0.99));
+    }
+
+    #[test]
+    fn lognormal_from_mean_and_sd_has_that_mean_and_sd() {
+        let v = draws(DelayDist::from_mean_sd(secs(600), secs(300)), 200_000);
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+        assert!((mean - 600.0).abs() < 3.0, "mean {mean}");
+        assert!((sd - 300.0).abs() < 6.0, "sd {sd}");
+    }
+
+    #[test]
+    fn uniform_stays_in_its_bounds_and_draws_are_capped() {
+        let v = draws(
+            DelayDist::Uniform {
+                min: secs(1),
+                max: secs(5),
+            },
+            10_000,
+        );
+        assert!(v[0] >= 1.0 && v[v.len() - 1] <= 5.0);
+        assert!(v[0] < 1.01 && v[v.len() - 1] > 4.99);
+        let huge = DelayDist::LogNormal {
+            median_s: 1e12,
+            sigma: 1.0,
+        };
+        assert_eq!(draws(huge, 10)[0], MAX_DELAY as f64 / 1e6);
     }
 }

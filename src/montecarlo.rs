@@ -19,9 +19,9 @@ pub fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// FNV-1a of a strategy name, so a strategy's streams do not change when
-/// other strategies are added, removed or renamed.
-fn name_hash(name: &str) -> u64 {
+/// FNV-1a of a strategy (or function) name, so its streams do not change
+/// when other strategies (functions) are added, removed or renamed.
+pub fn name_hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -43,7 +43,9 @@ pub struct RunResults {
 }
 
 /// Runs every replication of every strategy of `sc` on the current rayon
-/// pool. Replication 0 of each strategy records the timeline.
+/// pool. Replication 0 of each strategy records the timeline. In a
+/// multi-function scenario each strategy's records of the deployment as a
+/// whole come first, then those of each function in function order.
 pub fn run_all(sc: &Scenario) -> RunResults {
     run_all_with_progress(sc, &|| {})
 }
@@ -65,10 +67,19 @@ pub fn run_all_with_progress(sc: &Scenario, progress: &(dyn Fn() + Sync)) -> Run
         })
         .collect();
     let mut results = RunResults::default();
-    for out in outputs {
-        results.runs.push(out.record);
-        results.timeline.extend(out.timeline);
-        results.events.extend(out.events);
+    let mut outputs = outputs.into_iter();
+    for _ in &sc.strategies {
+        let mut per_function: Vec<Vec<RunRecord>> = Vec::new();
+        for out in outputs.by_ref().take(reps as usize) {
+            results.runs.push(out.record);
+            results.timeline.extend(out.timeline);
+            results.events.extend(out.events);
+            per_function.resize_with(out.functions.len(), Vec::new);
+            for (records, record) in per_function.iter_mut().zip(out.functions) {
+                records.push(record);
+            }
+        }
+        results.runs.extend(per_function.into_iter().flatten());
     }
     results
 }

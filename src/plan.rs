@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
-use crate::model::{Fault, LatencyDist, Scenario, StrategyKind, TrafficShift, VersionProfile};
+use crate::model::{
+    lattice_share_pct, DelayDist, Deploy, Fault, FaultKind, Function, Hook, LatencyDist, PollGuard,
+    Scenario, StrategyKind, StrategySpec, TrafficShift, VersionProfile,
+};
 use crate::strategy::codedeploy::shift_plan;
 use crate::time::{Micros, MICROS_PER_SEC};
 
@@ -86,6 +89,219 @@ fn fmt_fault(f: &Fault) -> String {
     }
 }
 
+/// A delay distribution in words: `90s`, `lognormal median 30m (σ 0.60,
+/// p99 2h)`, `uniform 1s–5s`; lognormal quantiles rounded to the second.
+pub fn fmt_delay(d: &DelayDist) -> String {
+    let seconds = |s: f64| fmt_duration((s.round() as Micros).saturating_mul(MICROS_PER_SEC));
+    match *d {
+        DelayDist::Fixed(t) => fmt_duration(t),
+        DelayDist::LogNormal { median_s, sigma } => format!(
+            "lognormal median {} (σ {sigma:.2}, p99 {})",
+            seconds(median_s),
+            seconds(median_s * (sigma * crate::version::Z_99).exp())
+        ),
+        DelayDist::Uniform { min, max } => {
+            format!("uniform {}–{}", fmt_duration(min), fmt_duration(max))
+        }
+    }
+}
+
+fn fmt_hook(name: &str, h: &Hook) -> String {
+    let mut catches: Vec<String> = FaultKind::ALL
+        .iter()
+        .filter(|k| h.catch_probability(**k) > 0.0)
+        .map(|k| format!("{} {}", k.name(), h.catch_probability(*k)))
+        .collect();
+    if catches.is_empty() {
+        catches.push("nothing".into());
+    }
+    format!(
+        "{name} {} (catches {}; flaky {})",
+        fmt_duration(h.duration),
+        catches.join(", "),
+        h.flaky_probability
+    )
+}
+
+fn fmt_guard(g: &PollGuard) -> String {
+    if g.rollback {
+        format!(
+            "rollback {} after detection, alarm poll every {}",
+            fmt_duration(g.rollback_latency),
+            fmt_duration(g.poll_interval)
+        )
+    } else {
+        format!(
+            "stop without rollback, alarm poll every {}",
+            fmt_duration(g.poll_interval)
+        )
+    }
+}
+
+/// `t→w%` steps, offsets counted from deployment start.
+fn fmt_steps(t0: Micros, steps: &[(Micros, f64)]) -> String {
+    steps
+        .iter()
+        .map(|(t, w)| format!("{}→{w}%", fmt_duration(t0 + t)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A request rate: per second, or per minute below one per second.
+fn fmt_rate(per_s: f64) -> String {
+    if per_s >= 1.0 {
+        format!("{per_s} requests/s")
+    } else {
+        format!("{} requests/min", (per_s * 60.0 * 1e6).round() / 1e6)
+    }
+}
+
+fn describe_function(o: &mut String, f: &Function, indent: &str) {
+    let t = &f.traffic;
+    let _ = writeln!(
+        o,
+        "{indent}traffic: {}{}{}",
+        fmt_rate(t.rate_per_s),
+        t.diurnal
+            .as_ref()
+            .map(|d| format!(", diurnal ±{} over {}", d.amplitude, fmt_duration(d.period)))
+            .unwrap_or_default(),
+        if t.bursts.is_empty() {
+            String::new()
+        } else {
+            format!(", {} burst(s)", t.bursts.len())
+        }
+    );
+    let _ = writeln!(o, "{indent}stable: {}", fmt_version(&f.stable));
+    let _ = writeln!(
+        o,
+        "{indent}candidate: {} — {}",
+        fmt_version(&f.candidate),
+        if f.candidate_faulty {
+            "FAULTY"
+        } else {
+            "healthy"
+        }
+    );
+    for fault in &f.faults {
+        let _ = writeln!(o, "{indent}  fault: {}", fmt_fault(fault));
+    }
+}
+
+/// One line per strategy: its kind, weights over time, completion, how it
+/// watches and how it rolls back.
+fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
+    let watched: Vec<&str> = s
+        .alarms
+        .iter()
+        .map(|&i| sc.alarms[i].name.as_str())
+        .collect();
+    let t0 = s.pre_traffic_hook.as_ref().map_or(0, |h| h.duration);
+    let nominal = fmt_duration(crate::strategy::nominal_duration(s));
+    let watches = if watched.is_empty() {
+        "watches no alarm".to_string()
+    } else {
+        format!("watches [{}]", watched.join(", "))
+    };
+    let mut line = match &s.kind {
+        StrategyKind::CodeDeploy(cd) => {
+            let plan = shift_plan(cd.shift, cd.linear_completion);
+            let steps: Vec<(Micros, f64)> =
+                plan.steps.iter().map(|&(t, w)| (t, f64::from(w))).collect();
+            let shape = match cd.shift {
+                TrafficShift::AllAtOnce => "all at once",
+                TrafficShift::Canary { .. } => "canary",
+                TrafficShift::Linear { .. } => "linear",
+            };
+            format!(
+                "CodeDeploy {} ({shape}); weights {}; nominal duration {nominal}; {watches}; {}",
+                cd.config_name,
+                fmt_steps(t0, &steps),
+                fmt_guard(&cd.guard)
+            )
+        }
+        StrategyKind::ApiGwCanary(a) => {
+            let promotion = match &a.review_time {
+                None => "never promoted (the canary runs until the horizon)".to_string(),
+                Some(r) => format!("promoted to 100% by an operator after {}", fmt_delay(r)),
+            };
+            let operator = match &a.operator {
+                None => "no operator".to_string(),
+                Some(op) => format!(
+                    "an operator notices a faulty canary with probability {} after {} from the fault's first effect",
+                    op.notice_probability,
+                    fmt_delay(&op.detection_delay)
+                ),
+            };
+            let cache = match &a.cache {
+                None => "no stage cache".to_string(),
+                Some(c) => format!(
+                    "stage cache hit ratio {} (hits {} ms), the canary's cache warms from cold over {}",
+                    c.hit_ratio,
+                    c.hit_latency_ms,
+                    fmt_duration(c.warmup)
+                ),
+            };
+            format!(
+                "API Gateway canary stage: {}% of requests to the canary from {} (fixed); {promotion}; nominal duration {nominal}; {watches} (polled); {}; {operator}; {cache}",
+                a.percent_traffic,
+                fmt_duration(t0),
+                fmt_guard(&a.guard)
+            )
+        }
+        StrategyKind::Steps(st) => format!(
+            "step plan: weights {}; bake after 100% {}; nominal duration {nominal}; {watches}; {}",
+            fmt_steps(t0, &crate::strategy::steps::schedule(st)),
+            fmt_duration(st.steps.last().map_or(0, |x| x.bake)),
+            fmt_guard(&st.guard)
+        ),
+        StrategyKind::Lattice(l) => {
+            let changes: Vec<String> = std::iter::once((0, l.weights))
+                .chain(l.schedule.iter().map(|c| (c.after, c.weights)))
+                .map(|(t, w)| {
+                    format!(
+                        "{}→[{}, {}] ({}%)",
+                        fmt_duration(t0 + t),
+                        w[0],
+                        w[1],
+                        lattice_share_pct(w)
+                    )
+                })
+                .collect();
+            let completion = match l.bake {
+                None => "never completes (the split is held, the rollback function armed until the horizon)".to_string(),
+                Some(b) => format!("completes {} after the last change took effect (nominal {nominal})", fmt_duration(b)),
+            };
+            let action = if l.rollback {
+                format!(
+                    "an alarm transition into ALARM → SNS {} → rollback function {} → propagation {} → all on stable",
+                    fmt_delay(&l.sns_delay),
+                    fmt_delay(&l.function_duration),
+                    fmt_delay(&l.propagation_delay)
+                )
+            } else {
+                "no rollback function: a problem stops the schedule and the weights freeze"
+                    .to_string()
+            };
+            format!(
+                "VPC Lattice listener weights [stable, candidate] {}; each change takes effect after propagation {}; {completion}; {watches}; {action}",
+                changes.join(", "),
+                fmt_delay(&l.propagation_delay)
+            )
+        }
+    };
+    for (name, hook) in [
+        ("pre-traffic hook", &s.pre_traffic_hook),
+        ("post-traffic hook", &s.post_traffic_hook),
+    ] {
+        if let Some(h) = hook {
+            line.push_str("; ");
+            line.push_str(&fmt_hook(name, h));
+        }
+    }
+    line
+}
+
 /// Describes what a run of `sc` would simulate.
 pub fn describe_plan(sc: &Scenario) -> String {
     let mut o = String::new();
@@ -97,34 +313,33 @@ pub fn describe_plan(sc: &Scenario) -> String {
         sc.seed,
         fmt_duration(sc.horizon)
     );
-    let _ = writeln!(
-        o,
-        "traffic: {} requests/s{}{}",
-        sc.traffic.rate_per_s,
-        sc.traffic
-            .diurnal
-            .as_ref()
-            .map(|d| format!(", diurnal ±{} over {}", d.amplitude, fmt_duration(d.period)))
-            .unwrap_or_default(),
-        if sc.traffic.bursts.is_empty() {
-            String::new()
-        } else {
-            format!(", {} burst(s)", sc.traffic.bursts.len())
+    if sc.multi_function {
+        let _ = writeln!(
+            o,
+            "functions deployed together ({}):",
+            if sc.deployment.stack_rollback {
+                format!(
+                    "a failure of one rolls back all, after {}",
+                    fmt_delay(&sc.deployment.stack_rollback_delay)
+                )
+            } else {
+                "each rolls back on its own".to_string()
+            }
+        );
+        for f in &sc.functions {
+            let _ = writeln!(
+                o,
+                "  {}: {}",
+                f.name,
+                match f.deploy {
+                    Deploy::Strategy => "released with each strategy",
+                    Deploy::AllAtOnce => "released all at once (no hooks, no alarm watching)",
+                }
+            );
+            describe_function(&mut o, f, "    ");
         }
-    );
-    let _ = writeln!(o, "stable: {}", fmt_version(&sc.stable));
-    let _ = writeln!(
-        o,
-        "candidate: {} — {}",
-        fmt_version(&sc.candidate),
-        if sc.candidate_faulty {
-            "FAULTY"
-        } else {
-            "healthy"
-        }
-    );
-    for f in &sc.faults {
-        let _ = writeln!(o, "  fault: {}", fmt_fault(f));
+    } else {
+        describe_function(&mut o, sc.main_function(), "");
     }
     let _ = writeln!(
         o,
@@ -135,9 +350,14 @@ pub fn describe_plan(sc: &Scenario) -> String {
     let _ = writeln!(o, "alarms:");
     for a in &sc.alarms {
         let r = &a.rule;
+        let function = if sc.multi_function {
+            format!(" [function {}]", sc.functions[a.function].name)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "  {}: {} ({} scope) {} {}, {} of {} datapoints, period {}, evaluation range {}, treat missing data as {}",
+            "  {}{function}: {} ({} scope) {} {}, {} of {} datapoints, period {}, evaluation range {}, treat missing data as {}",
             a.name,
             a.expr_text,
             a.scope.name(),
@@ -152,41 +372,7 @@ pub fn describe_plan(sc: &Scenario) -> String {
     }
     let _ = writeln!(o, "strategies:");
     for s in &sc.strategies {
-        let watched: Vec<&str> = s
-            .alarms
-            .iter()
-            .map(|&i| sc.alarms[i].name.as_str())
-            .collect();
-        match &s.kind {
-            StrategyKind::CodeDeploy(cd) => {
-                let plan = shift_plan(cd.shift, cd.linear_completion);
-                let t0 = cd.pre_traffic_hook.as_ref().map_or(0, |h| h.duration);
-                let steps: Vec<String> = plan
-                    .steps
-                    .iter()
-                    .map(|(t, w)| format!("{}→{w}%", fmt_duration(t0 + t)))
-                    .collect();
-                let shape = match cd.shift {
-                    TrafficShift::AllAtOnce => "all at once",
-                    TrafficShift::Canary { .. } => "canary",
-                    TrafficShift::Linear { .. } => "linear",
-                };
-                let _ = writeln!(
-                    o,
-                    "  {}: CodeDeploy {} ({shape}); weights {}; nominal duration {}; watches [{}]; {}",
-                    s.name,
-                    cd.config_name,
-                    steps.join(", "),
-                    fmt_duration(cd.nominal_duration()),
-                    watched.join(", "),
-                    if cd.rollback {
-                        format!("rollback {} after detection, alarm poll every {}", fmt_duration(cd.rollback_latency), fmt_duration(cd.poll_interval))
-                    } else {
-                        "stop without rollback".to_string()
-                    }
-                );
-            }
-        }
+        let _ = writeln!(o, "  {}: {}", s.name, describe_strategy(sc, s));
     }
     o
 }

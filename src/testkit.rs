@@ -17,14 +17,21 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
         seed: 1,
         replications: 10,
         horizon: secs(1800),
-        traffic: Traffic {
-            rate_per_s: 10.0,
-            diurnal: None,
-            bursts: vec![],
-        },
-        stable: version.clone(),
-        candidate: version,
-        faults: vec![],
+        functions: vec![Function {
+            name: "main".into(),
+            traffic: Traffic {
+                rate_per_s: 10.0,
+                diurnal: None,
+                bursts: vec![],
+            },
+            stable: version.clone(),
+            candidate: version,
+            faults: vec![],
+            candidate_faulty: false,
+            deploy: Deploy::Strategy,
+        }],
+        multi_function: false,
+        deployment: DeploymentSettings::default(),
         candidate_faulty: false,
         metrics: MetricsSettings {
             period: secs(60),
@@ -34,6 +41,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
         sla_ms: None,
         alarms: vec![AlarmSpec {
             name: "errors".into(),
+            function: 0,
             scope: Scope::Version,
             expr: Expr::Series(MetricStat {
                 metric: MetricName::Errors,
@@ -56,15 +64,24 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
             kind: StrategyKind::CodeDeploy(CodeDeploySpec {
                 shift,
                 config_name: "test".into(),
-                rollback: true,
-                rollback_latency: secs(5),
-                poll_interval: secs(60),
+                guard: PollGuard {
+                    rollback: true,
+                    rollback_latency: secs(5),
+                    poll_interval: secs(60),
+                },
                 linear_completion: LinearCompletion::LastShift,
-                pre_traffic_hook: None,
-                post_traffic_hook: None,
             }),
             alarms: vec![0],
+            pre_traffic_hook: None,
+            post_traffic_hook: None,
         }],
         sampling: Sampling::Exact,
     }
+}
+
+/// Makes the only function of `sc` faulty with `faults`.
+pub fn set_faults(sc: &mut Scenario, faults: Vec<Fault>) {
+    sc.candidate_faulty = !faults.is_empty();
+    sc.functions[0].candidate_faulty = !faults.is_empty();
+    sc.functions[0].faults = faults;
 }

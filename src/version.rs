@@ -7,7 +7,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::model::{LatencyDist, VersionProfile};
 
 /// z of the standard normal at 0.99, used to turn (median, p99) into σ.
-const Z_99: f64 = 2.326_347_874_040_840_8;
+pub const Z_99: f64 = 2.326_347_874_040_840_8;
 
 /// HTTP-like status of a request, visible to log metric filters.
 pub const STATUS_OK: f64 = 200.0;

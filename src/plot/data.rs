@@ -513,7 +513,10 @@ mod tests {
             "strategy,outcome,detection_s,bad_requests\ncanary,rolled_back,soon,1\n",
         );
         let err = read_runs(&p).unwrap_err().to_string();
-        assert!(err.contains("bad.csv line 2, column `detection_s`"), "{err}");
+        assert!(
+            err.contains("bad.csv line 2, column `detection_s`"),
+            "{err}"
+        );
         let p = write(tmp.path(), "nocol.csv", "strategy,outcome\n");
         let err = read_runs(&p).unwrap_err().to_string();
         assert!(err.contains("missing column `detection_s`"), "{err}");
@@ -547,11 +550,19 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        assert_eq!(short_key_names(&keys), ["threshold", "periods", "rate_per_s"]);
-        let keys: Vec<String> = ["a.x.threshold", "b.y.threshold"].map(String::from).to_vec();
+        assert_eq!(
+            short_key_names(&keys),
+            ["threshold", "periods", "rate_per_s"]
+        );
+        let keys: Vec<String> = ["a.x.threshold", "b.y.threshold"]
+            .map(String::from)
+            .to_vec();
         assert_eq!(short_key_names(&keys), ["a.x.threshold", "b.y.threshold"]);
         assert_eq!(describe_column("rollback_rate_lo").1, Unit::Rate);
-        assert_eq!(describe_column("detection_p50_s").0, "median detection time");
+        assert_eq!(
+            describe_column("detection_p50_s").0,
+            "median detection time"
+        );
     }
 
     #[test]

@@ -50,11 +50,8 @@ impl<'a> DetectionCdfChart<'a> {
                     matches!(r.outcome, RunOutcome::RolledBack | RunOutcome::Stopped)
                         && r.detection_s.is_some()
                 });
-                let any_stopped = detected
-                    .clone()
-                    .any(|r| r.outcome == RunOutcome::Stopped);
-                let times =
-                    crate::stats::sorted(detected.filter_map(|r| r.detection_s).collect());
+                let any_stopped = detected.clone().any(|r| r.outcome == RunOutcome::Stopped);
+                let times = crate::stats::sorted(detected.filter_map(|r| r.detection_s).collect());
                 Curve {
                     strategy,
                     reps: mine.len(),
@@ -142,7 +139,11 @@ impl Chart for DetectionCdfChart<'_> {
                 };
                 let ci = match (c.any_stopped, self.rollback_ci(&c.strategy)) {
                     (false, Some((lo, hi))) => {
-                        format!(" (95 % CI {}–{} %)", fmt_num(lo * 100.0), fmt_num(hi * 100.0))
+                        format!(
+                            " (95 % CI {}–{} %)",
+                            fmt_num(lo * 100.0),
+                            fmt_num(hi * 100.0)
+                        )
                     }
                     _ => String::new(),
                 };

@@ -104,9 +104,7 @@ impl Chart for ExposureChart<'_> {
         let reps = boxes.iter().map(|b| b.n).max().unwrap_or(0);
         let area = style::draw_title(
             root,
-            &format!(
-                "Exposure: bad candidate requests per replication (n = {reps} per strategy)"
-            ),
+            &format!("Exposure: bad candidate requests per replication (n = {reps} per strategy)"),
             Some("Bad request = served by the candidate and failed or breached the latency SLA."),
         )?;
         let items = vec![
@@ -157,10 +155,23 @@ impl Chart for ExposureChart<'_> {
         } else {
             style::nice_ceil(max * 1.1)
         };
-        let y_range = 0f64..y_top;
+        // A log axis starts at 0 only if some replication had no bad
+        // request; otherwise at the decade below the smallest count.
+        let min = boxes.iter().map(|b| b.min).fold(f64::INFINITY, f64::min);
+        let first_decade = if min >= 1.0 {
+            10f64.powf(min.log10().floor())
+        } else {
+            1.0
+        };
+        let y_bottom = if scale.log && min >= 1.0 {
+            scale.y(first_decade) - 0.1
+        } else {
+            0.0
+        };
+        let y_range = y_bottom..y_top;
         let key_points: Vec<f64> = if scale.log {
-            let mut k = vec![0.0];
-            let mut d = 1.0;
+            let mut k = if min < 1.0 { vec![0.0] } else { Vec::new() };
+            let mut d = first_decade;
             while scale.y(d) <= y_top {
                 k.push(scale.y(d));
                 d *= 10.0;
@@ -192,7 +203,10 @@ impl Chart for ExposureChart<'_> {
         let ticks = if scale.log {
             key_points
         } else {
-            style::ticks(0.0, y_top, 8)
+            // Counts: whole-number ticks only.
+            let mut t = style::ticks(0.0, y_top, 8);
+            t.retain(|v| v.fract() == 0.0);
+            t
         };
         let categories: Vec<f64> = (0..n).map(|i| i as f64).collect();
         let mut chart = builder.build_cartesian_2d(
@@ -219,7 +233,7 @@ impl Chart for ExposureChart<'_> {
         let (x1, _) = px(1.0, 0.0);
         let slot = if n > 1 { (x1 - x0).abs() } else { 600 };
         let half = (slot as f64 * 0.22).clamp(12.0, 90.0) as i32;
-        let (_, axis_y) = px(0.0, 0.0);
+        let (_, axis_y) = chart.backend_coord(&(0.0, y_bottom));
         for (i, b) in boxes.iter().enumerate() {
             let color = style::strategy_color(i);
             let (cx, _) = px(i as f64, 0.0);
@@ -273,7 +287,9 @@ impl Chart for ExposureChart<'_> {
                     .pos(Pos::new(HPos::Center, VPos::Center)),
             ))?;
         }
-        if boxes.is_empty() || max == 0.0 {
+        if boxes.is_empty() {
+            style::draw_note(&area, "runs.csv has no rows")?;
+        } else if max == 0.0 {
             style::draw_note(&area, "no bad request in any replication")?;
         }
         Ok(())

@@ -190,7 +190,10 @@ fn draw_swatch<DB: DrawingBackend>(
         Swatch::Fill { color, border } => {
             area.draw(&Rectangle::new([(x, y - 8), (x1, y + 8)], color.filled()))?;
             if let Some(b) = border {
-                area.draw(&Rectangle::new([(x, y - 8), (x1, y + 8)], b.stroke_width(1)))?;
+                area.draw(&Rectangle::new(
+                    [(x, y - 8), (x1, y + 8)],
+                    b.stroke_width(1),
+                ))?;
             }
         }
         Swatch::Vertical {

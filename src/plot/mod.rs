@@ -313,11 +313,8 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
             }
             PlotKind::Sweep => {
                 let table = sweep.as_ref().expect("sweep.csv read above");
-                let chart = SweepChart::new(
-                    table,
-                    opts.sweep_x.as_deref(),
-                    opts.sweep_metric.as_deref(),
-                )?;
+                let chart =
+                    SweepChart::new(table, opts.sweep_x.as_deref(), opts.sweep_metric.as_deref())?;
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
         }

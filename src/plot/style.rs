@@ -32,11 +32,13 @@ pub const TIMELINE_WEIGHT_STRIP: u32 = 105;
 pub const TIMELINE_ERROR_STRIP: u32 = 145;
 pub const TIMELINE_ALARM_STRIP: u32 = 145;
 pub const TIMELINE_X_TICKS: u32 = 30;
+/// Height of one alarm's state lane (timelines with several alarms).
+pub const TIMELINE_LANE: u32 = 20;
 pub const TIMELINE_PANEL_GAP: u32 = 22;
 /// Right margin of the timeline strips, where threshold values are written.
 pub const TIMELINE_RIGHT: u32 = 70;
 /// Height of the time-axis description under the last panel.
-pub const TIMELINE_FOOTER: u32 = 40;
+pub const TIMELINE_FOOTER: u32 = 32;
 
 /// Outer margin around every chart, in pixels.
 pub const MARGIN: u32 = 18;
@@ -145,7 +147,9 @@ pub fn ensure_fonts() -> Result<(), DrawError> {
     if ok {
         Ok(())
     } else {
-        Err(DrawError("the bundled DejaVu Sans font cannot be parsed".into()))
+        Err(DrawError(
+            "the bundled DejaVu Sans font cannot be parsed".into(),
+        ))
     }
 }
 
@@ -229,7 +233,7 @@ pub fn nice_ceil(v: f64) -> f64 {
 /// Round tick values covering [lo, hi] with about `target` intervals
 /// (steps of 1, 2, 2.5 or 5 × 10^k).
 pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi <= lo || !lo.is_finite() || !hi.is_finite() {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -242,6 +246,35 @@ pub fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
     let first = (lo / step).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Axis range for a scatter plot of values in [lo, hi]: from 0 unless the
+/// data sit far from it (lo > 30 % of hi), then from a round value below
+/// lo; a margin above hi; never past `cap` (e.g. 100 %) by more than the
+/// margin.
+pub fn scatter_range(lo: f64, hi: f64, cap: Option<f64>) -> Range<f64> {
+    if !lo.is_finite() || !hi.is_finite() || hi <= 0.0 {
+        return 0.0..1.0;
+    }
+    let span = (hi - lo).max(hi * 0.05);
+    let step = {
+        let t = ticks(0.0, span * 1.3, 6);
+        if t.len() > 1 {
+            t[1] - t[0]
+        } else {
+            span
+        }
+    };
+    let start = if lo > 0.3 * hi {
+        (((lo - 0.1 * span) / step).floor() * step).max(0.0)
+    } else {
+        0.0
+    };
+    let mut end = hi + 0.15 * span;
+    if let Some(c) = cap {
+        end = end.min(c + 0.05 * (c - start));
+    }
+    start..end
 }
 
 /// A linear f64 axis whose grid lines and labels sit exactly at the given
@@ -340,9 +373,7 @@ pub fn draw_marker<DB: DrawingBackend>(
             area.draw(&Rectangle::new([(x - r, y - r), (x + r, y + r)], stroke))?;
         }
         Shape::Triangle => poly(vec![(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)])?,
-        Shape::TriangleDown => {
-            poly(vec![(x, y + r + 1), (x + r + 1, y - r), (x - r - 1, y - r)])?
-        }
+        Shape::TriangleDown => poly(vec![(x, y + r + 1), (x + r + 1, y - r), (x - r - 1, y - r)])?,
         Shape::Diamond => poly(vec![
             (x, y - r - 1),
             (x + r + 1, y),
@@ -396,7 +427,8 @@ pub fn draw_title<DB: DrawingBackend>(
     root.draw(&Text::new(
         fit_text(&f, title, max_w),
         ((w / 2) as i32, (MARGIN + TITLE_HEIGHT / 2) as i32 - 4),
-        f.color(&TEXT_COLOR).pos(Pos::new(HPos::Center, VPos::Center)),
+        f.color(&TEXT_COLOR)
+            .pos(Pos::new(HPos::Center, VPos::Center)),
     ))?;
     let mut used = MARGIN + TITLE_HEIGHT;
     if let Some(sub) = subtitle {
@@ -404,7 +436,8 @@ pub fn draw_title<DB: DrawingBackend>(
         root.draw(&Text::new(
             fit_text(&f, sub, max_w),
             ((w / 2) as i32, (used + SUBTITLE_HEIGHT / 2) as i32 - 6),
-            f.color(&NOTE_COLOR).pos(Pos::new(HPos::Center, VPos::Center)),
+            f.color(&NOTE_COLOR)
+                .pos(Pos::new(HPos::Center, VPos::Center)),
         ))?;
         used += SUBTITLE_HEIGHT;
     }
@@ -437,7 +470,12 @@ pub fn draw_note<DB: DrawingBackend>(
     area.draw(&Text::new(
         note.to_owned(),
         ((w / 2) as i32, (h / 2) as i32),
-        text(NOTE_FONT_SIZE + 2.0, &NOTE_COLOR, HPos::Center, VPos::Center),
+        text(
+            NOTE_FONT_SIZE + 2.0,
+            &NOTE_COLOR,
+            HPos::Center,
+            VPos::Center,
+        ),
     ))?;
     Ok(())
 }
@@ -463,6 +501,14 @@ mod tests {
         assert_eq!(ticks(0.0, 100.0, 4), [0.0, 25.0, 50.0, 75.0, 100.0]);
         assert_eq!(ticks(0.0, 1.0, 4), [0.0, 0.25, 0.5, 0.75, 1.0]);
         assert_eq!(ticks(0.0, 25.0, 4), [0.0, 10.0, 20.0]);
+    }
+
+    #[test]
+    fn scatter_ranges() {
+        assert_eq!(scatter_range(1.0, 80.0, Some(100.0)).start, 0.0);
+        let r = scatter_range(80.0, 100.0, Some(100.0));
+        assert!(r.start > 50.0 && r.start <= 78.0 && r.end <= 102.0, "{r:?}");
+        assert_eq!(scatter_range(f64::INFINITY, 0.0, None), 0.0..1.0);
     }
 
     #[test]

@@ -41,6 +41,9 @@ enum XAxis {
     Categories(Vec<String>),
 }
 
+/// One point of a line: axis x, y and the optional (lo, hi) band.
+type LinePoint = (f64, f64, Option<(f64, f64)>);
+
 #[derive(Debug, Clone)]
 struct Line {
     strategy: usize,
@@ -48,7 +51,7 @@ struct Line {
     combo: usize,
     label: String,
     /// (axis x, y, optional (lo, hi)), sorted by x.
-    points: Vec<(f64, f64, Option<(f64, f64)>)>,
+    points: Vec<LinePoint>,
 }
 
 impl SweepChart {
@@ -69,34 +72,35 @@ impl SweepChart {
             });
         }
         let numeric = table.numeric_keys();
-        let x_key = match x {
-            Some(name) => table.keys.iter().position(|k| k == name).ok_or_else(|| {
-                PlotError::BadOption {
-                    option: "sweep_x",
-                    column: name.to_owned(),
-                    problem: "not a swept column",
-                    path: table.path.clone(),
-                    allowed: if table.keys.is_empty() {
-                        "(none: no column before `strategy`)".to_owned()
-                    } else {
-                        table.keys.join(", ")
-                    },
-                }
-            })?,
-            None => match numeric.first().copied() {
-                Some(k) => k,
-                None if !table.keys.is_empty() => 0,
-                None => {
-                    return Err(PlotError::BadOption {
+        let x_key =
+            match x {
+                Some(name) => table.keys.iter().position(|k| k == name).ok_or_else(|| {
+                    PlotError::BadOption {
                         option: "sweep_x",
-                        column: String::new(),
-                        problem: "no swept column (none before `strategy`)",
+                        column: name.to_owned(),
+                        problem: "not a swept column",
                         path: table.path.clone(),
-                        allowed: "a sweep.csv with key columns".to_owned(),
-                    })
-                }
-            },
-        };
+                        allowed: if table.keys.is_empty() {
+                            "(none: no column before `strategy`)".to_owned()
+                        } else {
+                            table.keys.join(", ")
+                        },
+                    }
+                })?,
+                None => match numeric.first().copied() {
+                    Some(k) => k,
+                    None if !table.keys.is_empty() => 0,
+                    None => {
+                        return Err(PlotError::BadOption {
+                            option: "sweep_x",
+                            column: String::new(),
+                            problem: "no swept column (none before `strategy`)",
+                            path: table.path.clone(),
+                            allowed: "a sweep.csv with key columns".to_owned(),
+                        })
+                    }
+                },
+            };
         let names = short_key_names(&table.keys);
         let strategies = table.strategies();
 
@@ -228,7 +232,7 @@ impl SweepChart {
         subtitle.push_str(if has_band {
             "; shaded: 95 % confidence interval."
         } else {
-            &"; no confidence interval in the file for this column."[..]
+            "; no confidence interval in the file for this column."
         });
         Ok(SweepChart {
             title: format!("{} vs {x_name}", capitalize(&y_name)),
@@ -300,7 +304,16 @@ impl Chart for SweepChart {
         if self.y_rate {
             y_top = y_top.min(100.0);
         }
+        // Few swept values: tick exactly at them.
+        let mut distinct: Vec<f64> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.0))
+            .collect();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
         let key_points: Vec<f64> = match &self.x_axis {
+            XAxis::Linear | XAxis::Log if distinct.len() <= 12 => distinct,
             XAxis::Linear => style::ticks(x0, x1, 10),
             XAxis::Log => {
                 let mut k = Vec::new();

@@ -3,10 +3,11 @@
 //! Each panel stacks three strips on a shared time axis (minutes since
 //! deployment start): the candidate's traffic weight, the per-period error
 //! rate of candidate and stable, and each alarm's metric value per period
-//! with its threshold. The background shows the alarm state (green OK, red
-//! ALARM, grey INSUFFICIENT_DATA; with several alarms, red when any is in
-//! ALARM, as CodeDeploy stops on any). Vertical lines mark hooks, the
-//! detection and the rollback. Weight steps and state changes come from
+//! with its threshold. With one alarm, the background shows its state
+//! (green OK, red ALARM, grey INSUFFICIENT_DATA); with several, a lane per
+//! alarm under the metric strip shows each one's state instead (a strategy
+//! need not watch every alarm, so a combined background would mislead).
+//! Vertical lines mark hooks, the detection and the rollback. Weight steps and state changes come from
 //! `events.csv` when present (exact times), otherwise from the per-period
 //! rows of `timeline.csv`.
 
@@ -36,18 +37,66 @@ type Strip<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickAxis>>
 /// How an event is marked: colour, width, dashed, legend label; also the
 /// drawing order (later entries are drawn on top).
 const MARKERS: [(&str, RGBColor, u32, bool, &str); 7] = [
-    ("pre_traffic_hook_start", style::HOOK_COLOR, 2, true, "hook start"),
-    ("post_traffic_hook_start", style::HOOK_COLOR, 2, true, "hook start"),
-    ("pre_traffic_hook_passed", style::HOOK_COLOR, 2, false, "hook passed"),
-    ("post_traffic_hook_passed", style::HOOK_COLOR, 2, false, "hook passed"),
-    ("rollback_start", style::ROLLBACK_COLOR, 2, true, "rollback start"),
-    ("rollback_complete", style::ROLLBACK_COLOR, 2, false, "rollback complete"),
+    (
+        "pre_traffic_hook_start",
+        style::HOOK_COLOR,
+        2,
+        true,
+        "hook start",
+    ),
+    (
+        "post_traffic_hook_start",
+        style::HOOK_COLOR,
+        2,
+        true,
+        "hook start",
+    ),
+    (
+        "pre_traffic_hook_passed",
+        style::HOOK_COLOR,
+        2,
+        false,
+        "hook passed",
+    ),
+    (
+        "post_traffic_hook_passed",
+        style::HOOK_COLOR,
+        2,
+        false,
+        "hook passed",
+    ),
+    (
+        "rollback_start",
+        style::ROLLBACK_COLOR,
+        2,
+        true,
+        "rollback start",
+    ),
+    (
+        "rollback_complete",
+        style::ROLLBACK_COLOR,
+        2,
+        false,
+        "rollback complete",
+    ),
     // Drawn over the rollback start, which usually has the same time.
     ("detected", style::DETECTED_COLOR, 2, false, "detection"),
 ];
 const END_MARKERS: [(&str, RGBColor, u32, bool, &str); 2] = [
-    ("stopped", style::STOPPED_COLOR, 3, false, "deployment stopped"),
-    ("completed", style::COMPLETED_COLOR, 3, false, "deployment completed"),
+    (
+        "stopped",
+        style::STOPPED_COLOR,
+        3,
+        false,
+        "deployment stopped",
+    ),
+    (
+        "completed",
+        style::COMPLETED_COLOR,
+        3,
+        false,
+        "deployment completed",
+    ),
 ];
 fn marker_kinds() -> impl Iterator<Item = &'static (&'static str, RGBColor, u32, bool, &'static str)>
 {
@@ -59,17 +108,6 @@ fn band_color(state: AlarmState) -> RGBColor {
         AlarmState::Ok => style::BAND_OK,
         AlarmState::Alarm => style::BAND_ALARM,
         AlarmState::InsufficientData => style::BAND_INSUFFICIENT,
-    }
-}
-
-/// ALARM if any alarm is in ALARM, else INSUFFICIENT_DATA if any is, else OK.
-fn combine(states: &[AlarmState]) -> AlarmState {
-    if states.contains(&AlarmState::Alarm) {
-        AlarmState::Alarm
-    } else if states.contains(&AlarmState::InsufficientData) || states.is_empty() {
-        AlarmState::InsufficientData
-    } else {
-        AlarmState::Ok
     }
 }
 
@@ -198,7 +236,7 @@ impl<'a> TimelineChart<'a> {
         items.push(LegendItem::row_break());
         if !self.timeline.alarms.is_empty() {
             let heading = if self.timeline.alarms.len() > 1 {
-                "background = alarm state (ALARM if any alarm is):"
+                "alarm state (one lane per alarm):"
             } else {
                 "background = alarm state:"
             };
@@ -223,7 +261,8 @@ impl<'a> TimelineChart<'a> {
                 continue;
             }
             if seen.is_empty() {
-                items.push(LegendItem::new(Swatch::Heading, "   events:"));
+                items.push(LegendItem::row_break());
+                items.push(LegendItem::new(Swatch::Heading, "events:"));
             }
             seen.push(label);
             items.push(LegendItem::new(
@@ -239,10 +278,11 @@ impl<'a> TimelineChart<'a> {
     }
 
     fn panel_height(&self) -> u32 {
-        let alarm = if self.timeline.alarms.is_empty() {
+        let n = self.timeline.alarms.len();
+        let alarm = if n == 0 {
             0
         } else {
-            style::TIMELINE_ALARM_STRIP
+            style::TIMELINE_ALARM_STRIP + lanes_height(n)
         };
         style::TIMELINE_PANEL_HEADER
             + style::TIMELINE_WEIGHT_STRIP
@@ -260,6 +300,16 @@ impl<'a> TimelineChart<'a> {
                 &self.legend_items(),
                 style::TIMELINE_WIDTH - 2 * style::MARGIN,
             )
+    }
+}
+
+/// Height of the per-alarm state lanes (none for a single alarm, whose
+/// state is the background instead).
+fn lanes_height(alarms: usize) -> u32 {
+    if alarms > 1 {
+        6 + alarms as u32 * style::TIMELINE_LANE
+    } else {
+        0
     }
 }
 
@@ -293,7 +343,11 @@ fn rate(errors: f64, requests: f64) -> Option<f64> {
 
 impl Panel<'_> {
     /// (start, end, value) per period, in minutes.
-    fn periods(&self, period_s: f64, f: impl Fn(&TimelineRow) -> Option<f64>) -> Vec<(f64, f64, Option<f64>)> {
+    fn periods(
+        &self,
+        period_s: f64,
+        f: impl Fn(&TimelineRow) -> Option<f64>,
+    ) -> Vec<(f64, f64, Option<f64>)> {
         self.rows
             .iter()
             .map(|r| {
@@ -340,11 +394,21 @@ impl Panel<'_> {
         pts
     }
 
-    /// Intervals of the combined alarm state, in minutes.
-    fn bands(&self, alarms: &[String], period_s: f64, x_max: f64) -> Vec<(f64, f64, AlarmState)> {
-        if alarms.is_empty() {
-            return Vec::new();
-        }
+    /// Per alarm, the intervals of its state, in minutes.
+    fn alarm_states(
+        &self,
+        alarms: &[String],
+        period_s: f64,
+        x_max: f64,
+    ) -> Vec<Vec<(f64, f64, AlarmState)>> {
+        let mut out: Vec<Vec<(f64, f64, AlarmState)>> = vec![Vec::new(); alarms.len()];
+        let push = |v: &mut Vec<(f64, f64, AlarmState)>, t0: f64, t1: f64, s: AlarmState| match v
+            .last_mut()
+        {
+            Some(last) if last.2 == s && (last.1 - t0).abs() < 1e-9 => last.1 = t1,
+            _ if t1 > t0 => v.push((t0, t1, s)),
+            _ => {}
+        };
         let transitions: Vec<(f64, usize, AlarmState)> = self
             .events
             .iter()
@@ -355,28 +419,24 @@ impl Panel<'_> {
                 Some((e.time_s / 60.0, i, AlarmState::parse(state)?))
             })
             .collect();
-        let mut out: Vec<(f64, f64, AlarmState)> = Vec::new();
-        let mut push = |t0: f64, t1: f64, s: AlarmState| match out.last_mut() {
-            Some(last) if last.2 == s && (last.1 - t0).abs() < 1e-9 => last.1 = t1,
-            _ if t1 > t0 => out.push((t0, t1, s)),
-            _ => {}
-        };
         if transitions.is_empty() {
+            // No events: the state at the end of each period.
             for r in &self.rows {
-                let states: Vec<AlarmState> = r.alarms.iter().map(|a| a.1).collect();
                 let t0 = r.period_start_s / 60.0;
-                push(t0, t0 + period_s / 60.0, combine(&states));
+                for (i, a) in r.alarms.iter().enumerate().take(alarms.len()) {
+                    push(&mut out[i], t0, t0 + period_s / 60.0, a.1);
+                }
             }
         } else {
             // Alarms start in INSUFFICIENT_DATA (DESIGN.md §3).
-            let mut states = vec![AlarmState::InsufficientData; alarms.len()];
-            let mut t = 0.0;
+            let mut state = vec![(0.0, AlarmState::InsufficientData); alarms.len()];
             for (at, i, s) in transitions {
-                push(t, at, combine(&states));
-                states[i] = s;
-                t = at;
+                push(&mut out[i], state[i].0, at, state[i].1);
+                state[i] = (at, s);
             }
-            push(t, x_max, combine(&states));
+            for (i, (t, s)) in state.into_iter().enumerate() {
+                push(&mut out[i], t, x_max, s);
+            }
         }
         out
     }
@@ -413,7 +473,9 @@ impl Chart for TimelineChart<'_> {
         let n = self.panels().len().max(1) as u32;
         (
             style::TIMELINE_WIDTH,
-            self.header_height() + n * self.panel_height() + style::TIMELINE_FOOTER + style::MARGIN,
+            self.header_height() + n * self.panel_height() - style::TIMELINE_PANEL_GAP
+                + style::TIMELINE_FOOTER
+                + style::MARGIN,
         )
     }
 
@@ -421,8 +483,7 @@ impl Chart for TimelineChart<'_> {
         let period_s = self.period_s();
         let panels = self.panels();
         let subtitle = format!(
-            "Replication 0 of each strategy; error rates and alarm metrics per {} s metric period. \
-             Background: alarm state.",
+            "Replication 0 of each strategy; error rates and alarm metrics per {} s metric period.",
             fmt_num(period_s)
         );
         let area = style::draw_title(root, "Deployment timeline", Some(&subtitle))?;
@@ -448,16 +509,39 @@ impl Chart for TimelineChart<'_> {
             let (this, next) = rest.split_vertically(self.panel_height());
             rest = next;
             let (header, body) = this.split_vertically(style::TIMELINE_PANEL_HEADER);
-            draw_header(&header, &panel.strategy, &panel.outcome(), style::strategy_color(p))?;
+            draw_header(
+                &header,
+                &panel.strategy,
+                &panel.outcome(),
+                style::strategy_color(p),
+            )?;
 
             let (weight_area, body) = body.split_vertically(style::TIMELINE_WEIGHT_STRIP);
-            let with_alarms = !self.timeline.alarms.is_empty();
-            let error_h = style::TIMELINE_ERROR_STRIP + if with_alarms { 0 } else { style::TIMELINE_X_TICKS };
+            let n_alarms = self.timeline.alarms.len();
+            let with_alarms = n_alarms > 0;
+            let error_h = style::TIMELINE_ERROR_STRIP
+                + if with_alarms {
+                    0
+                } else {
+                    style::TIMELINE_X_TICKS
+                };
             let (error_area, body) = body.split_vertically(error_h);
-            let bands = panel.bands(&self.timeline.alarms, period_s, x_max);
+            let states = panel.alarm_states(&self.timeline.alarms, period_s, x_max);
+            // One alarm: its state is the background of the panel. Several:
+            // one lane per alarm under the metric strip instead, since a
+            // strategy need not watch every alarm.
+            let bands: &[(f64, f64, AlarmState)] = if n_alarms == 1 { &states[0] } else { &[] };
 
             // Weight strip.
-            let mut chart = strip(&weight_area, x_max, -3.0..108.0, &[0.0, 50.0, 100.0], "weight (%)", false, &bands)?;
+            let mut chart = strip(
+                &weight_area,
+                x_max,
+                -3.0..108.0,
+                &[0.0, 50.0, 100.0],
+                "weight (%)",
+                false,
+                bands,
+            )?;
             let weight = panel.weight(x_max);
             chart.draw_series(
                 AreaSeries::new(weight.clone(), 0.0, style::WEIGHT_COLOR.mix(0.22))
@@ -476,8 +560,19 @@ impl Chart for TimelineChart<'_> {
             let top_tick = style::nice_ceil((max * 1.05).max(0.1));
             let ticks = style::ticks(0.0, top_tick, 4);
             let top = top_tick * 1.08;
-            let mut chart = strip(&error_area, x_max, 0.0..top, &ticks, "error rate (%)", !with_alarms, &bands)?;
-            for (series, color) in [(&stab, style::STABLE_ERROR_COLOR), (&cand, style::CANDIDATE_ERROR_COLOR)] {
+            let mut chart = strip(
+                &error_area,
+                x_max,
+                0.0..top,
+                &ticks,
+                "error rate (%)",
+                !with_alarms,
+                bands,
+            )?;
+            for (series, color) in [
+                (&stab, style::STABLE_ERROR_COLOR),
+                (&cand, style::CANDIDATE_ERROR_COLOR),
+            ] {
                 for seg in steps(series) {
                     chart.draw_series(LineSeries::new(seg, color.stroke_width(2)))?;
                 }
@@ -488,8 +583,16 @@ impl Chart for TimelineChart<'_> {
                 continue;
             }
 
-            // Alarm-metric strip.
-            let alarm_area = body;
+            // Alarm-metric strip (with the time ticks if it is the last).
+            let alarm_h = style::TIMELINE_ALARM_STRIP
+                + if n_alarms == 1 {
+                    style::TIMELINE_X_TICKS
+                } else {
+                    0
+                };
+            let (alarm_area, lanes_area) = body.split_vertically(alarm_h);
+            let (lanes_area, _) =
+                lanes_area.split_vertically(lanes_height(n_alarms) + style::TIMELINE_X_TICKS);
             let mut lo: f64 = 0.0;
             let mut hi: f64 = 0.0;
             for (i, alarm) in self.timeline.alarms.iter().enumerate() {
@@ -505,12 +608,23 @@ impl Chart for TimelineChart<'_> {
                 }
             }
             let top_tick = style::nice_ceil((hi * 1.05).max(0.1));
-            let bottom = if lo < 0.0 { -style::nice_ceil(-lo * 1.05) } else { 0.0 };
+            let bottom = if lo < 0.0 {
+                -style::nice_ceil(-lo * 1.05)
+            } else {
+                0.0
+            };
             let ticks = style::ticks(bottom, top_tick, 4);
             let top = top_tick + (top_tick - bottom) * 0.08;
-            let mut chart = strip(&alarm_area, x_max, bottom..top, &ticks, "alarm metric", true, &bands)?;
+            let mut chart = strip(
+                &alarm_area,
+                x_max,
+                bottom..top,
+                &ticks,
+                "alarm metric",
+                n_alarms == 1,
+                bands,
+            )?;
             let mut labels = Vec::new();
-            let n_alarms = self.timeline.alarms.len();
             for (i, alarm) in self.timeline.alarms.iter().enumerate() {
                 let color = style::alarm_color(i);
                 let series = panel.periods(period_s, |r| r.alarms.get(i).and_then(|a| a.0));
@@ -534,16 +648,25 @@ impl Chart for TimelineChart<'_> {
             self.draw_markers(&mut chart, panel, bottom..top)?;
             draw_threshold_labels(root, labels)?;
             last_plot_x = Some(chart.plotting_area().get_x_axis_pixel_range());
+            if n_alarms > 1 {
+                let mut chart = self.draw_lanes(root, &lanes_area, x_max, &states)?;
+                self.draw_markers(&mut chart, panel, 0.0..n_alarms as f64)?;
+            }
         }
 
         // Time-axis description under the last panel.
         if let Some(xr) = last_plot_x {
             let (_, h) = root.dim_in_pixel();
-            let y = h as i32 - style::MARGIN as i32 - style::TIMELINE_FOOTER as i32 / 2;
+            let y = h as i32 - style::MARGIN as i32 - style::TIMELINE_FOOTER as i32 / 2 + 4;
             root.draw(&Text::new(
                 "time since deployment start (min)",
                 ((xr.start + xr.end) / 2, y),
-                style::text(style::AXIS_DESC_FONT_SIZE, &style::TEXT_COLOR, HPos::Center, VPos::Center),
+                style::text(
+                    style::AXIS_DESC_FONT_SIZE,
+                    &style::TEXT_COLOR,
+                    HPos::Center,
+                    VPos::Center,
+                ),
             ))?;
         }
         Ok(())
@@ -551,6 +674,54 @@ impl Chart for TimelineChart<'_> {
 }
 
 impl TimelineChart<'_> {
+    /// One lane per alarm, coloured by its state over time, with the alarm
+    /// name written at the left of the lane; carries the time tick labels.
+    fn draw_lanes<'c, DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        area: &'c DrawingArea<DB, Shift>,
+        x_max: f64,
+        states: &[Vec<(f64, f64, AlarmState)>],
+    ) -> Result<Strip<'c, DB>, DrawError> {
+        let n = states.len() as f64;
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(style::MARGIN)
+            .margin_right(style::TIMELINE_RIGHT)
+            .margin_top(6)
+            .x_label_area_size(style::TIMELINE_X_TICKS)
+            .y_label_area_size(style::Y_LABEL_AREA)
+            .build_cartesian_2d(0.0..x_max, TickAxis::new(0.0..n, Vec::new()))?;
+        chart
+            .configure_mesh()
+            .y_desc("state")
+            .axis_desc_style(style::font(style::TICK_FONT_SIZE).color(&style::TEXT_COLOR))
+            .label_style(style::font(style::TICK_FONT_SIZE).color(&style::TEXT_COLOR))
+            .x_label_formatter(&|v| fmt_num(*v))
+            .light_line_style(TRANSPARENT)
+            .bold_line_style(TRANSPARENT)
+            .axis_style(style::AXIS_COLOR)
+            .x_labels(16)
+            .draw()?;
+        for (i, lane) in states.iter().enumerate() {
+            let y0 = n - 1.0 - i as f64;
+            chart.draw_series(lane.iter().map(|&(t0, t1, s)| {
+                Rectangle::new(
+                    [(t0, y0 + 0.08), (t1.min(x_max), y0 + 0.92)],
+                    band_color(s).filled(),
+                )
+            }))?;
+            let (x, y) = chart.backend_coord(&(0.0, y0 + 0.5));
+            let f = style::font(style::POINT_LABEL_FONT_SIZE);
+            root.draw(&Text::new(
+                self.timeline.alarms[i].clone(),
+                (x + 6, y),
+                f.color(&style::TEXT_COLOR)
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
+        }
+        Ok(chart)
+    }
+
     fn draw_markers<DB: DrawingBackend>(
         &self,
         chart: &mut Strip<'_, DB>,
@@ -593,7 +764,10 @@ fn strip<'a, DB: DrawingBackend>(
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(0.0..x_max, TickAxis::new(y.clone(), ticks.to_vec()))?;
     chart.draw_series(bands.iter().map(|&(t0, t1, s)| {
-        Rectangle::new([(t0, y.start), (t1.min(x_max), y.end)], band_color(s).filled())
+        Rectangle::new(
+            [(t0, y.start), (t1.min(x_max), y.end)],
+            band_color(s).filled(),
+        )
     }))?;
     chart
         .configure_mesh()
@@ -620,11 +794,15 @@ fn draw_header<DB: DrawingBackend>(
     let x = (style::MARGIN + style::Y_LABEL_AREA) as i32;
     let y = (style::TIMELINE_PANEL_HEADER / 2 + 4) as i32;
     let f = style::bold(style::SUBTITLE_FONT_SIZE);
-    area.draw(&Rectangle::new([(x - 14, y - 7), (x - 4, y + 7)], color.filled()))?;
+    area.draw(&Rectangle::new(
+        [(x - 14, y - 7), (x - 4, y + 7)],
+        color.filled(),
+    ))?;
     area.draw(&Text::new(
         strategy.to_owned(),
         (x, y),
-        f.color(&style::TEXT_COLOR).pos(Pos::new(HPos::Left, VPos::Center)),
+        f.color(&style::TEXT_COLOR)
+            .pos(Pos::new(HPos::Left, VPos::Center)),
     ))?;
     if !outcome.is_empty() {
         let w = style::text_size(&f, strategy).0 as i32;
@@ -634,7 +812,8 @@ fn draw_header<DB: DrawingBackend>(
         area.draw(&Text::new(
             style::fit_text(&g, &format!("— {outcome}"), room),
             (x + w + 10, y),
-            g.color(&style::NOTE_COLOR).pos(Pos::new(HPos::Left, VPos::Center)),
+            g.color(&style::NOTE_COLOR)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
     }
     Ok(())
@@ -651,7 +830,10 @@ fn draw_threshold_labels<DB: DrawingBackend>(
     for (y, text, color, x) in labels {
         let y = y.max(last + 16);
         last = y;
-        root.draw(&PathElement::new(vec![(x, y), (x + 6, y)], color.stroke_width(2)))?;
+        root.draw(&PathElement::new(
+            vec![(x, y), (x + 6, y)],
+            color.stroke_width(2),
+        ))?;
         root.draw(&Text::new(
             text,
             (x + 9, y),
@@ -667,15 +849,14 @@ mod tests {
 
     #[test]
     fn steps_break_at_missing_values() {
-        let s = steps(&[(0.0, 1.0, Some(1.0)), (1.0, 2.0, None), (2.0, 3.0, Some(2.0))]);
-        assert_eq!(s, vec![vec![(0.0, 1.0), (1.0, 1.0)], vec![(2.0, 2.0), (3.0, 2.0)]]);
-    }
-
-    #[test]
-    fn combined_state() {
-        use AlarmState::*;
-        assert_eq!(combine(&[Ok, Alarm]), Alarm);
-        assert_eq!(combine(&[Ok, InsufficientData]), InsufficientData);
-        assert_eq!(combine(&[Ok, Ok]), Ok);
+        let s = steps(&[
+            (0.0, 1.0, Some(1.0)),
+            (1.0, 2.0, None),
+            (2.0, 3.0, Some(2.0)),
+        ]);
+        assert_eq!(
+            s,
+            vec![vec![(0.0, 1.0), (1.0, 1.0)], vec![(2.0, 2.0), (3.0, 2.0)]]
+        );
     }
 }

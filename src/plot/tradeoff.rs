@@ -32,8 +32,6 @@ pub struct TradeoffChart {
     subtitle: String,
     x_desc: String,
     y_desc: String,
-    /// Factor from file values to axis values for x and y.
-    y_factor: f64,
     strategies: Vec<String>,
     /// Short names of the swept keys in the point labels.
     label_keys: Vec<String>,
@@ -106,9 +104,8 @@ impl TradeoffChart {
             })
             .collect();
         let names = short_key_names(&table.keys);
-        let label = |r: &SummaryRow| -> Vec<String> {
-            shared.iter().map(|&k| r.keys[k].clone()).collect()
-        };
+        let label =
+            |r: &SummaryRow| -> Vec<String> { shared.iter().map(|&k| r.keys[k].clone()).collect() };
 
         let (y_name, y_unit) = describe_column(y_col);
         let y_max = table
@@ -186,7 +183,8 @@ impl TradeoffChart {
             .filter(|&&k| names[k] != table.keys[k])
             .map(|&k| format!("{} = {}", names[k], table.keys[k]))
             .collect();
-        let mut subtitle = "One point per sweep grid point and strategy; whiskers: 95 % CI".to_owned();
+        let mut subtitle =
+            "One point per sweep grid point and strategy; whiskers: 95 % CI".to_owned();
         if !key_list.is_empty() {
             subtitle.push_str("; ");
             subtitle.push_str(&key_list.join(", "));
@@ -196,7 +194,6 @@ impl TradeoffChart {
             subtitle,
             x_desc,
             y_desc,
-            y_factor,
             strategies,
             label_keys: shared.iter().map(|&k| names[k].clone()).collect(),
             points,
@@ -318,19 +315,19 @@ impl Chart for TradeoffChart {
             .collect();
         let area = legend::draw(&area, &items)?;
 
-        let hi = |f: fn(&Point) -> f64, ci: fn(&Point) -> Option<(f64, f64)>| {
+        // Data extent including the confidence whiskers.
+        let extent = |f: fn(&Point) -> f64, ci: fn(&Point) -> Option<(f64, f64)>| {
             self.points
                 .iter()
-                .map(|p| ci(p).map_or(f(p), |c| c.1.max(f(p))))
-                .fold(0.0, f64::max)
+                .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+                    let (a, b) = ci(p).map_or((f(p), f(p)), |c| (c.0.min(f(p)), c.1.max(f(p))));
+                    (lo.min(a), hi.max(b))
+                })
         };
-        let x_hi = hi(|p| p.x, |p| p.x_ci);
-        let x_top = if x_hi > 50.0 {
-            105.0
-        } else {
-            style::nice_ceil((x_hi * 1.15).max(1.0))
-        };
-        let y_top = style::nice_ceil((hi(|p| p.y, |p| p.y_ci) * 1.12).max(self.y_factor.min(1.0)));
+        let (x_lo, x_hi) = extent(|p| p.x, |p| p.x_ci);
+        let (y_lo, y_hi) = extent(|p| p.y, |p| p.y_ci);
+        let x_range = style::scatter_range(x_lo, x_hi, Some(100.0));
+        let y_range = style::scatter_range(y_lo, y_hi, None);
 
         let mut chart = ChartBuilder::on(&area)
             .margin_left(style::MARGIN)
@@ -339,7 +336,7 @@ impl Chart for TradeoffChart {
             .margin_top(8)
             .x_label_area_size(style::X_LABEL_AREA)
             .y_label_area_size(style::Y_LABEL_AREA)
-            .build_cartesian_2d(0f64..x_top, 0f64..y_top)?;
+            .build_cartesian_2d(x_range, y_range)?;
         chart
             .configure_mesh()
             .x_desc(self.x_desc.as_str())
@@ -359,14 +356,20 @@ impl Chart for TradeoffChart {
         for p in &self.points {
             let c = style::strategy_color(p.strategy).mix(0.5).stroke_width(1);
             if let Some((lo, hi)) = p.x_ci {
-                let (a, b) = (chart.backend_coord(&(lo, p.y)), chart.backend_coord(&(hi, p.y)));
+                let (a, b) = (
+                    chart.backend_coord(&(lo, p.y)),
+                    chart.backend_coord(&(hi, p.y)),
+                );
                 root.draw(&PathElement::new(vec![a, b], c))?;
                 for (x, y) in [a, b] {
                     root.draw(&PathElement::new(vec![(x, y - 4), (x, y + 4)], c))?;
                 }
             }
             if let Some((lo, hi)) = p.y_ci {
-                let (a, b) = (chart.backend_coord(&(p.x, lo)), chart.backend_coord(&(p.x, hi)));
+                let (a, b) = (
+                    chart.backend_coord(&(p.x, lo)),
+                    chart.backend_coord(&(p.x, hi)),
+                );
                 root.draw(&PathElement::new(vec![a, b], c))?;
                 for (x, y) in [a, b] {
                     root.draw(&PathElement::new(vec![(x - 4, y), (x + 4, y)], c))?;
@@ -412,10 +415,8 @@ impl Chart for TradeoffChart {
                     .join(", ")
             })
             .collect();
-        let groups: Vec<((i32, i32), usize)> = groups
-            .iter()
-            .map(|g| (g.0, g.1[0].strategy))
-            .collect();
+        let groups: Vec<((i32, i32), usize)> =
+            groups.iter().map(|g| (g.0, g.1[0].strategy)).collect();
         let sizes: Vec<(u32, u32)> = texts
             .iter()
             .map(|t| {
@@ -443,8 +444,9 @@ impl Chart for TradeoffChart {
             }
             let color = style::strategy_color(g.1);
             if leader {
-                let cx = (x + w as i32 / 2).clamp(x, x + w as i32);
-                let cy = if y > g.0 .1 { y } else { y + h as i32 };
+                // To the nearest point of the label's box.
+                let cx = g.0 .0.clamp(x, x + w as i32);
+                let cy = g.0 .1.clamp(y, y + h as i32);
                 root.draw(&DashedPathElement::new(
                     [g.0, (cx, cy)],
                     2,
@@ -459,7 +461,8 @@ impl Chart for TradeoffChart {
             root.draw(&Text::new(
                 text.clone(),
                 (x + 2, y + h as i32 / 2),
-                f.color(&style::darker(color)).pos(Pos::new(HPos::Left, VPos::Center)),
+                f.color(&style::darker(color))
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
             ))?;
         }
         if self.points.is_empty() {
@@ -484,7 +487,14 @@ mod tests {
             x1: 1100,
             y1: 700,
         };
-        let anchors = [(102, 400), (104, 402), (108, 399), (102, 396), (110, 405), (103, 401)];
+        let anchors = [
+            (102, 400),
+            (104, 402),
+            (108, 399),
+            (102, 396),
+            (110, 405),
+            (103, 401),
+        ];
         let sizes = [(180, 16); 6];
         let spots = place_labels(&anchors, &sizes, &anchors, bounds);
         let rects: Vec<Rect> = spots

@@ -171,6 +171,8 @@ fn friendly_types(message: &str) -> String {
         ("expected a sequence", "expected an array"),
         ("expected a map", "expected a table"),
         ("expected a boolean", "expected true or false"),
+        ("found sequence", "found an array"),
+        ("found map", "found a table"),
     ] {
         text = text.replace(from, to);
     }

@@ -27,19 +27,31 @@ pub struct RawScenario {
     pub replications: Option<i64>,
     /// Required. Simulated time from deployment start to the end of each
     /// replication; > 0 and <= 7 days. Must be at least every strategy's
-    /// nominal duration (pre-traffic hook + full traffic-shift span +
-    /// post-traffic hook).
+    /// nominal duration (pre-traffic hook + full rollout span with median
+    /// delays + post-traffic hook).
     pub horizon: Dur,
-    /// Required. Request arrivals.
-    pub traffic: RawTraffic,
+    /// Request arrivals. Required, except in a multi-function scenario where
+    /// every `[functions.NAME]` has its own `traffic` (there it is the
+    /// default for functions without one).
+    pub traffic: Option<RawTraffic>,
     /// Optional. Behaviour of the stable and candidate versions without faults.
     #[serde(default)]
     pub versions: RawVersions,
     /// Optional list of faults injected into the candidate (`[[faults]]`). A
     /// non-empty list makes the candidate "faulty" for the false/missed
-    /// rollback statistics.
+    /// rollback statistics. Not allowed with `[functions]` (each function
+    /// has its own `faults`).
     #[serde(default)]
     pub faults: Vec<RawFault>,
+    /// Several functions deployed together, one table per function
+    /// (`[functions.NAME]`, NAME an identifier). Without it the scenario
+    /// deploys one function made of the top-level `traffic`, `versions` and
+    /// `faults`. With it, results are reported per function (strategy
+    /// `STRATEGY/NAME`) and for the deployment as a whole (`STRATEGY`).
+    #[serde(default)]
+    pub functions: BTreeMap<String, RawFunction>,
+    /// Optional deployment-wide settings of a multi-function scenario.
+    pub deployment: Option<RawDeployment>,
     /// Optional service-level objective.
     pub slo: Option<RawSlo>,
     /// Optional metric settings and log metric filters.
@@ -54,6 +66,51 @@ pub struct RawScenario {
     #[serde(default)]
     pub strategies: BTreeMap<String, RawStrategy>,
 }
+
+/// `[functions.NAME]`: one function of a multi-function deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunction {
+    /// This function's requests (same keys as `[traffic]`). Default: the
+    /// top-level `[traffic]`; one of the two is required.
+    pub traffic: Option<RawTraffic>,
+    /// This function's versions (same keys as `[versions]`); each key not
+    /// given is taken from the top-level `[versions]`.
+    #[serde(default)]
+    pub versions: RawVersions,
+    /// Faults injected into this function's candidate
+    /// (`[[functions.NAME.faults]]`, same keys as `[[faults]]`).
+    #[serde(default)]
+    pub faults: Vec<RawFault>,
+    /// `strategy` (default): released with each strategy being simulated, and
+    /// watched by its alarms (those with `function = "NAME"`).
+    /// `all_at_once`: 100 % at t = 0 without hooks or alarm watching, as
+    /// compensation functions (cancel, refund) usually are; still rolled back
+    /// with the stack.
+    pub deploy: Option<String>,
+}
+
+/// `[deployment]`: how the functions of one deployment fail together.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployment {
+    /// `stack` (default, CloudFormation semantics): the first function whose
+    /// deployment fails rolls back every other function too, completed ones
+    /// included. `per_function`: each function rolls back on its own.
+    pub rollback: Option<String>,
+    /// Delay from the first failure to the stack rollback of the other
+    /// functions (a delay, see `review_time`). Default "0s".
+    pub stack_rollback_delay: Option<RawDelay>,
+}
+
+/// A random delay: a duration string for a fixed delay (`"90s"`), or a table
+/// `{ median = "30m", p99 = "2h" }` (lognormal, p99 > median > 0),
+/// `{ mean = "10m", sd = "5m" }` (lognormal with that mean and standard
+/// deviation, both > 0) or `{ min = "1s", max = "5s" }` (uniform,
+/// min <= max). Keys that accept `"never"` say so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct RawDelay(pub toml::Value);
 
 /// `[traffic]`: a Poisson arrival process, optionally modulated.
 #[derive(Debug, Clone, Deserialize)]
@@ -256,8 +313,10 @@ pub struct RawFilter {
 #[serde(deny_unknown_fields)]
 pub struct RawAlarm {
     /// Which requests the metrics see: `function` (FunctionName dimension, all
-    /// versions), `version` (ExecutedVersion, the candidate only) or `alias`.
-    /// Default `function`.
+    /// versions), `version` (ExecutedVersion, the candidate only), `alias`,
+    /// or `canary_stage` (API Gateway canary-stage metrics: every request the
+    /// canary deployment answered, stage-cache hits included; without a
+    /// stage cache the same requests as `version`). Default `function`.
     pub scope: Option<String>,
     /// Metric math over `+ - * /`, parentheses, unary minus, numbers and
     /// metrics: `errors` (Errors Sum), `invocations` (Invocations Sum), or
@@ -299,14 +358,31 @@ pub struct RawAlarm {
     /// `evaluate` (default) or `ignore`: whether percentile datapoints with too
     /// few samples change the alarm state.
     pub evaluate_low_sample_count_percentile: Option<String>,
+    /// Multi-function scenarios: the `[functions.NAME]` whose metrics the
+    /// alarm reads. Required there when there is more than one function;
+    /// not allowed without `[functions]`.
+    pub function: Option<String>,
 }
 
-/// `[strategies.NAME]`: one deployment strategy. For `kind = "codedeploy"`
-/// give either a predefined `config` or a custom `type`.
+/// `[strategies.NAME]`: one deployment strategy. Which keys are allowed
+/// depends on `kind`:
+///
+/// | kind | keys |
+/// |---|---|
+/// | `codedeploy` | `config` or `type` (+ `percentage`, `interval`), `linear_completion` |
+/// | `apigw_canary` | `percent_traffic` (required), `review_time`, `operator`, `cache` |
+/// | `steps` | `steps` (required) |
+/// | `lattice` | `weights`, `schedule`, `bake`, `propagation_delay`, `sns_delay`, `function_duration` |
+///
+/// Every kind takes `alarms`, `rollback`, `pre_traffic_hook` and
+/// `post_traffic_hook`; all but `lattice` take `rollback_latency` and
+/// `poll_interval`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategy {
-    /// Deployment system: `codedeploy` (default; the only one so far).
+    /// Deployment system: `codedeploy` (default), `apigw_canary` (API Gateway
+    /// canary release), `steps` (a custom step plan) or `lattice` (VPC
+    /// Lattice weighted target groups with a rollback function).
     pub kind: Option<String>,
     /// A predefined CodeDeploy configuration: `AllAtOnce`,
     /// `Canary10Percent5Minutes`, `Canary10Percent10Minutes`,
@@ -326,33 +402,165 @@ pub struct RawStrategy {
     /// between shifts. The first-to-last shift span must be <= 2880 minutes
     /// (canary: the interval; linear: (ceil(100/P) - 1) × interval).
     pub interval: Option<Dur>,
-    /// Names of the alarms this deployment polls. Default: every alarm of the
-    /// scenario. Each must be defined under `[alarms]`.
+    /// Names of the alarms this deployment watches. Default: every alarm of
+    /// the scenario. Each must be defined under `[alarms]`. In a
+    /// multi-function scenario each function watches those of its own.
+    /// CodeDeploy, `apigw_canary` and `steps` poll their states; `lattice`
+    /// acts on their transitions into ALARM (alarm actions).
     pub alarms: Option<Vec<String>>,
-    /// Whether an alarm rolls traffic back (true, default) or only stops the
+    /// Whether a problem rolls traffic back (true, default) or only stops the
     /// deployment and freezes the weights (false).
     pub rollback: Option<bool>,
-    /// Delay from the stop decision to all traffic being back on stable.
-    /// Default "5s".
+    /// Not for `lattice`. Delay from the stop decision to all traffic being
+    /// back on stable (an alias or stage update). Default "5s".
     pub rollback_latency: Option<Dur>,
-    /// How often the deployment polls its alarms' states (> 0). Default "60s".
+    /// Not for `lattice`. How often the deployment polls its alarms' states
+    /// (> 0). Default "60s".
     pub poll_interval: Option<Dur>,
-    /// When a linear deployment completes: `last_shift` (default: at the
-    /// shift to 100 %, 90 min for Linear10PercentEvery10Minutes) or
-    /// `extra_interval` (one interval later, 100 min).
+    /// `codedeploy`: when a linear deployment completes: `last_shift`
+    /// (default: at the shift to 100 %, 90 min for
+    /// Linear10PercentEvery10Minutes) or `extra_interval` (one interval
+    /// later, 100 min).
     pub linear_completion: Option<String>,
+    /// `apigw_canary` (required): canarySettings.percentTraffic, the share of
+    /// requests routed to the canary deployment, a number from 0.0 to 100.0.
+    /// It stays fixed until promotion (no time-based shifting).
+    pub percent_traffic: Option<f64>,
+    /// `apigw_canary`: time from canary creation until an operator promotes
+    /// it (100 % to the new deployment; the deployment completes): a delay
+    /// (e.g. `{ median = "30m", p99 = "2h" }`) or `"never"` (default: the
+    /// canary runs until the horizon).
+    pub review_time: Option<RawDelay>,
+    /// `apigw_canary`: an operator who notices a faulty canary.
+    pub operator: Option<RawOperator>,
+    /// `apigw_canary`: the API Gateway stage cache.
+    pub cache: Option<RawCache>,
+    /// `steps` (required): the plan, e.g. `[{ weight = 1, bake = "5m" },
+    /// { weight = 5, bake = "5m" }, ..., { weight = 100, bake = "10m" }]`.
+    pub steps: Option<Vec<RawStep>>,
+    /// `lattice`: initial listener weights `[stable, candidate]`, integers
+    /// 0–999 with a positive sum. Default `[90, 10]`. The candidate share is
+    /// candidate / (stable + candidate).
+    pub weights: Option<Vec<i64>>,
+    /// `lattice`: later listener updates, e.g. `[{ after = "10m", weights =
+    /// [50, 50] }, { after = "20m", weights = [0, 1] }]`; `after` counts from
+    /// the initial update (after the pre-traffic hook), strictly increasing
+    /// and > 0.
+    pub schedule: Option<Vec<RawLatticeChange>>,
+    /// `lattice`: the deployment completes this long after the last weight
+    /// change took effect. Default: at once if the last weights send
+    /// everything to the candidate (stable weight 0), else never (the split
+    /// is held and the rollback function stays armed until the horizon).
+    pub bake: Option<Dur>,
+    /// `lattice`: time for a weight change to reach the data plane, for every
+    /// change including the rollback (a delay). Default "90s" (ECS blue/green
+    /// guide, reference §4).
+    pub propagation_delay: Option<RawDelay>,
+    /// `lattice`: alarm state change → SNS delivery to the rollback function
+    /// (a delay). Default "1s" (AWS publishes no figure).
+    pub sns_delay: Option<RawDelay>,
+    /// `lattice`: run time of the rollback function up to its listener
+    /// update (a delay). Default "3s".
+    pub function_duration: Option<RawDelay>,
     /// Optional validation hook before the first traffic shift.
     pub pre_traffic_hook: Option<RawHook>,
-    /// Optional validation hook after traffic reached 100 %.
+    /// Optional validation hook after the rollout completed (alarms are still
+    /// watched while it runs).
     pub post_traffic_hook: Option<RawHook>,
 }
 
+impl RawStrategy {
+    /// The kind-specific keys that are present, in schema order.
+    pub fn present_keys(&self) -> Vec<&'static str> {
+        [
+            ("config", self.config.is_some()),
+            ("type", self.shape.is_some()),
+            ("percentage", self.percentage.is_some()),
+            ("interval", self.interval.is_some()),
+            ("rollback_latency", self.rollback_latency.is_some()),
+            ("poll_interval", self.poll_interval.is_some()),
+            ("linear_completion", self.linear_completion.is_some()),
+            ("percent_traffic", self.percent_traffic.is_some()),
+            ("review_time", self.review_time.is_some()),
+            ("operator", self.operator.is_some()),
+            ("cache", self.cache.is_some()),
+            ("steps", self.steps.is_some()),
+            ("weights", self.weights.is_some()),
+            ("schedule", self.schedule.is_some()),
+            ("bake", self.bake.is_some()),
+            ("propagation_delay", self.propagation_delay.is_some()),
+            ("sns_delay", self.sns_delay.is_some()),
+            ("function_duration", self.function_duration.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(key, _)| key)
+        .collect()
+    }
+}
+
+/// `operator = { ... }` of an `apigw_canary` strategy: a person watching the
+/// canary by hand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOperator {
+    /// Required: time from the moment a fault first affects the canary's
+    /// requests until the operator rolls back (a delay, e.g.
+    /// `{ mean = "15m", sd = "10m" }`).
+    pub detection_delay: RawDelay,
+    /// Probability in [0, 1] that the operator notices a faulty canary at
+    /// all. Default 1. A healthy canary is never rolled back by the operator.
+    pub notice_probability: Option<f64>,
+}
+
+/// `cache = { ... }` of an `apigw_canary` strategy: the stage cache.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    /// Required: hit ratio of the warm production cache, in [0, 1).
+    pub hit_ratio: f64,
+    /// Latency of a cache hit in ms (> 0). Default 5. A hit never fails and
+    /// does not invoke the function.
+    pub hit_latency_ms: Option<f64>,
+    /// The canary's own cache starts cold: its hit ratio rises linearly from
+    /// 0 to `hit_ratio` over this time from the canary's first request.
+    /// Default "10m"; "0s" starts it warm.
+    pub warmup: Option<Dur>,
+}
+
+/// One step of a `steps` plan.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Required: candidate traffic in percent, in (0, 100]; strictly
+    /// increasing over the plan, and the last step must be 100.
+    pub weight: f64,
+    /// How long the step is held before the next one (> 0; required except
+    /// on the last step). On the last step: the bake after 100 % during
+    /// which alarms still roll back (default "0s").
+    pub bake: Option<Dur>,
+}
+
+/// One scheduled listener update of a `lattice` strategy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLatticeChange {
+    /// Required: when the update is issued, from the initial update.
+    pub after: Dur,
+    /// Required: new weights `[stable, candidate]`, integers 0–999, sum > 0.
+    pub weights: Vec<i64>,
+}
+
 /// A lifecycle hook (`[strategies.NAME.pre_traffic_hook]` or
-/// `post_traffic_hook`). A failed hook stops and rolls back the deployment.
+/// `post_traffic_hook`), for every kind: SAM's PreTraffic/PostTraffic hooks
+/// running unit and integration tests, or a pipeline's test stage. A failed
+/// hook stops and rolls back the deployment (for `lattice` through the
+/// rollback function, without SNS).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHook {
-    /// Required; > 0 and <= "1h" (CodeDeploy's hook time limit).
+    /// Required; > 0, and <= "1h" for `codedeploy` (CodeDeploy's hook time
+    /// limit), <= "1d" for the other kinds.
     pub duration: Dur,
     /// Probability of catching each fault kind present in the candidate.
     /// Default 0.

@@ -149,7 +149,7 @@ fn full_scenario_round_trips() {
     assert_eq!(s.replications, 500);
     assert_eq!(s.horizon, secs(3 * 3600));
     assert_eq!(
-        s.traffic,
+        s.functions[0].traffic,
         Traffic {
             rate_per_s: 10.0,
             diurnal: Some(Diurnal {
@@ -169,7 +169,7 @@ fn full_scenario_round_trips() {
         p99_ms: 400.0,
     };
     assert_eq!(
-        s.stable,
+        s.functions[0].stable,
         VersionProfile {
             error_rate: 0.001,
             latency: lognormal,
@@ -177,7 +177,7 @@ fn full_scenario_round_trips() {
         }
     );
     assert_eq!(
-        s.candidate,
+        s.functions[0].candidate,
         VersionProfile {
             error_rate: 0.002,
             latency: lognormal,
@@ -185,7 +185,7 @@ fn full_scenario_round_trips() {
         }
     );
     assert_eq!(
-        s.faults,
+        s.functions[0].faults,
         vec![
             Fault::StepError {
                 after: secs(120),
@@ -256,6 +256,7 @@ fn full_scenario_round_trips() {
         s.alarms[0],
         AlarmSpec {
             name: "error_rate".into(),
+            function: 0,
             scope: Scope::Version,
             expr: Expr::Mul(
                 Box::new(Expr::Div(
@@ -281,6 +282,7 @@ fn full_scenario_round_trips() {
         s.alarms[1],
         AlarmSpec {
             name: "latency".into(),
+            function: 0,
             scope: Scope::Function,
             expr: Expr::Series(MetricStat {
                 metric: MetricName::Duration,
@@ -319,18 +321,20 @@ fn full_scenario_round_trips() {
                     interval: secs(300),
                 },
                 config_name: "Canary10Percent5Minutes".into(),
-                rollback: true,
-                rollback_latency: secs(10),
-                poll_interval: secs(30),
+                guard: PollGuard {
+                    rollback: true,
+                    rollback_latency: secs(10),
+                    poll_interval: secs(30),
+                },
                 linear_completion: LinearCompletion::LastShift,
-                pre_traffic_hook: Some(Hook {
-                    duration: secs(120),
-                    catch_probability: catch,
-                    flaky_probability: 0.01,
-                }),
-                post_traffic_hook: None,
             }),
             alarms: vec![0, 1],
+            pre_traffic_hook: Some(Hook {
+                duration: secs(120),
+                catch_probability: catch,
+                flaky_probability: 0.01,
+            }),
+            post_traffic_hook: None,
         }
     );
     assert_eq!(
@@ -343,22 +347,26 @@ fn full_scenario_round_trips() {
                     interval: secs(180),
                 },
                 config_name: "Linear20PercentEvery3Minutes".into(),
-                rollback: false,
-                rollback_latency: secs(5),
-                poll_interval: secs(60),
+                guard: PollGuard {
+                    rollback: false,
+                    rollback_latency: secs(5),
+                    poll_interval: secs(60),
+                },
                 linear_completion: LinearCompletion::ExtraInterval,
-                pre_traffic_hook: None,
-                post_traffic_hook: Some(Hook {
-                    duration: secs(3600),
-                    catch_probability: [0.0; 5],
-                    flaky_probability: 0.0,
-                }),
             }),
             alarms: vec![0, 1, 2],
+            pre_traffic_hook: None,
+            post_traffic_hook: Some(Hook {
+                duration: secs(3600),
+                catch_probability: [0.0; 5],
+                flaky_probability: 0.0,
+            }),
         }
     );
     assert_eq!(s.strategies[2].alarms, Vec::<usize>::new());
-    let StrategyKind::CodeDeploy(yolo) = &s.strategies[2].kind;
+    let StrategyKind::CodeDeploy(yolo) = &s.strategies[2].kind else {
+        panic!("codedeploy expected")
+    };
     assert_eq!(yolo.shift, TrafficShift::AllAtOnce);
     assert_eq!(yolo.config_name, "AllAtOnce");
     assert_eq!(nominal_duration(&s.strategies[0]), secs(420));
@@ -373,7 +381,7 @@ fn defaults() {
     assert_eq!(s.replications, 1000);
     assert_eq!(s.horizon, secs(1800));
     assert_eq!(
-        s.traffic,
+        s.functions[0].traffic,
         Traffic {
             rate_per_s: 50.0,
             diurnal: None,
@@ -385,9 +393,9 @@ fn defaults() {
         latency: LatencyDist::Fixed { ms: 100.0 },
         timeout_ms: None,
     };
-    assert_eq!(s.stable, profile);
-    assert_eq!(s.candidate, profile);
-    assert!(s.faults.is_empty());
+    assert_eq!(s.functions[0].stable, profile);
+    assert_eq!(s.functions[0].candidate, profile);
+    assert!(s.functions[0].faults.is_empty());
     assert!(!s.candidate_faulty);
     assert_eq!(s.sla_ms, None);
     assert_eq!(
@@ -409,14 +417,16 @@ fn defaults() {
                     interval: secs(300),
                 },
                 config_name: "Canary10Percent5Minutes".into(),
-                rollback: true,
-                rollback_latency: secs(5),
-                poll_interval: secs(60),
+                guard: PollGuard {
+                    rollback: true,
+                    rollback_latency: secs(5),
+                    poll_interval: secs(60),
+                },
                 linear_completion: LinearCompletion::LastShift,
-                pre_traffic_hook: None,
-                post_traffic_hook: None,
             }),
             alarms: vec![],
+            pre_traffic_hook: None,
+            post_traffic_hook: None,
         }]
     );
 }
@@ -429,9 +439,12 @@ fn candidate_inherits_from_stable_and_alarm_defaults() {
          [alarms.a]\nmetric = \"Errors\"\nthreshold = 0\ncomparison = \">\"\nevaluation_periods = 3\n"
     );
     let s = load_text(&text).unwrap();
-    assert_eq!(s.stable.latency, LatencyDist::Fixed { ms: 50.0 });
     assert_eq!(
-        s.candidate,
+        s.functions[0].stable.latency,
+        LatencyDist::Fixed { ms: 50.0 }
+    );
+    assert_eq!(
+        s.functions[0].candidate,
         VersionProfile {
             error_rate: 0.0,
             latency: LatencyDist::LogNormal {
@@ -528,7 +541,9 @@ fn predefined_configs_map_to_shifts() {
                 "horizon = \"2h\"\n[traffic]\nrate_per_s = 1\n[strategies.s]\nconfig = \"{written}\"\n"
             );
             let s = load_text(&text).unwrap_or_else(|e| panic!("{written}: {e}"));
-            let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind;
+            let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind else {
+                panic!("codedeploy expected")
+            };
             assert_eq!(spec.shift, shift, "{written}");
             assert_eq!(spec.config_name, name, "{written}");
         }
@@ -540,7 +555,9 @@ fn custom_canary_name_and_horizon_boundary() {
     let text = "horizon = \"45m\"\n[traffic]\nrate_per_s = 1\n\
                 [strategies.c]\ntype = \"canary\"\npercentage = 25\ninterval = \"45m\"\n";
     let s = load_text(text).unwrap();
-    let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind;
+    let StrategyKind::CodeDeploy(spec) = &s.strategies[0].kind else {
+        panic!("codedeploy expected")
+    };
     assert_eq!(spec.config_name, "Canary25Percent45Minutes");
     assert_eq!(
         spec.shift,
@@ -888,5 +905,268 @@ fn never_panics_on_odd_input() {
         if let Err(err) = result {
             assert!(!err.to_string().contains('\n'), "{err}");
         }
+    }
+}
+
+const NEW_KINDS: &str = r#"
+horizon = "4h"
+
+[traffic]
+rate_per_s = 10
+
+[alarms.stage_errors]
+scope = "canary_stage"
+expression = "errors / invocations * 100"
+comparison = ">="
+threshold = 5
+
+[alarms.count]
+scope = "version"
+metric = "Errors"
+comparison = ">"
+threshold = 5
+period = "10m"
+
+[strategies.apigw]
+kind = "apigw_canary"
+percent_traffic = 12.5
+review_time = { median = "30m", p99 = "2h" }
+alarms = ["stage_errors"]
+operator = { detection_delay = { mean = "15m", sd = "10m" }, notice_probability = 0.8 }
+cache = { hit_ratio = 0.6 }
+
+[strategies.steps]
+kind = "steps"
+steps = [{ weight = 1, bake = "5m" }, { weight = 50, bake = "10m" }, { weight = 100 }]
+poll_interval = "30s"
+
+[strategies.lattice]
+kind = "lattice"
+alarms = ["count"]
+weights = [95, 5]
+schedule = [{ after = "10m", weights = [0, 999] }]
+sns_delay = { min = "1s", max = "3s" }
+pre_traffic_hook = { duration = "3h" }
+"#;
+
+#[test]
+fn new_strategy_kinds_round_trip() {
+    let s = load_text(NEW_KINDS).unwrap();
+    assert_eq!(s.alarms[1].scope, Scope::CanaryStage);
+    let [apigw, lattice, steps] = &s.strategies[..] else {
+        panic!("three strategies")
+    };
+    assert_eq!(
+        apigw.kind,
+        StrategyKind::ApiGwCanary(ApiGwSpec {
+            percent_traffic: 12.5,
+            review_time: Some(DelayDist::from_median_p99(secs(1800), secs(7200))),
+            guard: PollGuard {
+                rollback: true,
+                rollback_latency: secs(5),
+                poll_interval: secs(60),
+            },
+            operator: Some(Operator {
+                detection_delay: DelayDist::from_mean_sd(secs(900), secs(600)),
+                notice_probability: 0.8,
+            }),
+            cache: Some(StageCache {
+                hit_ratio: 0.6,
+                hit_latency_ms: 5.0,
+                warmup: secs(600),
+            }),
+        })
+    );
+    assert_eq!(apigw.alarms, vec![1]);
+    assert_eq!(
+        steps.kind,
+        StrategyKind::Steps(StepsSpec {
+            steps: vec![
+                WeightStep {
+                    weight_pct: 1.0,
+                    bake: secs(300)
+                },
+                WeightStep {
+                    weight_pct: 50.0,
+                    bake: secs(600)
+                },
+                WeightStep {
+                    weight_pct: 100.0,
+                    bake: 0
+                },
+            ],
+            guard: PollGuard {
+                rollback: true,
+                rollback_latency: secs(5),
+                poll_interval: secs(30),
+            },
+        })
+    );
+    assert_eq!(nominal_duration(steps), secs(900));
+    assert_eq!(
+        lattice.kind,
+        StrategyKind::Lattice(LatticeSpec {
+            weights: [95, 5],
+            schedule: vec![LatticeChange {
+                after: secs(600),
+                weights: [0, 999],
+            }],
+            // Everything on the candidate at the end: completes when the
+            // last change took effect.
+            bake: Some(0),
+            propagation_delay: DelayDist::Fixed(secs(90)),
+            sns_delay: DelayDist::Uniform {
+                min: secs(1),
+                max: secs(3),
+            },
+            function_duration: DelayDist::Fixed(secs(3)),
+            rollback: true,
+        })
+    );
+    // A pipeline hook may run longer than CodeDeploy's hour.
+    assert_eq!(
+        lattice.pre_traffic_hook.as_ref().map(|h| h.duration),
+        Some(secs(3 * 3600))
+    );
+    assert_eq!(nominal_duration(apigw), secs(1800));
+    assert_eq!(nominal_duration(lattice), secs(3 * 3600 + 600 + 90));
+    // Never promoted; a split left in place never completes.
+    let s = load_text(
+        &NEW_KINDS
+            .replace(
+                "review_time = { median = \"30m\", p99 = \"2h\" }",
+                "review_time = \"never\"",
+            )
+            .replace("schedule = [{ after = \"10m\", weights = [0, 999] }]", ""),
+    )
+    .unwrap();
+    let StrategyKind::ApiGwCanary(a) = &s.strategies[0].kind else {
+        panic!("apigw first")
+    };
+    assert_eq!(a.review_time, None);
+    let StrategyKind::Lattice(l) = &s.strategies[1].kind else {
+        panic!("lattice second")
+    };
+    assert_eq!(l.bake, None);
+}
+
+const FUNCTIONS: &str = r#"
+horizon = "1h"
+
+[traffic]
+rate_per_s = 5
+
+[versions.stable]
+error_rate = 0.01
+
+[versions.candidate]
+latency = { fixed_ms = 80 }
+
+[functions.reserve_flight]
+traffic = { rate_per_s = 20 }
+[[functions.reserve_flight.faults]]
+kind = "step_error"
+error_rate = 0.1
+
+[functions.refund]
+deploy = "all_at_once"
+versions.stable = { error_rate = 0.02 }
+
+[deployment]
+stack_rollback_delay = "30s"
+
+[alarms.flight_errors]
+function = "reserve_flight"
+scope = "version"
+metric = "Errors"
+comparison = ">"
+threshold = 0
+
+[strategies.canary]
+config = "Canary10Percent10Minutes"
+"#;
+
+#[test]
+fn functions_take_what_they_do_not_give_from_the_top_level() {
+    let s = load_text(FUNCTIONS).unwrap();
+    assert!(s.multi_function);
+    assert!(s.candidate_faulty);
+    let names: Vec<&str> = s.functions.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["refund", "reserve_flight"]);
+    let [refund, flight] = &s.functions[..] else {
+        unreachable!()
+    };
+    assert_eq!(refund.deploy, Deploy::AllAtOnce);
+    assert_eq!(refund.traffic.rate_per_s, 5.0);
+    assert_eq!(refund.stable.error_rate, 0.02);
+    // The candidate inherits the function's stable version, then the
+    // top-level candidate keys.
+    assert_eq!(refund.candidate.error_rate, 0.02);
+    assert_eq!(refund.candidate.latency, LatencyDist::Fixed { ms: 80.0 });
+    assert!(!refund.candidate_faulty);
+    assert_eq!(flight.deploy, Deploy::Strategy);
+    assert_eq!(flight.traffic.rate_per_s, 20.0);
+    assert_eq!(flight.stable.error_rate, 0.01);
+    assert!(flight.candidate_faulty);
+    assert_eq!(s.alarms[0].function, 1);
+    assert_eq!(
+        s.deployment,
+        DeploymentSettings {
+            stack_rollback: true,
+            stack_rollback_delay: DelayDist::Fixed(secs(30)),
+        }
+    );
+    // A single-function scenario is one function named main.
+    let s = load_text(MINIMAL).unwrap();
+    assert!(!s.multi_function);
+    assert_eq!(s.functions.len(), 1);
+    assert_eq!(s.functions[0].name, "main");
+}
+
+#[test]
+fn bad_new_keys_name_key_and_allowed_values() {
+    let kinds = |old: &str, new: &str| NEW_KINDS.replace(old, new);
+    let functions = |old: &str, new: &str| FUNCTIONS.replace(old, new);
+    #[rustfmt::skip]
+    let cases: Vec<(String, &str, Vec<&str>)> = vec![
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npercent_traffic = 10"), "strategies.canary.percent_traffic", vec!["not allowed for strategy kind \"codedeploy\"", "linear_completion"]),
+        (edit(MINIMAL, "config", "kind = \"blue_green\""), "strategies.canary.kind", vec!["codedeploy, apigw_canary, steps, lattice"]),
+        (kinds("percent_traffic = 12.5", "percent_traffic = 120"), "strategies.apigw.percent_traffic", vec!["0.0 to 100.0"]),
+        (kinds("percent_traffic = 12.5\n", ""), "strategies.apigw.percent_traffic", vec!["missing required key"]),
+        (kinds("median = \"30m\", p99", "medain = \"30m\", p99"), "strategies.apigw.review_time.medain", vec!["median and p99", "mean and sd", "min and max"]),
+        (kinds("median = \"30m\", p99 = \"2h\"", "median = \"30m\""), "strategies.apigw.review_time.p99", vec!["missing required key", "needs p99"]),
+        (kinds("median = \"30m\", p99 = \"2h\"", "median = \"30m\", p99 = \"10m\""), "strategies.apigw.review_time.p99", vec!["p99 > median > 0"]),
+        (kinds("median = \"30m\", p99 = \"2h\"", "median = \"30m\", mean = \"2h\""), "strategies.apigw.review_time", vec!["exactly one pair"]),
+        (kinds("review_time = { median = \"30m\", p99 = \"2h\" }", "review_time = 30"), "strategies.apigw.review_time", vec!["wrong type", "duration"]),
+        (kinds("review_time = { median = \"30m\", p99 = \"2h\" }", "review_time = \"soon\""), "strategies.apigw.review_time", vec!["invalid duration", "\"90s\""]),
+        (kinds("notice_probability = 0.8", "notice_probability = 1.5"), "strategies.apigw.operator.notice_probability", vec!["[0, 1]"]),
+        (kinds("hit_ratio = 0.6", "hit_ratio = 1"), "strategies.apigw.cache.hit_ratio", vec!["[0, 1)"]),
+        (kinds("{ weight = 50, bake = \"10m\" }", "{ weight = 0.5, bake = \"10m\" }"), "strategies.steps.steps[1].weight", vec!["(1, 100]", "increase strictly"]),
+        (kinds("{ weight = 100 }", "{ weight = 90 }"), "strategies.steps.steps[2].weight", vec!["last step", "weight = 100"]),
+        (kinds("{ weight = 1, bake = \"5m\" }", "{ weight = 1 }"), "strategies.steps.steps[0].bake", vec!["missing required key", "bake time"]),
+        (kinds("steps = [{", "steps = []\n_x = [{"), "strategies.steps._x", vec!["unknown key"]),
+        (kinds("weights = [95, 5]", "weights = [95, 1000]"), "strategies.lattice.weights[1]", vec!["0 to 999"]),
+        (kinds("weights = [95, 5]", "weights = [0, 0]"), "strategies.lattice.weights", vec!["not both be 0"]),
+        (kinds("weights = [95, 5]", "weights = [90, 5, 5]"), "strategies.lattice.weights", vec!["[stable, candidate]"]),
+        (kinds("after = \"10m\"", "after = \"0s\""), "strategies.lattice.schedule[0].after", vec!["later than 0s"]),
+        (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "sns_delay = { min = \"3s\", max = \"1s\" }"), "strategies.lattice.sns_delay.max", vec![">= min"]),
+        (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "poll_interval = \"1m\""), "strategies.lattice.poll_interval", vec!["not allowed for strategy kind \"lattice\"", "propagation_delay"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npre_traffic_hook = { duration = \"2h\" }"), "strategies.canary.pre_traffic_hook.duration", vec!["<= 1h"]),
+        (kinds("scope = \"canary_stage\"", "scope = \"stage\""), "alarms.stage_errors.scope", vec!["canary_stage"]),
+        // Multi-function scenarios.
+        (functions("function = \"reserve_flight\"\n", ""), "alarms.flight_errors.function", vec!["missing required key", "refund, reserve_flight"]),
+        (functions("function = \"reserve_flight\"", "function = \"book\""), "alarms.flight_errors.function", vec!["unknown function \"book\"", "refund, reserve_flight"]),
+        (edit(MINIMAL, "rate_per_s = 50", "rate_per_s = 50\n[alarms.a]\nfunction = \"f\"\nmetric = \"Errors\"\nthreshold = 0\ncomparison = \">\""), "alarms.a.function", vec!["only allowed with [functions.NAME]"]),
+        (functions("deploy = \"all_at_once\"", "deploy = \"later\""), "functions.refund.deploy", vec!["strategy, all_at_once"]),
+        (format!("{FUNCTIONS}\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0.1\n"), "faults[0]", vec!["[[functions.NAME.faults]]"]),
+        (functions("[traffic]\nrate_per_s = 5\n", ""), "functions.refund.traffic", vec!["missing required key", "top-level [traffic]"]),
+        (functions("[functions.refund]", "[functions.\"re-fund\"]"), "functions.re-fund", vec!["identifier"]),
+        (functions("stack_rollback_delay = \"30s\"", "rollback = \"sometimes\""), "deployment.rollback", vec!["stack, per_function"]),
+        (format!("{MINIMAL}\n[deployment]\nrollback = \"stack\"\n"), "deployment", vec!["only allowed with [functions.NAME]"]),
+        (functions("[strategies.canary]", "[strategies.\"a/b\"]"), "strategies.\"a/b\"", vec!["must not contain '/'"]),
+        (functions("kind = \"step_error\"\nerror_rate = 0.1", "kind = \"step_error\"\nerror_rate = 2"), "functions.reserve_flight.faults[0].error_rate", vec!["(0, 1]"]),
+    ];
+    for (text, key, hints) in cases {
+        assert_invalid(&text, key, &hints);
     }
 }

@@ -5,22 +5,25 @@
 use std::collections::BTreeMap;
 
 use crate::alarm::{AlarmRule, Comparison, MissingData};
-use crate::model::{Sampling, 
-    AlarmSpec, Burst, CodeDeploySpec, Diurnal, Expr, Fault, FaultKind, Hook, LatencyDist,
-    LinearCompletion, LogFilter, LowSampleCount, MetricStat, MetricsSettings, Scenario, Scope,
-    Statistic, StrategyKind, StrategySpec, Traffic, TrafficShift, VersionProfile,
+use crate::model::{
+    AlarmSpec, ApiGwSpec, Burst, CodeDeploySpec, DelayDist, Deploy, DeploymentSettings, Diurnal,
+    Expr, Fault, FaultKind, Function, Hook, LatencyDist, LatticeChange, LatticeSpec,
+    LinearCompletion, LogFilter, LowSampleCount, MetricStat, MetricsSettings, Operator, PollGuard,
+    Sampling, Scenario, Scope, StageCache, Statistic, StepsSpec, StrategyKind, StrategySpec,
+    Traffic, TrafficShift, VersionProfile, WeightStep,
 };
 use crate::time::{secs, Micros};
 
 use super::duration::format_duration;
+use super::duration::parse_duration;
 use super::error::{KeyPath, Problem, VResult};
 use super::expr::{
     metric_hint, metric_name, parse_expression, parse_filter_pattern, parse_statistic,
     resolve_metric, statistic_name, STATISTIC_HINT,
 };
 use super::raw::{
-    RawAlarm, RawFault, RawFilter, RawHook, RawLatency, RawScenario, RawStrategy, RawTraffic,
-    RawVersion,
+    RawAlarm, RawDelay, RawFault, RawFilter, RawFunction, RawHook, RawLatency, RawScenario,
+    RawStrategy, RawTraffic, RawVersion, RawVersions,
 };
 
 const MINUTE: Micros = secs(60);
@@ -37,6 +40,22 @@ pub const DEFAULT_INGESTION_DELAY: Micros = secs(60);
 pub const DEFAULT_ROLLBACK_LATENCY: Micros = secs(5);
 pub const DEFAULT_POLL_INTERVAL: Micros = secs(60);
 pub const MAX_HOOK_DURATION: Micros = HOUR;
+/// Hook limit of the kinds other than CodeDeploy (a pipeline test stage).
+pub const MAX_PIPELINE_HOOK_DURATION: Micros = DAY;
+/// VPC Lattice weight-change propagation (reference §4: about 90 s).
+pub const DEFAULT_PROPAGATION_DELAY: Micros = secs(90);
+/// Alarm state change → SNS delivery to the rollback function (AWS silent).
+pub const DEFAULT_SNS_DELAY: Micros = secs(1);
+/// Rollback function run time up to its listener update (AWS silent).
+pub const DEFAULT_FUNCTION_DURATION: Micros = secs(3);
+/// Latency of an API Gateway stage-cache hit, ms.
+pub const DEFAULT_CACHE_HIT_LATENCY_MS: f64 = 5.0;
+/// Warm-up of the canary's cold stage cache.
+pub const DEFAULT_CACHE_WARMUP: Micros = secs(600);
+/// Largest VPC Lattice target-group weight.
+pub const MAX_LATTICE_WEIGHT: i64 = 999;
+/// Initial Lattice weights `[stable, candidate]`.
+pub const DEFAULT_LATTICE_WEIGHTS: [u32; 2] = [90, 10];
 /// CodeDeploy's limit on the first-to-last traffic shift span.
 pub const MAX_SHIFT_SPAN: Micros = 2880 * MINUTE;
 pub const MAX_EVALUATION_RANGE: i64 = 10_000;
@@ -48,9 +67,10 @@ pub const DEFAULT_PROFILE: VersionProfile = VersionProfile {
     timeout_ms: None,
 };
 
-const SCOPES: &str = "function, version, alias";
+const SCOPES: &str = "function, version, alias, canary_stage";
 const PERIODS: &str = "10s, 20s, 30s or a multiple of 60s";
-const STRATEGY_KINDS: &str = "codedeploy";
+const STRATEGY_KINDS: &str = "codedeploy, apigw_canary, steps, lattice";
+const DELAY_HINT: &str = "a duration such as \"90s\", or a table { median = \"30m\", p99 = \"2h\" }, { mean = \"10m\", sd = \"5m\" } or { min = \"1s\", max = \"5s\" }";
 const SHAPES: &str = "canary, linear, all_at_once";
 const FAULT_KINDS: &str = "step_error, ramp_error, intermittent, latency_shift, cold_start";
 
@@ -86,7 +106,7 @@ const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
 /// Validates a raw scenario. `default_name` is used when `name` is absent.
 pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario> {
     let root = KeyPath::root();
-    let name = match raw.name {
+    let name = match raw.name.clone() {
         Some(name) => check_name(&root.key("name"), name)?,
         None if default_name.is_empty() => "scenario".to_string(),
         None => default_name.to_string(),
@@ -120,26 +140,9 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
             ),
         ));
     }
-    let traffic = traffic(&root.key("traffic"), &raw.traffic)?;
-
-    let versions = root.key("versions");
-    let stable = version_profile(
-        &versions.key("stable"),
-        raw.versions.stable.as_ref(),
-        &DEFAULT_PROFILE,
-    )?;
-    let candidate = version_profile(
-        &versions.key("candidate"),
-        raw.versions.candidate.as_ref(),
-        &stable,
-    )?;
-
-    let faults = raw
-        .faults
-        .iter()
-        .enumerate()
-        .map(|(i, f)| fault(&root.key("faults").index(i), f))
-        .collect::<VResult<Vec<_>>>()?;
+    let functions = functions(&root, &raw)?;
+    let multi_function = !raw.functions.is_empty();
+    let deployment = deployment(&root, &raw, multi_function)?;
 
     let sla_ms = match raw.slo.as_ref().and_then(|s| s.latency_ms) {
         None => None,
@@ -153,6 +156,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     let metrics = metrics(&root.key("metrics"), &raw.metrics)?;
     let filter_names: Vec<String> = metrics.filters.iter().map(|f| f.name.clone()).collect();
 
+    let function_names: Vec<&str> = raw.functions.keys().map(String::as_str).collect();
     let alarms = raw
         .alarms
         .iter()
@@ -163,6 +167,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
                 a,
                 &metrics,
                 &filter_names,
+                &function_names,
             )
         })
         .collect::<VResult<Vec<_>>>()?;
@@ -178,16 +183,25 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     let strategies = raw
         .strategies
         .iter()
-        .map(|(name, s)| strategy(&strategies_path.key(name), name, s, &alarm_names))
+        .map(|(name, s)| {
+            let path = strategies_path.key(name);
+            if multi_function && name.contains('/') {
+                return Err(Problem::new(
+                    &path,
+                    format!("strategy name {name:?} must not contain '/' in a multi-function scenario (results are named STRATEGY/FUNCTION)"),
+                ));
+            }
+            strategy(&path, name, s, &alarm_names)
+        })
         .collect::<VResult<Vec<_>>>()?;
 
     for s in &strategies {
-        let needed = nominal_duration(s);
+        let needed = crate::strategy::nominal_duration(s);
         if horizon < needed {
             return Err(Problem::new(
                 &root.key("horizon"),
                 format!(
-                    "{} is shorter than strategy \"{}\" needs ({}: hooks plus the full traffic shift); the horizon must be at least {}",
+                    "{} is shorter than strategy \"{}\" needs ({}: hooks plus the full rollout with median delays); the horizon must be at least {}",
                     format_duration(horizon),
                     s.name,
                     format_duration(needed),
@@ -202,11 +216,10 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         seed,
         replications,
         horizon,
-        traffic,
-        stable,
-        candidate,
-        candidate_faulty: !faults.is_empty(),
-        faults,
+        candidate_faulty: functions.iter().any(|f| f.candidate_faulty),
+        functions,
+        multi_function,
+        deployment,
         metrics,
         sla_ms,
         alarms,
@@ -215,16 +228,248 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     })
 }
 
-/// Time from deployment start to completion when nothing goes wrong
-/// (saturating, so absurd inputs cannot overflow).
-pub fn nominal_duration(strategy: &StrategySpec) -> Micros {
-    match &strategy.kind {
-        StrategyKind::CodeDeploy(spec) => {
-            let hook = |h: &Option<Hook>| h.as_ref().map_or(0, |h| h.duration);
-            hook(&spec.pre_traffic_hook)
-                .saturating_add(shift_span(spec.shift, spec.linear_completion))
-                .saturating_add(hook(&spec.post_traffic_hook))
+/// Time from deployment start to completion when nothing goes wrong.
+pub use crate::strategy::nominal_duration;
+
+/// The functions of the scenario: the top-level `traffic`, `versions` and
+/// `faults` as one function `main`, or one per `[functions.NAME]` (each
+/// taking what it does not give from the top level).
+fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Function>> {
+    let traffic_path = root.key("traffic");
+    let default_traffic = match &raw.traffic {
+        None => None,
+        Some(t) => Some(traffic(&traffic_path, t)?),
+    };
+    let versions = root.key("versions");
+    let stable = version_profile(
+        &versions.key("stable"),
+        raw.versions.stable.as_ref(),
+        &DEFAULT_PROFILE,
+    )?;
+    let candidate = version_profile(
+        &versions.key("candidate"),
+        raw.versions.candidate.as_ref(),
+        &stable,
+    )?;
+    let faults_path = root.key("faults");
+    if raw.functions.is_empty() {
+        let traffic = default_traffic.ok_or_else(|| {
+            Problem::new(
+                &traffic_path,
+                "missing required key; expected a [traffic] table with rate_per_s or rate_per_min",
+            )
+        })?;
+        let faults = faults(&faults_path, &raw.faults)?;
+        return Ok(vec![Function {
+            name: "main".to_string(),
+            traffic,
+            stable,
+            candidate,
+            candidate_faulty: !faults.is_empty(),
+            faults,
+            deploy: Deploy::Strategy,
+        }]);
+    }
+    if !raw.faults.is_empty() {
+        return Err(Problem::new(
+            &faults_path.index(0),
+            "top-level [[faults]] are not allowed with [functions]; put each function's faults under [[functions.NAME.faults]]",
+        ));
+    }
+    raw.functions
+        .iter()
+        .map(|(name, f)| {
+            let path = root.key("functions").key(name);
+            function(&path, name, f, &default_traffic, &raw.versions, &stable)
+        })
+        .collect()
+}
+
+fn function(
+    path: &KeyPath,
+    name: &str,
+    raw: &RawFunction,
+    default_traffic: &Option<Traffic>,
+    top_versions: &RawVersions,
+    top_stable: &VersionProfile,
+) -> VResult<Function> {
+    if !is_identifier(name) {
+        return Err(Problem::new(
+            path,
+            format!("function name {name:?} must be an identifier (letters, digits, _, not starting with a digit)"),
+        ));
+    }
+    let traffic = match (&raw.traffic, default_traffic) {
+        (Some(t), _) => traffic(&path.key("traffic"), t)?,
+        (None, Some(t)) => t.clone(),
+        (None, None) => {
+            return Err(Problem::new(
+                &path.key("traffic"),
+                "missing required key; give this function a traffic table (rate_per_s or rate_per_min) or a top-level [traffic]",
+            ))
         }
+    };
+    let versions = path.key("versions");
+    let stable = version_profile(
+        &versions.key("stable"),
+        raw.versions.stable.as_ref(),
+        top_stable,
+    )?;
+    // Candidate keys: the function's, else the top-level candidate's, else
+    // the function's stable version.
+    let inherited = version_profile(
+        &KeyPath::root().key("versions").key("candidate"),
+        top_versions.candidate.as_ref(),
+        &stable,
+    )?;
+    let candidate = version_profile(
+        &versions.key("candidate"),
+        raw.versions.candidate.as_ref(),
+        &inherited,
+    )?;
+    let faults = faults(&path.key("faults"), &raw.faults)?;
+    let deploy = choice(
+        &path.key("deploy"),
+        raw.deploy.as_deref(),
+        &[
+            ("strategy", Deploy::Strategy),
+            ("all_at_once", Deploy::AllAtOnce),
+        ],
+    )?;
+    Ok(Function {
+        name: name.to_string(),
+        traffic,
+        stable,
+        candidate,
+        candidate_faulty: !faults.is_empty(),
+        faults,
+        deploy,
+    })
+}
+
+fn faults(path: &KeyPath, raw: &[RawFault]) -> VResult<Vec<Fault>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, f)| fault(&path.index(i), f))
+        .collect()
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn deployment(root: &KeyPath, raw: &RawScenario, multi: bool) -> VResult<DeploymentSettings> {
+    let Some(d) = &raw.deployment else {
+        return Ok(DeploymentSettings::default());
+    };
+    let path = root.key("deployment");
+    if !multi {
+        return Err(Problem::new(
+            &path,
+            "[deployment] is only allowed with [functions.NAME] tables (a multi-function deployment)",
+        ));
+    }
+    let stack_rollback = choice(
+        &path.key("rollback"),
+        d.rollback.as_deref(),
+        &[("stack", true), ("per_function", false)],
+    )?;
+    Ok(DeploymentSettings {
+        stack_rollback,
+        stack_rollback_delay: match &d.stack_rollback_delay {
+            None => DelayDist::Fixed(0),
+            Some(raw) => delay(&path.key("stack_rollback_delay"), raw)?,
+        },
+    })
+}
+
+/// A random delay (see `RawDelay`).
+fn delay(path: &KeyPath, raw: &RawDelay) -> VResult<DelayDist> {
+    let dur = |path: &KeyPath, value: &toml::Value| -> VResult<Micros> {
+        match value {
+            toml::Value::String(text) => {
+                parse_duration(text).map_err(|message| Problem::new(path, message))
+            }
+            other => Err(Problem::new(
+                path,
+                format!(
+                    "wrong type: found {}, expected a duration string such as \"90s\"",
+                    other.type_str()
+                ),
+            )),
+        }
+    };
+    match &raw.0 {
+        toml::Value::String(_) => Ok(DelayDist::Fixed(dur(path, &raw.0)?)),
+        toml::Value::Table(table) => {
+            const KEYS: [&str; 6] = ["median", "p99", "mean", "sd", "min", "max"];
+            if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                return Err(Problem::new(
+                    &path.key(key),
+                    format!("unknown key {key:?}; allowed keys here: median and p99, mean and sd, or min and max"),
+                ));
+            }
+            let get = |key: &str| -> VResult<Option<Micros>> {
+                table.get(key).map(|v| dur(&path.key(key), v)).transpose()
+            };
+            let pairs = [("median", "p99"), ("mean", "sd"), ("min", "max")];
+            let given: Vec<(&str, &str)> = pairs
+                .into_iter()
+                .filter(|(a, b)| table.contains_key(*a) || table.contains_key(*b))
+                .collect();
+            let [(first, second)] = given[..] else {
+                return Err(Problem::new(
+                    path,
+                    format!("give exactly one pair: median and p99, mean and sd, or min and max; {DELAY_HINT}"),
+                ));
+            };
+            let need = |key: &str| -> VResult<Micros> {
+                get(key)?.ok_or_else(|| {
+                    Problem::new(
+                        &path.key(key),
+                        format!("missing required key (a delay with {first} needs {second} too); {DELAY_HINT}"),
+                    )
+                })
+            };
+            let (a, b) = (need(first)?, need(second)?);
+            match first {
+                "median" => {
+                    if a == 0 || b <= a {
+                        return Err(Problem::new(
+                            &path.key("p99"),
+                            "a lognormal delay needs p99 > median > 0",
+                        ));
+                    }
+                    Ok(DelayDist::from_median_p99(a, b))
+                }
+                "mean" => {
+                    if a == 0 || b == 0 {
+                        return Err(Problem::new(
+                            &path.key(if a == 0 { "mean" } else { "sd" }),
+                            "a lognormal delay needs mean > 0 and sd > 0 (use a duration string for a fixed delay)",
+                        ));
+                    }
+                    Ok(DelayDist::from_mean_sd(a, b))
+                }
+                _ => {
+                    if b < a {
+                        return Err(Problem::new(&path.key("max"), "must be >= min"));
+                    }
+                    Ok(DelayDist::Uniform { min: a, max: b })
+                }
+            }
+        }
+        other => Err(Problem::new(
+            path,
+            format!(
+                "wrong type: found {}; expected {DELAY_HINT}",
+                other.type_str()
+            ),
+        )),
     }
 }
 
@@ -319,11 +564,31 @@ fn required<T>(path: &KeyPath, value: Option<T>, why: &str) -> VResult<T> {
     value.ok_or_else(|| Problem::new(path, format!("missing required key ({why})")))
 }
 
+/// One of a few named values; the first is the default when the key is
+/// absent.
+fn choice<T: Copy>(path: &KeyPath, value: Option<&str>, options: &[(&str, T)]) -> VResult<T> {
+    let Some(text) = value else {
+        return Ok(options[0].1);
+    };
+    options
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+            Problem::new(
+                path,
+                format!("unknown value {text:?}; allowed: {}", names.join(", ")),
+            )
+        })
+}
+
 fn scope(path: &KeyPath, value: Option<&str>) -> VResult<Scope> {
     match value {
         None | Some("function") => Ok(Scope::Function),
         Some("version") => Ok(Scope::Version),
         Some("alias") => Ok(Scope::Alias),
+        Some("canary_stage") => Ok(Scope::CanaryStage),
         Some(other) => Err(Problem::new(
             path,
             format!("unknown scope {other:?}; allowed: {SCOPES}"),
@@ -403,6 +668,22 @@ fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             })
         })
         .collect::<VResult<Vec<_>>>()?;
+    // The rate limit holds during bursts too (overlapping bursts multiply);
+    // beyond it the Poisson sampler cannot draw and a burst would be lost.
+    for (i, b) in bursts.iter().enumerate() {
+        let overlapping: f64 = bursts
+            .iter()
+            .filter(|o| o.start <= b.start && b.start - o.start < o.duration)
+            .map(|o| o.multiplier)
+            .product();
+        let peak = rate_per_s * overlapping;
+        if peak > MAX_RATE_PER_S {
+            return Err(Problem::new(
+                &path.key("bursts").index(i).key("multiplier"),
+                format!("the rate during this burst (rate × the multipliers of the bursts in force) must be <= {MAX_RATE_PER_S} requests per second; got {peak:e}"),
+            ));
+        }
+    }
     Ok(Traffic {
         rate_per_s,
         diurnal,
@@ -624,12 +905,7 @@ fn metrics(path: &KeyPath, raw: &super::raw::RawMetrics) -> VResult<MetricsSetti
 }
 
 fn filter(path: &KeyPath, name: &str, raw: &RawFilter) -> VResult<LogFilter> {
-    let identifier = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !identifier {
+    if !is_identifier(name) {
         return Err(Problem::new(
             path,
             format!("filter name {name:?} must be an identifier (letters, digits and _, not starting with a digit) so alarm expressions can use it"),
@@ -663,7 +939,36 @@ fn alarm(
     raw: &RawAlarm,
     metrics: &MetricsSettings,
     filters: &[String],
+    functions: &[&str],
 ) -> VResult<AlarmSpec> {
+    let function = match (&raw.function, functions) {
+        (None, []) => 0,
+        (None, [_]) => 0,
+        (None, _) => {
+            return Err(Problem::new(
+                &path.key("function"),
+                format!(
+                    "missing required key: which function's metrics the alarm reads; one of {}",
+                    functions.join(", ")
+                ),
+            ))
+        }
+        (Some(f), []) => {
+            return Err(Problem::new(
+                &path.key("function"),
+                format!("{f:?}: only allowed with [functions.NAME] tables"),
+            ))
+        }
+        (Some(f), _) => functions.iter().position(|n| n == f).ok_or_else(|| {
+            Problem::new(
+                &path.key("function"),
+                format!(
+                    "unknown function {f:?}; defined functions: {}",
+                    functions.join(", ")
+                ),
+            )
+        })?,
+    };
     let scope = scope(&path.key("scope"), raw.scope.as_deref())?;
     let (expr, expr_text) = match (&raw.expression, &raw.metric) {
         (Some(_), Some(_)) => {
@@ -732,6 +1037,12 @@ fn alarm(
     let n = match raw.evaluation_periods {
         None => 1,
         Some(n) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
+        Some(n) if n > 0 => {
+            return Err(Problem::new(
+                &path.key("evaluation_periods"),
+                format!("{n} is far too many: period × evaluation_periods must be <= 1 day when the period is under 1 hour, else 7 days"),
+            ))
+        }
         Some(n) => {
             return Err(Problem::new(
                 &path.key("evaluation_periods"),
@@ -804,18 +1115,17 @@ fn alarm(
             ))
         }
     };
-    let low_sample_count = match raw.evaluate_low_sample_count_percentile.as_deref() {
-        None | Some("evaluate") => LowSampleCount::Evaluate,
-        Some("ignore") => LowSampleCount::Ignore,
-        Some(other) => {
-            return Err(Problem::new(
-                &path.key("evaluate_low_sample_count_percentile"),
-                format!("unknown value {other:?}; allowed: evaluate, ignore"),
-            ))
-        }
-    };
+    let low_sample_count = choice(
+        &path.key("evaluate_low_sample_count_percentile"),
+        raw.evaluate_low_sample_count_percentile.as_deref(),
+        &[
+            ("evaluate", LowSampleCount::Evaluate),
+            ("ignore", LowSampleCount::Ignore),
+        ],
+    )?;
     Ok(AlarmSpec {
         name: name.to_string(),
+        function,
         scope,
         expr,
         expr_text,
@@ -832,22 +1142,70 @@ fn alarm(
     })
 }
 
+/// Kind-specific keys each strategy kind accepts (see `RawStrategy`).
+fn strategy_keys(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "codedeploy" => &[
+            "config",
+            "type",
+            "percentage",
+            "interval",
+            "rollback_latency",
+            "poll_interval",
+            "linear_completion",
+        ],
+        "apigw_canary" => &[
+            "rollback_latency",
+            "poll_interval",
+            "percent_traffic",
+            "review_time",
+            "operator",
+            "cache",
+        ],
+        "steps" => &["rollback_latency", "poll_interval", "steps"],
+        "lattice" => &[
+            "weights",
+            "schedule",
+            "bake",
+            "propagation_delay",
+            "sns_delay",
+            "function_duration",
+        ],
+        _ => return None,
+    })
+}
+
 fn strategy(
     path: &KeyPath,
     name: &str,
     raw: &RawStrategy,
     alarm_names: &[&str],
 ) -> VResult<StrategySpec> {
-    match raw.kind.as_deref() {
-        None | Some("codedeploy") => {}
-        Some(other) => {
-            return Err(Problem::new(
-                &path.key("kind"),
-                format!("unknown strategy kind {other:?}; allowed: {STRATEGY_KINDS}"),
-            ))
-        }
+    let kind_name = raw.kind.as_deref().unwrap_or("codedeploy");
+    let allowed = strategy_keys(kind_name).ok_or_else(|| {
+        Problem::new(
+            &path.key("kind"),
+            format!("unknown strategy kind {kind_name:?}; allowed: {STRATEGY_KINDS}"),
+        )
+    })?;
+    if let Some(key) = raw
+        .present_keys()
+        .into_iter()
+        .find(|k| !allowed.contains(k))
+    {
+        return Err(Problem::new(
+            &path.key(key),
+            format!(
+                "not allowed for strategy kind \"{kind_name}\"; its own keys are: {} (and for every kind: kind, alarms, rollback, pre_traffic_hook, post_traffic_hook)",
+                allowed.join(", ")
+            ),
+        ));
     }
-    let (shift, config_name) = traffic_shift(path, raw)?;
+    let shift = if kind_name == "codedeploy" {
+        Some(traffic_shift(path, raw)?)
+    } else {
+        None
+    };
     let alarms = match &raw.alarms {
         None => (0..alarm_names.len()).collect(),
         Some(names) => {
@@ -877,40 +1235,246 @@ fn strategy(
             indices
         }
     };
-    let linear_completion = match raw.linear_completion.as_deref() {
-        None | Some("last_shift") => LinearCompletion::LastShift,
-        Some("extra_interval") => LinearCompletion::ExtraInterval,
-        Some(other) => {
-            return Err(Problem::new(
-                &path.key("linear_completion"),
-                format!("unknown value {other:?}; allowed: last_shift, extra_interval"),
-            ))
-        }
-    };
-    let poll_interval = match raw.poll_interval {
-        None => DEFAULT_POLL_INTERVAL,
-        Some(d) => positive_duration(&path.key("poll_interval"), d.0)?,
-    };
-    let hook = |key: &str, raw: &Option<RawHook>| match raw {
-        None => Ok(None),
-        Some(h) => hook(&path.key(key), h).map(Some),
-    };
-    let spec = CodeDeploySpec {
-        shift,
-        config_name,
+    let guard = PollGuard {
         rollback: raw.rollback.unwrap_or(true),
         rollback_latency: raw
             .rollback_latency
             .map_or(DEFAULT_ROLLBACK_LATENCY, |d| d.0),
-        poll_interval,
-        linear_completion,
-        pre_traffic_hook: hook("pre_traffic_hook", &raw.pre_traffic_hook)?,
-        post_traffic_hook: hook("post_traffic_hook", &raw.post_traffic_hook)?,
+        poll_interval: match raw.poll_interval {
+            None => DEFAULT_POLL_INTERVAL,
+            Some(d) => positive_duration(&path.key("poll_interval"), d.0)?,
+        },
+    };
+    let kind = match (kind_name, shift) {
+        (_, Some((shift, config_name))) => {
+            let linear_completion = choice(
+                &path.key("linear_completion"),
+                raw.linear_completion.as_deref(),
+                &[
+                    ("last_shift", LinearCompletion::LastShift),
+                    ("extra_interval", LinearCompletion::ExtraInterval),
+                ],
+            )?;
+            StrategyKind::CodeDeploy(CodeDeploySpec {
+                shift,
+                config_name,
+                guard,
+                linear_completion,
+            })
+        }
+        ("apigw_canary", None) => StrategyKind::ApiGwCanary(apigw(path, raw, guard)?),
+        ("steps", None) => StrategyKind::Steps(steps(path, raw, guard)?),
+        _ => StrategyKind::Lattice(lattice(path, raw)?),
+    };
+    let max_hook = if kind_name == "codedeploy" {
+        MAX_HOOK_DURATION
+    } else {
+        MAX_PIPELINE_HOOK_DURATION
+    };
+    let hook = |key: &str, raw: &Option<RawHook>| match raw {
+        None => Ok(None),
+        Some(h) => hook(&path.key(key), h, max_hook).map(Some),
     };
     Ok(StrategySpec {
         name: name.to_string(),
-        kind: StrategyKind::CodeDeploy(spec),
+        kind,
         alarms,
+        pre_traffic_hook: hook("pre_traffic_hook", &raw.pre_traffic_hook)?,
+        post_traffic_hook: hook("post_traffic_hook", &raw.post_traffic_hook)?,
+    })
+}
+
+fn apigw(path: &KeyPath, raw: &RawStrategy, guard: PollGuard) -> VResult<ApiGwSpec> {
+    let key = path.key("percent_traffic");
+    let percent_traffic = required(
+        &key,
+        raw.percent_traffic,
+        "kind = \"apigw_canary\" needs it",
+    )?;
+    if !(0.0..=100.0).contains(&percent_traffic) {
+        return Err(Problem::new(
+            &key,
+            format!("must be a percentage from 0.0 to 100.0 (canarySettings.percentTraffic); got {percent_traffic}"),
+        ));
+    }
+    let review_time = match &raw.review_time {
+        None => None,
+        Some(RawDelay(toml::Value::String(s))) if s.trim() == "never" => None,
+        Some(d) => Some(delay(&path.key("review_time"), d)?),
+    };
+    let operator = match &raw.operator {
+        None => None,
+        Some(op) => {
+            let p = path.key("operator");
+            Some(Operator {
+                detection_delay: delay(&p.key("detection_delay"), &op.detection_delay)?,
+                notice_probability: probability(
+                    &p.key("notice_probability"),
+                    op.notice_probability.unwrap_or(1.0),
+                )?,
+            })
+        }
+    };
+    let cache = match &raw.cache {
+        None => None,
+        Some(c) => {
+            let p = path.key("cache");
+            if !(0.0..1.0).contains(&c.hit_ratio) {
+                return Err(Problem::new(
+                    &p.key("hit_ratio"),
+                    format!("must be in [0, 1); got {}", c.hit_ratio),
+                ));
+            }
+            Some(StageCache {
+                hit_ratio: c.hit_ratio,
+                hit_latency_ms: positive(
+                    &p.key("hit_latency_ms"),
+                    c.hit_latency_ms.unwrap_or(DEFAULT_CACHE_HIT_LATENCY_MS),
+                    "a latency in ms",
+                )?,
+                warmup: c.warmup.map_or(DEFAULT_CACHE_WARMUP, |d| d.0),
+            })
+        }
+    };
+    Ok(ApiGwSpec {
+        percent_traffic,
+        review_time,
+        guard,
+        operator,
+        cache,
+    })
+}
+
+fn steps(path: &KeyPath, raw: &RawStrategy, guard: PollGuard) -> VResult<StepsSpec> {
+    let key = path.key("steps");
+    let list = required(
+        &key,
+        raw.steps.as_ref(),
+        "kind = \"steps\" needs a list such as [{ weight = 10, bake = \"5m\" }, { weight = 100 }]",
+    )?;
+    if list.is_empty() {
+        return Err(Problem::new(
+            &key,
+            "needs at least one step; the last one has weight = 100",
+        ));
+    }
+    let mut steps = Vec::with_capacity(list.len());
+    let mut previous = 0.0;
+    for (i, st) in list.iter().enumerate() {
+        let p = key.index(i);
+        let last = i + 1 == list.len();
+        let weight = st.weight;
+        if !(weight > previous && weight <= 100.0) {
+            return Err(Problem::new(
+                &p.key("weight"),
+                format!("must be in ({previous}, 100]: weights increase strictly from step to step; got {weight}"),
+            ));
+        }
+        if last && weight != 100.0 {
+            return Err(Problem::new(
+                &p.key("weight"),
+                format!("the last step must send all traffic to the candidate (weight = 100); got {weight}"),
+            ));
+        }
+        let bake = match (st.bake, last) {
+            (Some(d), true) => d.0,
+            (None, true) => 0,
+            (b, false) => positive_duration(
+                &p.key("bake"),
+                required(
+                    &p.key("bake"),
+                    b,
+                    "every step but the last is held for a bake time",
+                )?
+                .0,
+            )?,
+        };
+        previous = weight;
+        steps.push(WeightStep {
+            weight_pct: weight,
+            bake,
+        });
+    }
+    Ok(StepsSpec { steps, guard })
+}
+
+/// `[stable, candidate]` Lattice weights: integers 0–999 with a positive sum.
+fn lattice_weights(path: &KeyPath, raw: &[i64]) -> VResult<[u32; 2]> {
+    let [stable, candidate] = raw[..] else {
+        return Err(Problem::new(
+            path,
+            format!(
+                "must be two weights [stable, candidate]; got {} values",
+                raw.len()
+            ),
+        ));
+    };
+    for (i, w) in [stable, candidate].into_iter().enumerate() {
+        if !(0..=MAX_LATTICE_WEIGHT).contains(&w) {
+            return Err(Problem::new(
+                &path.index(i),
+                format!("a VPC Lattice target-group weight is an integer from 0 to {MAX_LATTICE_WEIGHT}; got {w}"),
+            ));
+        }
+    }
+    if stable + candidate == 0 {
+        return Err(Problem::new(
+            path,
+            "the weights must not both be 0 (traffic needs a target group)",
+        ));
+    }
+    Ok([stable as u32, candidate as u32])
+}
+
+fn lattice(path: &KeyPath, raw: &RawStrategy) -> VResult<LatticeSpec> {
+    let weights = match &raw.weights {
+        None => DEFAULT_LATTICE_WEIGHTS,
+        Some(w) => lattice_weights(&path.key("weights"), w)?,
+    };
+    let mut schedule = Vec::new();
+    for (i, change) in raw.schedule.iter().flatten().enumerate() {
+        let p = path.key("schedule").index(i);
+        let previous = schedule.last().map_or(0, |c: &LatticeChange| c.after);
+        if change.after.0 <= previous {
+            return Err(Problem::new(
+                &p.key("after"),
+                format!(
+                    "must be later than {} (changes are strictly increasing in time and after the initial weights)",
+                    format_duration(previous)
+                ),
+            ));
+        }
+        schedule.push(LatticeChange {
+            after: change.after.0,
+            weights: lattice_weights(&p.key("weights"), &change.weights)?,
+        });
+    }
+    let last = schedule.last().map_or(weights, |c| c.weights);
+    let bake = match raw.bake {
+        Some(d) => Some(d.0),
+        None if last[0] == 0 => Some(0),
+        None => None,
+    };
+    let delay_or = |key: &str, raw: &Option<RawDelay>, default: Micros| match raw {
+        None => Ok(DelayDist::Fixed(default)),
+        Some(d) => delay(&path.key(key), d),
+    };
+    Ok(LatticeSpec {
+        weights,
+        schedule,
+        bake,
+        propagation_delay: delay_or(
+            "propagation_delay",
+            &raw.propagation_delay,
+            DEFAULT_PROPAGATION_DELAY,
+        )?,
+        sns_delay: delay_or("sns_delay", &raw.sns_delay, DEFAULT_SNS_DELAY)?,
+        function_duration: delay_or(
+            "function_duration",
+            &raw.function_duration,
+            DEFAULT_FUNCTION_DURATION,
+        )?,
+        rollback: raw.rollback.unwrap_or(true),
     })
 }
 
@@ -1059,13 +1623,18 @@ fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, St
     }
 }
 
-fn hook(path: &KeyPath, raw: &RawHook) -> VResult<Hook> {
+fn hook(path: &KeyPath, raw: &RawHook, max: Micros) -> VResult<Hook> {
     let duration = raw.duration.0;
-    if duration == 0 || duration > MAX_HOOK_DURATION {
+    if duration == 0 || duration > max {
+        let why = if max == MAX_HOOK_DURATION {
+            "<= 1h (CodeDeploy fails a hook after one hour)"
+        } else {
+            "<= 1d"
+        };
         return Err(Problem::new(
             &path.key("duration"),
             format!(
-                "must be a duration > 0 and <= 1h (CodeDeploy fails a hook after one hour); got {}",
+                "must be a duration > 0 and {why}; got {}",
                 format_duration(duration)
             ),
         ));

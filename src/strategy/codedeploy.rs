@@ -1,19 +1,13 @@
 //! AWS CodeDeploy traffic shifting for a Lambda alias (reference §2): the
 //! predefined and custom canary / linear / all-at-once shapes, alarm polling
 //! from deployment start until completion, rollback or stop on ALARM, and
-//! BeforeAllowTraffic / AfterAllowTraffic hooks.
+//! BeforeAllowTraffic / AfterAllowTraffic hooks (run by [`super::rollout`]).
 
-use super::{Control, Strategy};
-use crate::model::{CodeDeploySpec, LinearCompletion, TrafficShift};
-use crate::record::Outcome;
+use std::borrow::Cow;
+
+use super::rollout::{latency_chain, Plan, Watch};
+use crate::model::{CodeDeploySpec, LinearCompletion, PollGuard, StrategySpec, TrafficShift};
 use crate::time::Micros;
-
-const POLL: u32 = 0;
-const PRE_HOOK_DONE: u32 = 1;
-const POST_HOOK_DONE: u32 = 2;
-const ROLLBACK_DONE: u32 = 3;
-const SHIFTING_DONE: u32 = 4;
-const SHIFT_BASE: u32 = 100;
 
 /// The weight steps of a traffic shift relative to t0 (when traffic shifting
 /// starts), and the offset at which shifting counts as complete.
@@ -58,154 +52,50 @@ pub fn shift_plan(shift: TrafficShift, completion: LinearCompletion) -> ShiftPla
     }
 }
 
-impl CodeDeploySpec {
-    /// Deployment duration when nothing goes wrong: hooks plus shifting.
-    pub fn nominal_duration(&self) -> Micros {
-        let hook = |h: &Option<crate::model::Hook>| h.as_ref().map_or(0, |h| h.duration);
-        hook(&self.pre_traffic_hook)
-            + shift_plan(self.shift, self.linear_completion).complete_at
-            + hook(&self.post_traffic_hook)
+/// The rollout plan of a CodeDeploy deployment: the shift plan's steps,
+/// completion at `complete_at` (a bake of `complete_at` − last step),
+/// alarm polling, and one alias update back to stable as the rollback.
+pub fn plan<'a>(cd: &'a CodeDeploySpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
+    let shift = shift_plan(cd.shift, cd.linear_completion);
+    let last = shift.steps.last().map_or(0, |s| s.0);
+    Plan {
+        label: Cow::Borrowed(&cd.config_name),
+        steps: shift
+            .steps
+            .iter()
+            .map(|&(t, pct)| (t, f64::from(pct)))
+            .collect(),
+        bake: Some(shift.complete_at - last),
+        ..poll_plan(&cd.guard, spec, watched)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    PreHook,
-    Shifting,
-    PostHook,
-    RollingBack,
-    Done,
-}
-
-/// One CodeDeploy deployment in progress.
-pub struct CodeDeploy<'a> {
-    spec: &'a CodeDeploySpec,
-    watched: &'a [usize],
-    plan: ShiftPlan,
-    phase: Phase,
-    t0: Micros,
-}
-
-impl<'a> CodeDeploy<'a> {
-    pub fn new(spec: &'a CodeDeploySpec, watched: &'a [usize]) -> Self {
-        CodeDeploy {
-            spec,
-            watched,
-            plan: shift_plan(spec.shift, spec.linear_completion),
-            phase: Phase::PreHook,
-            t0: 0,
-        }
-    }
-
-    fn active(&self) -> bool {
-        matches!(
-            self.phase,
-            Phase::PreHook | Phase::Shifting | Phase::PostHook
-        )
-    }
-
-    fn begin_shifting(&mut self, ctl: &mut dyn Control) {
-        self.phase = Phase::Shifting;
-        self.t0 = ctl.now();
-        for (i, (offset, _)) in self.plan.steps.iter().enumerate() {
-            ctl.schedule(self.t0 + offset, SHIFT_BASE + i as u32);
-        }
-        ctl.schedule(self.t0 + self.plan.complete_at, SHIFTING_DONE);
-    }
-
-    /// A problem was seen: stop, and roll back if configured.
-    fn fail(&mut self, trigger: &str, ctl: &mut dyn Control) {
-        ctl.detected(trigger);
-        if self.spec.rollback {
-            self.phase = Phase::RollingBack;
-            ctl.note("rollback_start", trigger);
-            ctl.schedule(ctl.now() + self.spec.rollback_latency, ROLLBACK_DONE);
-        } else {
-            self.phase = Phase::Done;
-            ctl.note("stopped", trigger);
-            ctl.finish(Outcome::Stopped);
-        }
-    }
-
-    fn complete(&mut self, ctl: &mut dyn Control) {
-        self.phase = Phase::Done;
-        ctl.note("completed", &self.spec.config_name);
-        ctl.finish(Outcome::Completed);
+/// The parts every CodeDeploy-style kind shares: hooks, alarm polling, and
+/// a one-stage rollback of `guard.rollback_latency`. Steps, completion and
+/// the label are left empty for the kind to fill in.
+pub fn poll_plan<'a>(guard: &PollGuard, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
+    let chain = latency_chain(guard.rollback_latency);
+    Plan {
+        label: Cow::Borrowed(""),
+        pre_hook: spec.pre_traffic_hook.as_ref(),
+        post_hook: spec.post_traffic_hook.as_ref(),
+        steps: Vec::new(),
+        promotion: None,
+        bake: None,
+        watched,
+        watch: Watch::Poll(guard.poll_interval),
+        rollback: guard.rollback,
+        alarm_chain: chain.clone(),
+        direct_chain: chain,
+        propagation: None,
+        operator: None,
     }
 }
 
-impl Strategy for CodeDeploy<'_> {
-    fn start(&mut self, ctl: &mut dyn Control) {
-        ctl.schedule_poll(ctl.now() + self.spec.poll_interval, POLL);
-        match &self.spec.pre_traffic_hook {
-            Some(h) => {
-                ctl.note("pre_traffic_hook_start", "");
-                ctl.schedule(ctl.now() + h.duration, PRE_HOOK_DONE);
-            }
-            None => self.begin_shifting(ctl),
-        }
-    }
-
-    fn on_timer(&mut self, token: u32, ctl: &mut dyn Control) {
-        match token {
-            POLL => {
-                if !self.active() {
-                    return;
-                }
-                if let Some(alarm) = ctl.alarm_firing(self.watched) {
-                    let name = ctl.alarm_name(alarm);
-                    self.fail(&name, ctl);
-                } else {
-                    ctl.schedule_poll(ctl.now() + self.spec.poll_interval, POLL);
-                }
-            }
-            PRE_HOOK_DONE if self.phase == Phase::PreHook => {
-                let hook = self
-                    .spec
-                    .pre_traffic_hook
-                    .as_ref()
-                    .expect("pre hook scheduled");
-                if ctl.hook_fails(hook) {
-                    self.fail("pre_traffic_hook", ctl);
-                } else {
-                    ctl.note("pre_traffic_hook_passed", "");
-                    self.begin_shifting(ctl);
-                }
-            }
-            SHIFTING_DONE if self.phase == Phase::Shifting => match &self.spec.post_traffic_hook {
-                Some(h) => {
-                    self.phase = Phase::PostHook;
-                    ctl.note("post_traffic_hook_start", "");
-                    ctl.schedule(ctl.now() + h.duration, POST_HOOK_DONE);
-                }
-                None => self.complete(ctl),
-            },
-            POST_HOOK_DONE if self.phase == Phase::PostHook => {
-                let hook = self
-                    .spec
-                    .post_traffic_hook
-                    .as_ref()
-                    .expect("post hook scheduled");
-                if ctl.hook_fails(hook) {
-                    self.fail("post_traffic_hook", ctl);
-                } else {
-                    ctl.note("post_traffic_hook_passed", "");
-                    self.complete(ctl);
-                }
-            }
-            ROLLBACK_DONE if self.phase == Phase::RollingBack => {
-                ctl.set_candidate_weight(0.0);
-                ctl.rollback_complete();
-                self.phase = Phase::Done;
-                ctl.finish(Outcome::RolledBack);
-            }
-            t if t >= SHIFT_BASE && self.phase == Phase::Shifting => {
-                let (_, pct) = self.plan.steps[(t - SHIFT_BASE) as usize];
-                ctl.set_candidate_weight(f64::from(pct));
-            }
-            _ => {}
-        }
-    }
+/// Deployment duration when nothing goes wrong, without hooks: from t0 to
+/// completion.
+pub fn nominal_span(cd: &CodeDeploySpec) -> Micros {
+    shift_plan(cd.shift, cd.linear_completion).complete_at
 }
 
 #[cfg(test)]

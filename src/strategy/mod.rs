@@ -1,11 +1,24 @@
 //! Deployment strategies. A strategy is a small state machine driven by timer
-//! callbacks; it reads alarm states and hook outcomes through [`Control`] and
-//! answers with weight changes, detections and rollbacks. It knows nothing of
-//! requests or metrics.
+//! callbacks and alarm transitions; it reads alarm states and hook outcomes
+//! through [`Control`] and answers with weight changes, detections and
+//! rollbacks. It knows nothing of requests or metrics.
+//!
+//! Every kind is one file that turns its typed spec into a [`rollout::Plan`]
+//! (weight steps, completion, hooks, how alarms are watched, the rollback
+//! path); the one [`rollout::Rollout`] state machine runs every plan, so
+//! hooks, alarm polling, alarm-transition actions, operators, propagation
+//! delays and rollback chains behave the same for every deployment system.
 
+pub mod apigw;
 pub mod codedeploy;
+pub mod lattice;
+pub mod rollout;
+#[cfg(test)]
+pub(crate) mod script;
+pub mod steps;
 
-use crate::model::{Hook, StrategyKind, StrategySpec};
+use crate::alarm::AlarmState;
+use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
 use crate::record::Outcome;
 use crate::time::Micros;
 
@@ -26,11 +39,21 @@ pub trait Control {
     fn alarm_name(&self, index: usize) -> String;
     /// Runs a validation hook's verdict: true if it failed.
     fn hook_fails(&mut self, hook: &Hook) -> bool;
+    /// One draw of a random delay from the control stream (hooks, operators,
+    /// notification chains), never from the traffic stream.
+    fn draw_delay(&mut self, delay: &DelayDist) -> Micros;
+    /// A Bernoulli(p) draw from the control stream; p ≥ 1 draws nothing.
+    fn chance(&mut self, p: f64) -> bool;
+    /// When an injected fault first affects the candidate's requests
+    /// (absolute time), once it has received traffic; `None` for a healthy
+    /// candidate or before its first traffic.
+    fn fault_visible_at(&self) -> Option<Micros>;
     /// The deployment saw a problem (an alarm name or a hook name).
     fn detected(&mut self, trigger: &str);
     /// All traffic is back on stable.
     fn rollback_complete(&mut self);
-    /// The deployment ended; nothing watches any more.
+    /// The deployment ended (or, after a stack rollback of a completed
+    /// deployment, ended again): the last call decides the outcome.
     fn finish(&mut self, outcome: Outcome);
     /// A marker for the timeline (`event`, `detail`).
     fn note(&mut self, event: &str, detail: &str);
@@ -40,11 +63,54 @@ pub trait Control {
 pub trait Strategy {
     fn start(&mut self, ctl: &mut dyn Control);
     fn on_timer(&mut self, token: u32, ctl: &mut dyn Control);
+    /// Alarm `index` (a scenario index) changed state to `state` at the
+    /// current evaluation. CloudWatch alarm actions fire on such transitions.
+    fn on_alarm(&mut self, _index: usize, _state: AlarmState, _ctl: &mut dyn Control) {}
+    /// Another function of the same deployment failed: roll this one back
+    /// too (CloudFormation stack rollback), even if it already completed.
+    fn abort(&mut self, _trigger: &str, _ctl: &mut dyn Control) {}
 }
 
-/// Builds the runtime state machine for a strategy spec.
-pub fn build(spec: &StrategySpec) -> Box<dyn Strategy + '_> {
-    match &spec.kind {
-        StrategyKind::CodeDeploy(cd) => Box::new(codedeploy::CodeDeploy::new(cd, &spec.alarms)),
-    }
+/// Builds the runtime state machine of strategy `spec` for function
+/// `function` of `sc`.
+pub fn build<'a>(
+    spec: &'a StrategySpec,
+    sc: &'a Scenario,
+    function: usize,
+) -> Box<dyn Strategy + 'a> {
+    let watched = watched_alarms(spec, sc, function);
+    let plan = match (sc.functions[function].deploy, &spec.kind) {
+        (Deploy::AllAtOnce, kind) => rollout::Plan::all_at_once(kind),
+        (Deploy::Strategy, StrategyKind::CodeDeploy(cd)) => codedeploy::plan(cd, spec, watched),
+        (Deploy::Strategy, StrategyKind::ApiGwCanary(a)) => apigw::plan(a, spec, watched),
+        (Deploy::Strategy, StrategyKind::Lattice(l)) => lattice::plan(l, spec, watched),
+        (Deploy::Strategy, StrategyKind::Steps(s)) => steps::plan(s, spec, watched),
+    };
+    Box::new(rollout::Rollout::new(plan))
+}
+
+/// The alarms of `spec` that read `function`'s metrics.
+fn watched_alarms(spec: &StrategySpec, sc: &Scenario, function: usize) -> Vec<usize> {
+    spec.alarms
+        .iter()
+        .copied()
+        .filter(|&a| sc.alarms[a].function == function)
+        .collect()
+}
+
+/// Time from deployment start to completion when nothing goes wrong, with
+/// nominal (median) delays: hooks plus the kind's rollout span (saturating,
+/// so absurd inputs cannot overflow). Kinds that may never complete count
+/// only their fixed parts.
+pub fn nominal_duration(spec: &StrategySpec) -> Micros {
+    let hook = |h: &Option<Hook>| h.as_ref().map_or(0, |h| h.duration);
+    let span = match &spec.kind {
+        StrategyKind::CodeDeploy(cd) => codedeploy::nominal_span(cd),
+        StrategyKind::ApiGwCanary(a) => apigw::nominal_span(a),
+        StrategyKind::Lattice(l) => lattice::nominal_span(l),
+        StrategyKind::Steps(s) => steps::nominal_span(s),
+    };
+    hook(&spec.pre_traffic_hook)
+        .saturating_add(span)
+        .saturating_add(hook(&spec.post_traffic_hook))
 }

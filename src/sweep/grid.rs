@@ -2,10 +2,11 @@
 //! typing of values against the scenario document, and the cartesian product
 //! of the axes applied to the parsed document by key path.
 //!
-//! Nothing here knows the scenario schema beyond three facts: which top-level
+//! Nothing here knows the scenario schema beyond a few facts: which top-level
 //! keys are not sweepable (`name`, `seed`, `replications`), which tables are
-//! collections of named entries (`alarms`, `strategies`, `metrics.filters`),
-//! and the `candidate` pseudo-key. Every other check is left to the scenario
+//! collections of named entries (`alarms`, `strategies`, `metrics.filters`,
+//! `functions`), where faults live (`faults`, `functions.NAME.faults`, for
+//! the `candidate` pseudo-key). Every other check is left to the scenario
 //! validator, which sees every grid point.
 
 use std::fmt;
@@ -14,8 +15,8 @@ use toml::Value;
 
 use crate::scenario::{KeyPath, PathSegment};
 
-/// The pseudo-key that makes the candidate healthy (no `[[faults]]`) or
-/// faulty (the file's faults).
+/// The pseudo-key that makes the candidate healthy (no faults in any
+/// function) or faulty (the file's faults).
 pub const CANDIDATE_KEY: &str = "candidate";
 
 /// Most values one range may produce.
@@ -33,10 +34,11 @@ const RANGE_SIGNIFICANT_DIGITS: usize = 12;
 const FIXED_KEYS: [&str; 4] = ["name", "seed", "replications", "sweep"];
 
 /// Tables whose keys are names chosen by the user: (path, singular, plural).
-const NAMED_COLLECTIONS: [(&[&str], &str, &str); 3] = [
+const NAMED_COLLECTIONS: [(&[&str], &str, &str); 4] = [
     (&["alarms"], "alarm", "alarms"),
     (&["strategies"], "strategy", "strategies"),
     (&["metrics", "filters"], "filter", "filters"),
+    (&["functions"], "function", "functions"),
 ];
 
 /// Where an axis was given, for error messages.
@@ -337,7 +339,7 @@ fn check_no_duplicate(seen: &[AxisSpec], spec: &AxisSpec) -> Result<(), SpecErro
 pub enum AxisValue {
     /// A scenario value set at the axis's key path.
     Value(Value),
-    /// `candidate = healthy`: `[[faults]]` is removed.
+    /// `candidate = healthy`: every `faults` list is removed.
     Healthy,
     /// `candidate = faulty`: the file's `[[faults]]` are kept.
     Faulty,
@@ -405,17 +407,17 @@ impl Axis {
 }
 
 fn candidate_values(items: &[Item], base: &Value) -> Result<Vec<AxisValue>, String> {
-    let has_faults = base
-        .get("faults")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty());
+    let mut fault_lists = fault_lists(base);
+    let has_faults = fault_lists.any(|a| !a.is_empty());
     items
         .iter()
         .map(|item| match item {
             Item::Text(t) if t == "healthy" => Ok(AxisValue::Healthy),
             Item::Text(t) if t == "faulty" && has_faults => Ok(AxisValue::Faulty),
             Item::Text(t) if t == "faulty" => Err(
-                "`faulty` needs at least one [[faults]] entry in the scenario; it has none".into(),
+                "`faulty` needs at least one [[faults]] (or [[functions.NAME.faults]]) entry in \
+                 the scenario; it has none"
+                    .into(),
             ),
             Item::Text(t) => Err(format!("`{t}`: allowed values: healthy, faulty")),
             Item::Literal(v) => Err(format!("`{v}`: allowed values: healthy, faulty")),
@@ -831,7 +833,7 @@ pub struct Grid {
 impl Grid {
     /// Number of grid points (1 for no axes). Errors when it exceeds
     /// [`MAX_GRID_POINTS`].
-    pub fn len(&self) -> Result<usize, String> {
+    pub fn point_count(&self) -> Result<usize, String> {
         self.axes.iter().try_fold(1usize, |n, axis| {
             n.checked_mul(axis.values.len())
                 .filter(|n| *n <= MAX_GRID_POINTS)
@@ -877,11 +879,38 @@ impl Grid {
             }
         }
         if healthy {
-            if let Some(table) = doc.as_table_mut() {
-                table.remove("faults");
-            }
+            remove_faults(&mut doc);
         }
         Ok(doc)
+    }
+}
+
+/// The `faults` arrays of a document: the top-level one and each
+/// `functions.NAME.faults`.
+fn fault_lists(doc: &Value) -> impl Iterator<Item = &Vec<Value>> {
+    let functions = doc
+        .get("functions")
+        .and_then(Value::as_table)
+        .into_iter()
+        .flat_map(|t| t.values());
+    std::iter::once(doc)
+        .chain(functions)
+        .filter_map(|t| t.get("faults").and_then(Value::as_array))
+}
+
+/// Makes every candidate healthy: removes `faults` at the top level and from
+/// each `functions.NAME` table.
+fn remove_faults(doc: &mut Value) {
+    let Some(root) = doc.as_table_mut() else {
+        return;
+    };
+    root.remove("faults");
+    if let Some(functions) = root.get_mut("functions").and_then(Value::as_table_mut) {
+        for (_, function) in functions.iter_mut() {
+            if let Some(f) = function.as_table_mut() {
+                f.remove("faults");
+            }
+        }
     }
 }
 
@@ -1066,6 +1095,28 @@ interval = "5m"
     }
 
     #[test]
+    fn healthy_removes_the_faults_of_every_function() {
+        let text = "[functions.a.traffic]\nrate_per_s = 1\n[[functions.a.faults]]\nkind = \"x\"\n\
+                    [functions.b.traffic]\nrate_per_s = 1\n";
+        let doc = Value::Table(text.parse::<toml::Table>().unwrap());
+        let grid = Grid {
+            axes: vec![
+                Axis::resolve(parse_set("candidate=healthy,faulty").unwrap(), &doc).unwrap(),
+            ],
+        };
+        let healthy = grid.apply(&doc, &[0]).unwrap();
+        assert!(healthy["functions"]["a"].get("faults").is_none());
+        assert!(healthy["functions"]["a"].get("traffic").is_some());
+        let faulty = grid.apply(&doc, &[1]).unwrap();
+        assert_eq!(faulty, doc);
+        let err = Axis::resolve(parse_set("functions.c.traffic.rate_per_s=1").unwrap(), &doc);
+        assert!(err
+            .unwrap_err()
+            .message
+            .contains("no function `c` (functions: a, b)"));
+    }
+
+    #[test]
     fn step_ranges_are_inclusive_and_exact() {
         assert_eq!(parse_range("1..5:1").unwrap(), [1.0, 2.0, 3.0, 4.0, 5.0]);
         assert_eq!(parse_range("0..0.3:0.1").unwrap(), [0.0, 0.1, 0.2, 0.3]);
@@ -1201,7 +1252,7 @@ interval = "5m"
                 axis("versions.candidate.error_rate=0.01,0.02,0.03").unwrap(),
             ],
         };
-        assert_eq!(grid.len().unwrap(), 12);
+        assert_eq!(grid.point_count().unwrap(), 12);
         assert_eq!(grid.coordinates(0), [0, 0, 0]);
         assert_eq!(grid.coordinates(5), [0, 1, 2]);
         assert_eq!(grid.coordinates(6), [1, 0, 0]);
@@ -1217,6 +1268,6 @@ interval = "5m"
         let big = Grid {
             axes: vec![axis("traffic.rate_per_s=1..10000:1").unwrap(); 2],
         };
-        assert!(big.len().is_err());
+        assert!(big.point_count().is_err());
     }
 }

@@ -85,6 +85,18 @@ impl SweepPlan {
             .join(", ")
     }
 
+    /// Like [`describe_point`](Self::describe_point) with only the last
+    /// key of each path (`threshold=1, candidate=healthy`), for the progress
+    /// bar.
+    pub fn short_point(&self, index: usize) -> String {
+        self.key_columns()
+            .iter()
+            .zip(self.point_values(index))
+            .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The scenario document of grid point `index` (without `[sweep]`), e.g.
     /// to save it and run that point alone with `canarysim run`.
     pub fn point_document(&self, index: usize) -> Value {
@@ -171,7 +183,7 @@ fn plan(
         .map_err(usage)?;
     let grid = Grid { axes };
     let count = grid
-        .len()
+        .point_count()
         .map_err(|m| Error::Usage(format!("{file}: {m}; sweep fewer values")))?;
     let mut points = Vec::with_capacity(count);
     for index in 0..count {
@@ -246,7 +258,7 @@ pub fn run_grid(
     let pool = thread_pool(threads)?;
     let mut results = Vec::with_capacity(plan.points.len());
     for (index, sc) in plan.points.iter().enumerate() {
-        progress.start_point(index, plan.points.len(), &plan.describe_point(index));
+        progress.start_point(index, plan.points.len(), &plan.short_point(index));
         let tick = || progress.replication_done();
         let runs = match &pool {
             None => run_all_with_progress(sc, &tick),

@@ -14,14 +14,15 @@ use canarysim::model::Sampling;
 use canarysim::montecarlo::run_all;
 use canarysim::record::{Outcome, RunRecord};
 use canarysim::run::{load_scenario, Overrides};
+use canarysim::stats::{ks_critical_001, ks_statistic};
 
 use crate::support::root;
 
 const REPS: u32 = 800;
 
-fn runs(file: &str, sampling: Sampling) -> Vec<RunRecord> {
+fn runs(file: &str, sampling: Sampling, reps: u32) -> Vec<RunRecord> {
     let overrides = Overrides {
-        replications: Some(REPS),
+        replications: Some(reps),
         sampling: Some(sampling),
         ..Overrides::default()
     };
@@ -30,31 +31,16 @@ fn runs(file: &str, sampling: Sampling) -> Vec<RunRecord> {
     results.runs
 }
 
-/// Two-sample KS statistic with ties stepped together.
-fn ks(mut a: Vec<f64>, mut b: Vec<f64>) -> f64 {
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (mut i, mut j, mut d) = (0, 0, 0.0f64);
-    while i < a.len() && j < b.len() {
-        let x = a[i].min(b[j]);
-        while i < a.len() && a[i] <= x {
-            i += 1;
-        }
-        while j < b.len() && b[j] <= x {
-            j += 1;
-        }
-        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
-    }
-    d
-}
-
-fn ks_critical(n: usize, m: usize) -> f64 {
-    1.949 * ((n + m) as f64 / (n * m) as f64).sqrt()
-}
-
 fn check(file: &str) {
-    let exact = runs(file, Sampling::Exact);
-    let fast = runs(file, Sampling::Fast);
+    check_reps(file, REPS);
+}
+
+/// [`check`] with `reps` replications per mode (for scenarios whose exact
+/// mode is slow: the KS test then detects CDF shifts above 1.95·sqrt(2/reps)).
+/// Multi-function scenarios are checked per function and as a whole.
+fn check_reps(file: &str, reps: u32) {
+    let exact = runs(file, Sampling::Exact, reps);
+    let fast = runs(file, Sampling::Fast, reps);
     let strategies: Vec<String> = {
         let mut v: Vec<String> = exact.iter().map(|r| r.strategy.clone()).collect();
         v.dedup();
@@ -63,26 +49,36 @@ fn check(file: &str) {
     for s in strategies {
         let e: Vec<&RunRecord> = exact.iter().filter(|r| r.strategy == s).collect();
         let f: Vec<&RunRecord> = fast.iter().filter(|r| r.strategy == s).collect();
-        let rolled = |v: &[&RunRecord]| v.iter().filter(|r| r.outcome != Outcome::Completed).count();
+        let rolled =
+            |v: &[&RunRecord]| v.iter().filter(|r| r.outcome != Outcome::Completed).count();
         let (re, rf) = (rolled(&e), rolled(&f));
-        let n = f64::from(REPS);
+        let n = f64::from(reps);
         let pooled = (re + rf) as f64 / (2.0 * n);
         if pooled > 0.0 && pooled < 1.0 {
             let z = (re as f64 - rf as f64) / n / (pooled * (1.0 - pooled) * 2.0 / n).sqrt();
-            assert!(z.abs() < 3.29, "{file} {s}: rollback rate exact {re}/{REPS} vs fast {rf}/{REPS} (z = {z:.2})");
+            assert!(
+                z.abs() < 3.29,
+                "{file} {s}: rollback rate exact {re}/{reps} vs fast {rf}/{reps} (z = {z:.2})"
+            );
         } else {
             assert_eq!(re, rf, "{file} {s}: rollback counts");
         }
         let det = |v: &[&RunRecord]| v.iter().filter_map(|r| r.detection_s).collect::<Vec<f64>>();
         let (de, df) = (det(&e), det(&f));
         if de.len() >= 20 && df.len() >= 20 {
-            let (ne, nf) = (de.len(), df.len());
-            let d = ks(de, df);
-            assert!(d < ks_critical(ne, nf), "{file} {s}: detection time KS D = {d:.3}");
+            let (mut de, mut df) = (de, df);
+            let d = ks_statistic(&mut de, &mut df);
+            let crit = ks_critical_001(de.len(), df.len());
+            assert!(d < crit, "{file} {s}: detection time KS D = {d:.3}");
         }
-        let bad = |v: &[&RunRecord]| v.iter().map(|r| r.bad_requests as f64).collect::<Vec<f64>>();
-        let d = ks(bad(&e), bad(&f));
-        assert!(d < ks_critical(e.len(), f.len()), "{file} {s}: exposure KS D = {d:.3}");
+        let bad = |v: &[&RunRecord]| {
+            v.iter()
+                .map(|r| r.bad_requests as f64)
+                .collect::<Vec<f64>>()
+        };
+        let d = ks_statistic(&mut bad(&e), &mut bad(&f));
+        let crit = ks_critical_001(e.len(), f.len());
+        assert!(d < crit, "{file} {s}: exposure KS D = {d:.3}");
     }
 }
 
@@ -109,6 +105,32 @@ fn low_traffic() {
 #[test]
 fn latency_regression() {
     check("scenarios/latency_regression.toml");
+}
+
+#[test]
+fn step_plan() {
+    check("scenarios/step_plan.toml");
+}
+
+#[test]
+fn apigw_canary() {
+    check("scenarios/apigw_canary.toml");
+}
+
+/// 1,000 requests/s with a sliding 10-minute alarm is slow in exact mode.
+#[test]
+fn lattice_weighted() {
+    check_reps("scenarios/lattice_weighted.toml", 150);
+}
+
+#[test]
+fn saga_functions() {
+    check("scenarios/saga_functions.toml");
+}
+
+#[test]
+fn compare_all() {
+    check("scenarios/compare_all.toml");
 }
 
 /// Not shipped: a scenario built to exercise every fast-sampling path

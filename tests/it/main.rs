@@ -1,8 +1,11 @@
 //! End-to-end tests: one integration binary with a module per feature.
 
 mod analytic;
+mod bad_scenarios;
 mod cli;
 mod determinism;
 mod equivalence;
+mod properties;
 mod shipped_scenarios;
 mod support;
+mod sweep;

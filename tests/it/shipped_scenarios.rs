@@ -63,8 +63,14 @@ fn function_scope_dilutes_the_canary() {
     let s = summaries("function_vs_version.toml", 60);
     let f = &s["canary_function_alarm"];
     let v = &s["canary_version_alarm"];
-    assert!(v.detection_p50_s.unwrap() < 600.0, "version alarm fires during the canary");
-    assert!(f.detection_p50_s.unwrap() > 600.0, "function alarm only after 100 %");
+    assert!(
+        v.detection_p50_s.unwrap() < 600.0,
+        "version alarm fires during the canary"
+    );
+    assert!(
+        f.detection_p50_s.unwrap() > 600.0,
+        "function alarm only after 100 %"
+    );
     assert!(f.bad_requests_mean > v.bad_requests_mean);
 }
 
@@ -75,7 +81,10 @@ fn low_traffic_breaching_rolls_back_on_silence() {
     // Missing datapoints count as breaching: rollback at the first poll.
     assert_eq!(breaching.rollback_rate, 1.0);
     assert!(breaching.detection_p95_s.unwrap() <= 120.0);
-    assert!(s["not_breaching"].detection_p50_s.unwrap_or(f64::INFINITY) > breaching.detection_p50_s.unwrap());
+    assert!(
+        s["not_breaching"].detection_p50_s.unwrap_or(f64::INFINITY)
+            > breaching.detection_p50_s.unwrap()
+    );
 }
 
 #[test]
@@ -83,5 +92,217 @@ fn latency_regression_is_caught_by_duration_alarms() {
     let s = summaries("latency_regression.toml", 40);
     for name in ["canary_max", "canary_p99", "linear_p99"] {
         assert!(s[name].rollback_rate > 0.9, "{name}: {:?}", s[name]);
+    }
+}
+
+/// Runs of a shipped scenario with `reps` replications, after `edit`.
+fn runs_with(
+    file: &str,
+    reps: u32,
+    edit: impl FnOnce(&mut canarysim::model::Scenario),
+) -> (HashMap<String, Summary>, Vec<canarysim::record::RunRecord>) {
+    let overrides = Overrides {
+        replications: Some(reps),
+        ..Overrides::default()
+    };
+    let mut sc = load_scenario(&root().join("scenarios").join(file), &overrides).expect(file);
+    edit(&mut sc);
+    let runs = run_all(&sc).runs;
+    let summaries = summarize(&runs)
+        .into_iter()
+        .map(|s| (s.strategy.clone(), s))
+        .collect();
+    (summaries, runs)
+}
+
+/// The median of `f` over the runs of `strategy`.
+fn median_of(
+    runs: &[canarysim::record::RunRecord],
+    strategy: &str,
+    f: impl Fn(&canarysim::record::RunRecord) -> f64,
+) -> f64 {
+    let mut v: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.strategy == strategy)
+        .map(f)
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Sets when the first fault of the first function starts.
+fn fault_after(sc: &mut canarysim::model::Scenario, after: u64) {
+    match &mut sc.functions[0].faults[0] {
+        canarysim::model::Fault::StepError { after: a, .. } => *a = after,
+        other => panic!("a step error expected, not {other:?}"),
+    }
+}
+
+#[test]
+fn step_plan_rolls_back_with_a_fraction_of_the_bad_requests_and_its_bake_catches_late_faults() {
+    let (s, _) = runs_with("step_plan.toml", 300, |_| {});
+    for name in ["canary", "steps", "steps_no_bake"] {
+        assert!(s[name].rollback_rate >= 0.99, "{name}: {:?}", s[name]);
+    }
+    assert!(
+        s["steps"].bad_requests_mean * 5.0 < s["canary"].bad_requests_mean,
+        "steps {} vs canary {}",
+        s["steps"].bad_requests_mean,
+        s["canary"].bad_requests_mean
+    );
+    // A fault 18 minutes after first traffic: alarmed after 100 % (20 min).
+    let (s, _) = runs_with("step_plan.toml", 300, |sc| fault_after(sc, 18 * 60_000_000));
+    assert!(s["steps"].rollback_rate >= 0.95, "{:?}", s["steps"]);
+    assert!(
+        s["steps_no_bake"].missed_rate.unwrap() >= 0.95,
+        "{:?}",
+        s["steps_no_bake"]
+    );
+}
+
+#[test]
+fn apigw_canary_alarm_beats_the_operator_and_the_cold_cache_makes_it_possible() {
+    let (s, runs) = runs_with("apigw_canary.toml", 400, |_| {});
+    let alarm = &s["stage_alarm"];
+    let operator = &s["operator_only"];
+    let hands_on = &s["hands_on_50_50"];
+    assert!(alarm.rollback_rate >= 0.9, "{alarm:?}");
+    assert!(alarm.detection_p50_s.unwrap() <= 360.0, "{alarm:?}");
+    // The operator is often too late: the promotion ships the fault.
+    let missed = operator.missed_rate.unwrap();
+    assert!((0.1..0.4).contains(&missed), "{operator:?}");
+    assert!(operator.detection_p50_s.unwrap() >= alarm.detection_p50_s.unwrap() + 300.0);
+    // 50/50 detects as fast but exposes about five times as many requests.
+    assert!(hands_on.rollback_rate >= 0.95, "{hands_on:?}");
+    assert!(hands_on.detection_p50_s.unwrap() <= alarm.detection_p50_s.unwrap());
+    let bad = |name| median_of(&runs, name, |r| r.bad_requests as f64);
+    assert!(
+        bad("hands_on_50_50") > 3.0 * bad("stage_alarm"),
+        "{} vs {}",
+        bad("hands_on_50_50"),
+        bad("stage_alarm")
+    );
+    // A canary cache that starts warm dilutes the 8 % fault to 3.2 % at the
+    // stage, below the alarm's 5 %: only noise lets the alarm fire, later.
+    let (warm, _) = runs_with("apigw_canary.toml", 400, |sc| {
+        for st in &mut sc.strategies {
+            if let canarysim::model::StrategyKind::ApiGwCanary(a) = &mut st.kind {
+                if let Some(c) = &mut a.cache {
+                    c.warmup = 0;
+                }
+            }
+        }
+    });
+    let warm = &warm["stage_alarm"];
+    assert!(warm.rollback_rate < 0.6, "{warm:?}");
+    assert!(
+        warm.detection_p50_s.unwrap() > 2.0 * alarm.detection_p50_s.unwrap(),
+        "{warm:?}"
+    );
+}
+
+#[test]
+fn lattice_count_alarm_detects_sooner_and_exposes_more_as_traffic_grows() {
+    let (s, runs) = runs_with("lattice_weighted.toml", 300, |_| {});
+    for strategy in ["held_90_10", "progressive"] {
+        let row = |rate: &str| &s[&format!("{strategy}/api_{rate}rps")];
+        let p50 = |rate| row(rate).detection_p50_s.unwrap();
+        assert!(
+            p50("10") > p50("100") && p50("100") > p50("1000"),
+            "{strategy}: {} {} {}",
+            p50("10"),
+            p50("100"),
+            p50("1000")
+        );
+        assert!(
+            p50("10") >= 600.0,
+            "{strategy}: about 10 minutes at 10 req/s"
+        );
+        assert_eq!(
+            p50("1000"),
+            180.0,
+            "{strategy}: the first bucket after the first traffic"
+        );
+        let bad = |rate| row(rate).bad_requests_mean;
+        assert!(
+            bad("10") < bad("100") && bad("100") < bad("1000"),
+            "{strategy}"
+        );
+    }
+    // Alarm → SNS 1 s → rollback function 3 s → propagation 90 s.
+    for r in runs
+        .iter()
+        .filter(|r| r.strategy.contains('/') && r.rollback_s.is_some())
+    {
+        let chain = r.rollback_s.unwrap() - r.detection_s.unwrap();
+        assert_eq!(chain, 94.0, "{r:?}");
+    }
+}
+
+#[test]
+fn saga_functions_roll_back_the_whole_stack_after_the_payment_alarm() {
+    let (s, runs) = runs_with("saga_functions.toml", 200, |_| {});
+    for strategy in ["canary", "linear"] {
+        assert!(s[strategy].rollback_rate >= 0.99, "{:?}", s[strategy]);
+        let payment = &s[&format!("{strategy}/process_payment")];
+        assert!(payment.rollback_rate >= 0.99, "{payment:?}");
+        for f in [
+            "reserve_flight",
+            "reserve_hotel",
+            "cancel_flight",
+            "cancel_hotel",
+            "refund_payment",
+        ] {
+            let row = &s[&format!("{strategy}/{f}")];
+            assert!(row.rollback_rate >= 0.99, "{strategy}/{f}: {row:?}");
+            // Healthy functions rolled back with the stack: false rollbacks.
+            assert!(row.false_rollback_rate.unwrap() >= 0.99, "{strategy}/{f}");
+            assert_eq!(
+                row.detection_p50_s.unwrap(),
+                payment.detection_p50_s.unwrap() + 30.0
+            );
+        }
+    }
+    for r in runs
+        .iter()
+        .filter(|r| r.strategy == "canary" || r.strategy == "linear")
+    {
+        assert_eq!(r.trigger, "process_payment:payment_errors", "{r:?}");
+    }
+    for r in runs
+        .iter()
+        .filter(|r| r.strategy.ends_with("/refund_payment"))
+    {
+        assert_eq!(r.trigger, "stack_rollback:process_payment", "{r:?}");
+    }
+}
+
+#[test]
+fn compare_all_puts_every_deployment_system_against_the_same_fault() {
+    let (s, runs) = runs_with("compare_all.toml", 300, |_| {});
+    let names = [
+        "codedeploy_canary",
+        "codedeploy_linear",
+        "all_at_once",
+        "apigw_canary",
+        "lattice",
+        "step_plan",
+    ];
+    for name in names {
+        assert!(s[name].rollback_rate >= 0.99, "{name}: {:?}", s[name]);
+    }
+    let bad = |name: &str| s[name].bad_requests_mean;
+    for name in names {
+        if name != "all_at_once" {
+            assert!(bad("all_at_once") > 2.0 * bad(name), "{name}");
+        }
+        if name != "step_plan" {
+            assert!(bad("step_plan") < bad(name), "{name}");
+        }
+    }
+    for r in runs.iter().filter(|r| r.rollback_s.is_some()) {
+        let restore = r.rollback_s.unwrap() - r.detection_s.unwrap();
+        let expected = if r.strategy == "lattice" { 94.0 } else { 5.0 };
+        assert_eq!(restore, expected, "{r:?}");
     }
 }

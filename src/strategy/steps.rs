@@ -1,0 +1,98 @@
+//! Custom step plans: a list of (weight %, bake time) steps such as
+//! 1 % → 5 % → 25 % → 50 % → 100 %, each held for its bake time, with
+//! CodeDeploy's alarm polling and rollback; the last step's bake is a bake
+//! after 100 % during which alarms still roll back.
+
+use std::borrow::Cow;
+
+use super::codedeploy::poll_plan;
+use super::rollout::Plan;
+use crate::model::{StepsSpec, StrategySpec};
+use crate::time::Micros;
+
+/// Step i at the sum of the earlier bakes; completion at the sum of all.
+pub fn plan<'a>(s: &'a StepsSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
+    Plan {
+        label: Cow::Borrowed("steps"),
+        steps: schedule(s),
+        bake: Some(s.steps.last().map_or(0, |st| st.bake)),
+        ..poll_plan(&s.guard, spec, watched)
+    }
+}
+
+/// (offset from t0, weight %) of every step.
+pub fn schedule(s: &StepsSpec) -> Vec<(Micros, f64)> {
+    let mut at: Micros = 0;
+    s.steps
+        .iter()
+        .map(|st| {
+            let step = (at, st.weight_pct);
+            at = at.saturating_add(st.bake);
+            step
+        })
+        .collect()
+}
+
+/// From t0 to completion: the sum of the bake times.
+pub fn nominal_span(s: &StepsSpec) -> Micros {
+    s.steps
+        .iter()
+        .fold(0, |t: Micros, st| t.saturating_add(st.bake))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::build;
+    use super::super::script::{every_kind, Script};
+    use super::*;
+    use crate::alarm::AlarmState;
+    use crate::model::{StrategyKind, TrafficShift};
+    use crate::record::Outcome;
+    use crate::testkit::scenario;
+    use crate::time::secs;
+
+    fn steps_spec() -> StrategySpec {
+        every_kind()
+            .into_iter()
+            .find(|s| matches!(s.kind, StrategyKind::Steps(_)))
+            .expect("a steps spec")
+    }
+
+    fn run(script: &mut Script) {
+        let mut sc = scenario(TrafficShift::AllAtOnce);
+        sc.strategies = vec![steps_spec()];
+        let mut strategy = build(&sc.strategies[0], &sc, 0);
+        script.run(strategy.as_mut(), secs(7200));
+    }
+
+    #[test]
+    fn weights_follow_the_plan_and_complete_after_the_final_bake() {
+        let StrategyKind::Steps(plan) = &steps_spec().kind else {
+            unreachable!()
+        };
+        let expected = vec![
+            (0, 1.0),
+            (secs(300), 5.0),
+            (secs(600), 25.0),
+            (secs(1200), 50.0),
+            (secs(1800), 100.0),
+        ];
+        assert_eq!(schedule(plan), expected);
+        assert_eq!(nominal_span(plan), secs(2700));
+        let mut s = Script::new(1, 1);
+        run(&mut s);
+        assert_eq!(s.weights, expected);
+        assert_eq!(s.finished, Some((secs(2700), Outcome::Completed)));
+    }
+
+    #[test]
+    fn an_alarm_in_the_bake_after_100_percent_still_rolls_back() {
+        let mut s = Script::new(1, 1);
+        s.alarm_at(secs(2000), 0, AlarmState::Alarm);
+        run(&mut s);
+        // Seen at the next poll (every minute from t = 0), back 5 s later.
+        assert_eq!(s.detection, Some((secs(2040), "alarm0".into())));
+        assert_eq!(s.finished, Some((secs(2045), Outcome::RolledBack)));
+        assert_eq!(s.weights.last(), Some(&(secs(2045), 0.0)));
+    }
+}
