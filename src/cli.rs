@@ -24,6 +24,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
+    /// Redraw plots from the CSV files of an earlier run or sweep.
+    Plot(PlotArgs),
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
     /// table) and write sweep.csv, alarms.csv and the trade-off plots.
     Sweep(SweepArgs),
@@ -53,6 +55,12 @@ pub struct RunArgs {
     /// every request.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
+    /// Image format of the plots (timeline, detection_cdf, exposure).
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+    pub format: String,
+    /// Write only the CSV files.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// `--mode` values.
@@ -105,6 +113,29 @@ pub struct SweepArgs {
     /// Write only the CSV files.
     #[arg(long)]
     pub no_plots: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Output folder of a run or sweep (holding runs.csv, timeline.csv,
+    /// sweep.csv, ...).
+    pub dir: PathBuf,
+    /// Image format.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+    pub format: String,
+    /// Chart to draw (repeatable): timeline, detection_cdf, exposure,
+    /// tradeoff, sweep. Default: every chart whose input file exists.
+    #[arg(long = "kind")]
+    pub kinds: Vec<String>,
+    /// Summary column on the y axis of the sweep chart (default detection_p50_s).
+    #[arg(long)]
+    pub sweep_metric: Option<String>,
+    /// Swept key on the x axis of the sweep chart (default: the first numeric one).
+    #[arg(long)]
+    pub sweep_x: Option<String>,
+    /// Summary column on the y axis of the trade-off chart (default detection_mean_s).
+    #[arg(long)]
+    pub tradeoff_y: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -167,7 +198,7 @@ fn parse_threads(text: &str) -> Result<usize, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 5] = ["run", "validate", "alarm", "help", "sweep"];
+pub const SUBCOMMANDS: [&str; 6] = ["run", "validate", "alarm", "help", "sweep", "plot"];
 
 /// Inserts `run` when the first argument is not a subcommand or a flag, so
 /// `canarysim scenario.toml` means `canarysim run scenario.toml`.

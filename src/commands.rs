@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use crate::alarm::{self, AlarmRule, Comparison, MissingData};
-use crate::cli::{AlarmArgs, Command, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{AlarmArgs, Command, PlotArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::plan::describe_plan;
 use crate::report::render_table;
 use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
@@ -15,7 +15,67 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Validate(args) => validate(args),
         Command::Alarm(args) => alarm_replay(args),
         Command::Sweep(args) => sweep(args),
+        Command::Plot(args) => plot(args),
     }
+}
+
+/// Maps a plotting failure: unreadable or missing inputs and bad options are
+/// the user's (exit 2), rendering and writing failures are internal.
+fn plot_error(e: crate::plot::PlotError) -> Error {
+    use crate::plot::PlotError;
+    match e {
+        PlotError::Write(e) => Error::Report(e),
+        PlotError::Render { .. } => Error::Internal(e.to_string()),
+        other => Error::Usage(other.to_string()),
+    }
+}
+
+fn plot_format(name: &str) -> crate::plot::PlotFormat {
+    if name == "png" {
+        crate::plot::PlotFormat::Png
+    } else {
+        crate::plot::PlotFormat::Svg
+    }
+}
+
+/// Writes `alarms.csv` (for threshold lines) and the run's charts.
+fn run_plots(sc: &crate::model::Scenario, dir: &std::path::Path, format: &str) -> Result<Vec<std::path::PathBuf>, Error> {
+    use crate::plot::{plot_dir, PlotKind, PlotOptions};
+    let mut set = crate::report::AtomicFileSet::new(dir)?;
+    set.write_with(crate::sweep::ALARMS_CSV, |w| crate::sweep::write_alarms_csv(w, sc))?;
+    let mut files = set.commit()?;
+    let opts = PlotOptions {
+        format: plot_format(format),
+        kinds: vec![PlotKind::Timeline, PlotKind::DetectionCdf, PlotKind::Exposure],
+        ..PlotOptions::default()
+    };
+    files.extend(plot_dir(dir, &opts).map_err(plot_error)?);
+    Ok(files)
+}
+
+fn plot(args: PlotArgs) -> Result<(), Error> {
+    use crate::plot::{plot_dir, PlotKind, PlotOptions};
+    let kinds = args
+        .kinds
+        .iter()
+        .map(|k| {
+            k.parse::<PlotKind>()
+                .map_err(|_| Error::Usage(format!("--kind {k:?}: allowed: timeline, detection_cdf, exposure, tradeoff, sweep")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !args.dir.is_dir() {
+        return Err(Error::Usage(format!("{}: not a folder of canarysim results", args.dir.display())));
+    }
+    let opts = PlotOptions {
+        format: plot_format(&args.format),
+        kinds,
+        sweep_metric: args.sweep_metric,
+        sweep_x: args.sweep_x,
+        tradeoff_y: args.tradeoff_y,
+    };
+    let files = plot_dir(&args.dir, &opts).map_err(plot_error)?;
+    print(&files.iter().map(|f| format!("wrote {}\n", f.display())).collect::<String>());
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<(), Error> {
@@ -26,7 +86,10 @@ fn run(args: RunArgs) -> Result<(), Error> {
     };
     let sc = load_scenario(&args.scenario, &overrides)?;
     let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&sc));
-    let output = run_and_write(&sc, &out_dir, args.threads)?;
+    let mut output = run_and_write(&sc, &out_dir, args.threads)?;
+    if !args.no_plots {
+        output.files.extend(run_plots(&sc, &out_dir, &args.format)?);
+    }
     if !args.quiet {
         let mut text = format!(
             "scenario {} — {} replications per strategy, seed {}\n\n",

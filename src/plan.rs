@@ -243,9 +243,10 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
                 ),
             };
             format!(
-                "API Gateway canary stage: {}% of requests to the canary from {} (fixed); {promotion}; nominal duration {nominal}; {watches} (polled); {}; {operator}; {cache}",
+                "API Gateway canary stage: {}% of requests to the canary from {} (fixed); {promotion}; nominal duration {nominal}; {watches}{}; {}; {operator}; {cache}",
                 a.percent_traffic,
                 fmt_duration(t0),
+                if s.alarms.is_empty() { "" } else { " (polled)" },
                 fmt_guard(&a.guard)
             )
         }
@@ -375,4 +376,71 @@ pub fn describe_plan(sc: &Scenario) -> String {
         let _ = writeln!(o, "  {}: {}", s.name, describe_strategy(sc, s));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(text: &str) -> String {
+        let value = crate::scenario::parse_document(text, "t.toml").unwrap();
+        describe_plan(&crate::scenario::from_value(value, text, "t.toml").unwrap())
+    }
+
+    #[test]
+    fn every_kind_and_every_function_is_described() {
+        let text = r#"
+horizon = "2h"
+[functions.pay]
+traffic = { rate_per_min = 30 }
+[[functions.pay.faults]]
+kind = "step_error"
+error_rate = 0.1
+[functions.refund]
+traffic = { rate_per_s = 2 }
+deploy = "all_at_once"
+[deployment]
+stack_rollback_delay = "30s"
+[alarms.stage]
+function = "pay"
+scope = "canary_stage"
+metric = "Errors"
+comparison = ">"
+threshold = 5
+period = "10m"
+[strategies.apigw]
+kind = "apigw_canary"
+percent_traffic = 12.5
+review_time = { median = "30m", p99 = "2h" }
+operator = { detection_delay = "10m", notice_probability = 0.5 }
+cache = { hit_ratio = 0.6, warmup = "15m" }
+pre_traffic_hook = { duration = "2m", catch = { step_error = 0.5 }, flaky_probability = 0.01 }
+[strategies.lattice]
+kind = "lattice"
+weights = [95, 5]
+schedule = [{ after = "10m", weights = [0, 1] }]
+sns_delay = { min = "1s", max = "3s" }
+[strategies.steps]
+kind = "steps"
+steps = [{ weight = 1, bake = "5m" }, { weight = 100, bake = "10m" }]
+rollback = false
+"#;
+        let p = plan(text);
+        for expected in [
+            "functions deployed together (a failure of one rolls back all, after 30s):",
+            "  pay: released with each strategy",
+            "    traffic: 30 requests/min",
+            "  refund: released all at once (no hooks, no alarm watching)",
+            "  stage [function pay]: Errors Sum (canary_stage scope) > 5, 1 of 1 datapoints, period 10m",
+            "apigw: API Gateway canary stage: 12.5% of requests to the canary from 2m (fixed); promoted to 100% by an operator after lognormal median 30m (σ 0.60, p99 2h)",
+            "an operator notices a faulty canary with probability 0.5 after 10m from the fault's first effect",
+            "stage cache hit ratio 0.6 (hits 5 ms), the canary's cache warms from cold over 15m",
+            "pre-traffic hook 2m (catches step_error 0.5; flaky 0.01)",
+            "lattice: VPC Lattice listener weights [stable, candidate] 0s→[95, 5] (5%), 10m→[0, 1] (100%); each change takes effect after propagation 1m30s; completes 0s after the last change took effect (nominal 11m30s)",
+            "an alarm transition into ALARM → SNS uniform 1s–3s → rollback function 3s → propagation 1m30s → all on stable",
+            "steps: step plan: weights 0s→1%, 5m→100%; bake after 100% 10m; nominal duration 15m; watches [stage]; stop without rollback",
+        ] {
+            assert!(p.contains(expected), "missing {expected:?} in\n{p}");
+        }
+    }
 }
