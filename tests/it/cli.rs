@@ -172,3 +172,30 @@ fn alarm_replay_prints_each_state_and_the_final_state() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--comparison"));
 }
+
+#[test]
+fn run_draws_plots_and_plot_redraws_them_from_the_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("spike");
+    let o = canarysim(&[
+        "scenarios/error_spike.toml",
+        "--reps",
+        "10",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for chart in ["timeline.svg", "detection_cdf.svg", "exposure.svg"] {
+        let text = std::fs::read_to_string(out.join(chart)).unwrap();
+        assert!(text.contains("</svg>") && text.len() > 5_000, "{chart}");
+    }
+    assert!(out.join("alarms.csv").exists());
+    let o = canarysim(&["plot", out.to_str().unwrap(), "--format", "png", "--kind", "exposure"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let png = std::fs::read(out.join("exposure.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);
+    let o = canarysim(&["plot", out.to_str().unwrap(), "--kind", "tradeoff"]);
+    assert_eq!(o.status.code(), Some(2), "no sweep.csv here");
+    assert!(stderr(&o).contains("sweep.csv"), "{}", stderr(&o));
+}
