@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Simulate deployment strategies (CodeDeploy canary / linear / all-at-once
-/// with CloudWatch alarms) and report rollback detection time, bad-request
+/// Simulate deployment strategies (CodeDeploy, API Gateway canary stages, VPC
+/// Lattice weights, step plans; CloudWatch alarms) and report rollback detection time, bad-request
 /// exposure, false-rollback rate and deployment duration.
 #[derive(Debug, Parser)]
 #[command(name = "canarysim", version, about, long_about = None)]
@@ -29,6 +29,9 @@ pub enum Command {
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
     /// table) and write sweep.csv, alarms.csv and the trade-off plots.
     Sweep(SweepArgs),
+    /// Combine the output folders of the shards of one sweep (`sweep --shard
+    /// K/N`) into the sweep.csv a single run writes, then draw its plots.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,9 @@ pub struct RunArgs {
     /// Write only the CSV files.
     #[arg(long)]
     pub no_plots: bool,
+    /// Run even if exact mode is estimated to take more than an hour.
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// `--mode` values.
@@ -113,6 +119,42 @@ pub struct SweepArgs {
     /// Write only the CSV files.
     #[arg(long)]
     pub no_plots: bool,
+    /// Continue the sweep in the output folder: run only the grid points
+    /// missing from its sweep.csv (which must come from the same sweep);
+    /// starts afresh when the folder has no sweep.csv.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only the K-th of N slices of the grid (points i with i mod N =
+    /// K − 1), into out/<scenario name>/shard-K-of-N/ by default; combine
+    /// the shards with `canarysim merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Most grid points a sweep (or shard) runs without --yes.
+    #[arg(long, value_name = "N", default_value_t = crate::sweep::DEFAULT_MAX_POINTS)]
+    pub max_points: usize,
+    /// Run even above --max-points or if exact mode is estimated to take
+    /// more than an hour.
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards, in any order (every K of one N).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output folder (default: out/<scenario name>/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Image format of the plots.
+    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
+    pub format: String,
+    /// Write only the CSV files.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -197,8 +239,13 @@ fn parse_threads(text: &str) -> Result<usize, String> {
         .ok_or_else(|| "the worker count must be an integer >= 1".to_string())
 }
 
+/// `--shard K/N`.
+fn parse_shard(text: &str) -> Result<crate::sweep::Shard, String> {
+    crate::sweep::Shard::parse(text)
+}
+
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 6] = ["run", "validate", "alarm", "help", "sweep", "plot"];
+pub const SUBCOMMANDS: [&str; 7] = ["run", "validate", "alarm", "help", "sweep", "plot", "merge"];
 
 /// Inserts `run` when the first argument is not a subcommand or a flag, so
 /// `canarysim scenario.toml` means `canarysim run scenario.toml`.

@@ -3,10 +3,11 @@
 use std::io::Write;
 
 use crate::alarm::{self, AlarmRule, Comparison, MissingData};
-use crate::cli::{AlarmArgs, Command, PlotArgs, RunArgs, SweepArgs, ValidateArgs};
+use crate::cli::{AlarmArgs, Command, MergeArgs, PlotArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::plan::describe_plan;
 use crate::report::render_table;
 use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
+use crate::sweep::SweepPlots;
 
 /// Executes one parsed command, printing to stdout.
 pub fn execute(command: Command) -> Result<(), Error> {
@@ -16,6 +17,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Alarm(args) => alarm_replay(args),
         Command::Sweep(args) => sweep(args),
         Command::Plot(args) => plot(args),
+        Command::Merge(args) => merge(args),
     }
 }
 
@@ -39,14 +41,24 @@ fn plot_format(name: &str) -> crate::plot::PlotFormat {
 }
 
 /// Writes `alarms.csv` (for threshold lines) and the run's charts.
-fn run_plots(sc: &crate::model::Scenario, dir: &std::path::Path, format: &str) -> Result<Vec<std::path::PathBuf>, Error> {
+fn run_plots(
+    sc: &crate::model::Scenario,
+    dir: &std::path::Path,
+    format: &str,
+) -> Result<Vec<std::path::PathBuf>, Error> {
     use crate::plot::{plot_dir, PlotKind, PlotOptions};
     let mut set = crate::report::AtomicFileSet::new(dir)?;
-    set.write_with(crate::sweep::ALARMS_CSV, |w| crate::sweep::write_alarms_csv(w, sc))?;
+    set.write_with(crate::sweep::ALARMS_CSV, |w| {
+        crate::sweep::write_alarms_csv(w, sc)
+    })?;
     let mut files = set.commit()?;
     let opts = PlotOptions {
         format: plot_format(format),
-        kinds: vec![PlotKind::Timeline, PlotKind::DetectionCdf, PlotKind::Exposure],
+        kinds: vec![
+            PlotKind::Timeline,
+            PlotKind::DetectionCdf,
+            PlotKind::Exposure,
+        ],
         ..PlotOptions::default()
     };
     files.extend(plot_dir(dir, &opts).map_err(plot_error)?);
@@ -59,12 +71,18 @@ fn plot(args: PlotArgs) -> Result<(), Error> {
         .kinds
         .iter()
         .map(|k| {
-            k.parse::<PlotKind>()
-                .map_err(|_| Error::Usage(format!("--kind {k:?}: allowed: timeline, detection_cdf, exposure, tradeoff, sweep")))
+            k.parse::<PlotKind>().map_err(|_| {
+                Error::Usage(format!(
+                    "--kind {k:?}: allowed: timeline, detection_cdf, exposure, tradeoff, sweep"
+                ))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if !args.dir.is_dir() {
-        return Err(Error::Usage(format!("{}: not a folder of canarysim results", args.dir.display())));
+        return Err(Error::Usage(format!(
+            "{}: not a folder of canarysim results",
+            args.dir.display()
+        )));
     }
     let opts = PlotOptions {
         format: plot_format(&args.format),
@@ -74,7 +92,12 @@ fn plot(args: PlotArgs) -> Result<(), Error> {
         tradeoff_y: args.tradeoff_y,
     };
     let files = plot_dir(&args.dir, &opts).map_err(plot_error)?;
-    print(&files.iter().map(|f| format!("wrote {}\n", f.display())).collect::<String>());
+    print(
+        &files
+            .iter()
+            .map(|f| format!("wrote {}\n", f.display()))
+            .collect::<String>(),
+    );
     Ok(())
 }
 
@@ -84,11 +107,17 @@ fn run(args: RunArgs) -> Result<(), Error> {
         seed: args.seed,
         sampling: args.mode.map(Into::into),
     };
-    let sc = load_scenario(&args.scenario, &overrides)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&sc));
-    let mut output = run_and_write(&sc, &out_dir, args.threads)?;
+    let loaded = crate::run::load(&args.scenario, &overrides)?;
+    let sc = &loaded.scenario;
+    if !args.yes {
+        let cores = crate::run::worker_count(args.threads);
+        crate::run::check_exact_budget(&[sc], cores, "this run")?;
+    }
+    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(sc));
+    let run_toml = crate::run::run_toml(&loaded, &command_line(), args.threads)?;
+    let mut output = run_and_write(sc, &out_dir, args.threads, Some(&run_toml))?;
     if !args.no_plots {
-        output.files.extend(run_plots(&sc, &out_dir, &args.format)?);
+        output.files.extend(run_plots(sc, &out_dir, &args.format)?);
     }
     if !args.quiet {
         let mut text = format!(
@@ -117,22 +146,85 @@ fn validate(args: ValidateArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn plots_of(no_plots: bool, format: &str) -> SweepPlots {
+    match (no_plots, format) {
+        (true, _) => SweepPlots::None,
+        (false, "png") => SweepPlots::Png,
+        (false, _) => SweepPlots::Svg,
+    }
+}
+
+/// The process's command line, as recorded in `run.toml`.
+fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+/// Test hook: `CANARYSIM_STOP_AFTER_POINTS=N` stops a sweep after N grid
+/// points as if Ctrl-C had been pressed (for interrupt/resume tests).
+pub const STOP_AFTER_POINTS_VAR: &str = "CANARYSIM_STOP_AFTER_POINTS";
+
 fn sweep(args: SweepArgs) -> Result<(), Error> {
-    use crate::sweep::{self, SweepPlots, SweepProgress};
+    use crate::sweep::{self, StopSignal, SweepOptions, SweepProgress};
+    use std::sync::Arc;
     let overrides = Overrides {
         replications: args.reps,
         seed: args.seed,
         sampling: args.mode.map(Into::into),
     };
     let plan = sweep::load(&args.scenario, &args.set, &overrides)?;
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&plan.base));
-    let plots = match (args.no_plots, args.format.as_str()) {
-        (true, _) => SweepPlots::None,
-        (false, "png") => SweepPlots::Png,
-        (false, _) => SweepPlots::Svg,
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| sweep::default_out_dir(&plan.base, args.shard));
+    let command = command_line();
+    let stop_after_points = match std::env::var(STOP_AFTER_POINTS_VAR) {
+        Ok(v) => Some(v.trim().parse::<usize>().map_err(|_| {
+            Error::Usage(format!(
+                "{STOP_AFTER_POINTS_VAR}={v:?}: expected an integer >= 0"
+            ))
+        })?),
+        Err(_) => None,
     };
-    let progress = SweepProgress::new(plan.total_replications(), args.quiet);
-    let output = sweep::run_and_write(&plan, &out_dir, args.threads, plots, &progress)?;
+    let progress = Arc::new(SweepProgress::new(0, args.quiet));
+    let stop = Arc::new(StopSignal::default());
+    {
+        // First Ctrl-C (or SIGTERM): finish the current grid point, then stop
+        // with exit 130. Second: stop at once (between two appends, so
+        // sweep.csv stays valid) with the same exit code.
+        let (stop, progress, quiet) = (Arc::clone(&stop), Arc::clone(&progress), args.quiet);
+        let hint = format!(
+            "interrupted: {} holds the finished grid points and is valid CSV; continue with: {}",
+            out_dir.join(sweep::SWEEP_CSV).display(),
+            sweep::resume_command(&command)
+        );
+        // Fails only if a handler is already installed (a second sweep in one
+        // process); the first one still stops the sweep it was set for.
+        let _ = ctrlc::set_handler(move || {
+            if stop.request() == 1 {
+                if !quiet {
+                    progress.println(
+                        "stopping after the current grid point (Ctrl-C again to stop now)",
+                    );
+                }
+            } else {
+                progress.finish();
+                eprintln!("{hint}");
+                sweep::journal::exit_between_appends(crate::run::EXIT_INTERRUPTED);
+            }
+        });
+    }
+    let opts = SweepOptions {
+        threads: args.threads,
+        plots: plots_of(args.no_plots, &args.format),
+        shard: args.shard,
+        resume: args.resume,
+        yes: args.yes,
+        max_points: args.max_points,
+        command: &command,
+        stop: Some(&stop),
+        stop_after_points,
+    };
+    let output = sweep::run_and_write(&plan, &out_dir, &opts, &progress)?;
     if !args.quiet {
         let mut text = format!(
             "sweep {} — {} grid points, {} replications per strategy and point, seed {}\n",
@@ -141,11 +233,44 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
             plan.base.replications,
             plan.base.seed
         );
-        for (index, point) in output.results.iter().enumerate() {
-            text.push_str(&format!("\n{}\n", plan.describe_point(index)));
+        if let Some(shard) = args.shard {
+            text.push_str(&format!(
+                "shard {shard}: {} of the {} grid points\n",
+                output.slice_points,
+                plan.points.len()
+            ));
+        }
+        if output.resumed_points > 0 {
+            text.push_str(&format!(
+                "resumed: {} of {} grid points were already in {}\n",
+                output.resumed_points,
+                output.slice_points,
+                sweep::SWEEP_CSV
+            ));
+        }
+        for point in &output.results {
+            text.push_str(&format!("\n{}\n", plan.describe_point(point.index)));
             text.push_str(&render_table(&point.summaries));
         }
         text.push('\n');
+        for f in &output.files {
+            text.push_str(&format!("wrote {}\n", f.display()));
+        }
+        print(&text);
+    }
+    Ok(())
+}
+
+fn merge(args: MergeArgs) -> Result<(), Error> {
+    let plots = plots_of(args.no_plots, &args.format);
+    let output = crate::sweep::merge(&args.shards, args.out.as_deref(), plots, &command_line())?;
+    if !args.quiet {
+        let mut text = format!(
+            "merged {} shards of sweep {} — {} grid points\n\n",
+            output.shards,
+            output.plan.base.name,
+            output.plan.points.len()
+        );
         for f in &output.files {
             text.push_str(&format!("wrote {}\n", f.display()));
         }

@@ -268,7 +268,14 @@ pub fn min_max<R: Rng + ?Sized>(rng: &mut R, g: &LatencyGroup, bins: &Bins) -> O
             value_in(rng, top, bins.lo(top), max, m - 1, false)
         }
     } else {
-        value_in(rng, bottom, bins.lo(bottom), bins.hi(bottom), g.counts[bottom], false)
+        value_in(
+            rng,
+            bottom,
+            bins.lo(bottom),
+            bins.hi(bottom),
+            g.counts[bottom],
+            false,
+        )
     };
     Some((min, max))
 }
@@ -284,7 +291,12 @@ fn draw_in_bin<R: Rng + ?Sized>(rng: &mut R, g: &LatencyGroup, bins: &Bins, i: u
 
 /// Appends every sample of a group, drawn bin by bin (the per-request
 /// fallback for percentiles over mixed populations).
-pub fn materialize<R: Rng + ?Sized>(rng: &mut R, g: &LatencyGroup, bins: &Bins, out: &mut Vec<f64>) {
+pub fn materialize<R: Rng + ?Sized>(
+    rng: &mut R,
+    g: &LatencyGroup,
+    bins: &Bins,
+    out: &mut Vec<f64>,
+) {
     for (i, &m) in g.counts.iter().enumerate() {
         for _ in 0..m {
             out.push(draw_in_bin(rng, g, bins, i));
@@ -327,7 +339,11 @@ pub fn order_statistic<R: Rng + ?Sized>(
 fn truncated_lognormal_moments(mu: f64, sigma: f64, lo: f64, hi: f64) -> [f64; 3] {
     let phi = |z: f64| 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
     let l = if lo > 0.0 { lo.ln() } else { f64::NEG_INFINITY };
-    let h = if hi.is_finite() { hi.ln() } else { f64::INFINITY };
+    let h = if hi.is_finite() {
+        hi.ln()
+    } else {
+        f64::INFINITY
+    };
     let mass = |k: f64| {
         let a = (l - mu - k * sigma * sigma) / sigma;
         let b = (h - mu - k * sigma * sigma) / sigma;

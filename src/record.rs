@@ -30,8 +30,11 @@ pub struct RunRecord {
     pub seed: u64,
     pub candidate_faulty: bool,
     pub outcome: Outcome,
-    /// What triggered the rollback: an alarm name, `pre_traffic_hook` or
-    /// `post_traffic_hook`; empty when the deployment completed.
+    /// What triggered the rollback: an alarm name, `pre_traffic_hook`,
+    /// `post_traffic_hook`, `operator` (API Gateway canary) or
+    /// `stack_rollback:FUNCTION` (another function of the deployment failed);
+    /// for a multi-function deployment as a whole, `FUNCTION:TRIGGER` of the
+    /// first function that failed. Empty when the deployment completed.
     pub trigger: String,
     /// Seconds from deployment start to the moment the deployment saw the
     /// alarm (or the hook failed) that triggered the rollback.
@@ -72,8 +75,10 @@ pub struct TimelineRow {
 pub struct TimelineEvent {
     pub strategy: String,
     pub time_s: f64,
-    /// e.g. `weight`, `pre_traffic_hook_passed`, `alarm_detected`,
-    /// `rollback_start`, `rollback_complete`, `completed`.
+    /// e.g. `weight`, `pre_traffic_hook_passed`, `detected`,
+    /// `rollback_start`, `rollback_complete`, `completed`, `stopped`,
+    /// `alarm_state`, `promoted` (API Gateway), `weight_update_issued`,
+    /// `sns_delivered`, `rollback_function_done` (VPC Lattice).
     pub event: String,
     pub detail: String,
 }

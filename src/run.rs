@@ -1,16 +1,22 @@
-//! The `run` pipeline: load → apply overrides → simulate → summarise →
-//! write files atomically. Callable from tests and benches; `main.rs` only
-//! maps its errors to exit codes.
+//! The `run` pipeline: load → apply overrides → check limits → simulate →
+//! summarise → write files (CSVs and `run.toml`) atomically. Callable from
+//! tests and benches; `main.rs` only maps its errors to exit codes.
 
 use std::path::{Path, PathBuf};
 
-use crate::model::Scenario;
+use crate::model::{Sampling, Scenario};
 use crate::montecarlo::{run_all, RunResults};
-use crate::report::{self, ReportError, Summary};
+use crate::report::run_toml::METADATA_TABLE;
+use crate::report::{self, AtomicFileSet, Metadata, ReportError, RunToml, Summary, RUN_TOML};
 use crate::scenario::{self, ScenarioError};
+use crate::traffic::RateFn;
 
 /// Most replications a run accepts (also the scenario limit).
 pub const MAX_REPLICATIONS: u32 = 10_000_000;
+
+/// Exit code of an interrupted sweep (Ctrl-C / SIGINT or SIGTERM): 128 +
+/// SIGINT, the shell convention.
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// Every failure the library reports, with its exit code.
 #[derive(Debug, thiserror::Error)]
@@ -23,13 +29,18 @@ pub enum Error {
     Report(#[from] ReportError),
     #[error("internal error: {0}")]
     Internal(String),
+    /// A sweep stopped early on request; the message says how to resume.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl Error {
-    /// 2 for bad input (scenario or arguments), 1 for everything else.
+    /// 2 for bad input (scenario or arguments), [`EXIT_INTERRUPTED`] (130)
+    /// for an interrupted sweep, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Scenario(_) | Error::Usage(_) => 2,
+            Error::Interrupted(_) => EXIT_INTERRUPTED,
             Error::Report(_) | Error::Internal(_) => 1,
         }
     }
@@ -43,29 +54,121 @@ pub struct Overrides {
     pub sampling: Option<crate::model::Sampling>,
 }
 
-/// Loads and validates a scenario, then applies overrides. A `[sweep]`
-/// table is ignored here (it is for `canarysim sweep`): the file's own
-/// values are the scenario.
-pub fn load_scenario(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
-    let (text, file, mut doc) = read_document(path)?;
-    if let Some(table) = doc.as_table_mut() {
-        table.remove("sweep");
+impl Overrides {
+    /// These overrides completed by what a `run.toml` records: its `mode`
+    /// unless `--mode` was given, and its `seed` when the document has no
+    /// top-level `seed` (seeds above 2^63 − 1) and `--seed` was not given.
+    pub fn with_recorded(&self, doc: &ScenarioDocument) -> Overrides {
+        let Some(meta) = &doc.metadata else {
+            return self.clone();
+        };
+        let has_seed = doc.value.get("seed").is_some();
+        Overrides {
+            replications: self.replications,
+            seed: self.seed.or(if has_seed { None } else { meta.seed }),
+            sampling: self.sampling.or(meta.mode),
+        }
     }
-    let mut sc = scenario::from_value(doc, &text, &file)?;
-    apply_overrides(&mut sc, overrides)?;
-    Ok(sc)
 }
 
-/// Reads and parses a scenario file without validating it: (text, file
-/// name as shown in errors, document).
-pub fn read_document(path: &Path) -> Result<(String, String, toml::Value), Error> {
+/// A scenario file read and parsed but not validated, with the
+/// `[canarysim]` table of a `run.toml` taken out.
+#[derive(Debug, Clone)]
+pub struct ScenarioDocument {
+    pub text: String,
+    /// The file as named in messages.
+    pub file: String,
+    /// The document without `[canarysim]` (a `[sweep]` table stays).
+    pub value: toml::Value,
+    /// The `[canarysim]` table, when the file is a `run.toml`.
+    pub metadata: Option<Metadata>,
+}
+
+/// Reads and parses a scenario file without validating it; a
+/// `[canarysim]` metadata table (see [`crate::report::run_toml`]) is
+/// checked and removed.
+pub fn read_document(path: &Path) -> Result<ScenarioDocument, Error> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
         file: file.clone(),
         source,
     })?;
-    let doc = scenario::parse_document(&text, &file)?;
-    Ok((text, file, doc))
+    document_from_text(text, file)
+}
+
+/// [`read_document`] from text already read.
+pub fn document_from_text(text: String, file: String) -> Result<ScenarioDocument, Error> {
+    let mut value = scenario::parse_document(&text, &file)?;
+    let metadata =
+        match value.as_table_mut().and_then(|t| t.remove(METADATA_TABLE)) {
+            None => None,
+            Some(table) => Some(Metadata::from_value(&table).map_err(|(key, message)| {
+                ScenarioError::Invalid {
+                    file: file.clone(),
+                    key,
+                    line: None,
+                    message,
+                }
+            })?),
+        };
+    Ok(ScenarioDocument {
+        text,
+        file,
+        value,
+        metadata,
+    })
+}
+
+/// A validated scenario with the document it was resolved from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub scenario: Scenario,
+    /// The resolved document (see [`resolved_document`]): what `run.toml`
+    /// records.
+    pub document: toml::Value,
+}
+
+/// Loads and validates a scenario, then applies overrides. A `[sweep]`
+/// table is ignored here (it is for `canarysim sweep`): the file's own
+/// values are the scenario. A `run.toml` loads like any scenario file.
+pub fn load_scenario(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
+    load(path, overrides).map(|l| l.scenario)
+}
+
+/// [`load_scenario`], keeping the resolved document for `run.toml`.
+pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedScenario, Error> {
+    let mut doc = read_document(path)?;
+    let overrides = overrides.with_recorded(&doc);
+    if let Some(table) = doc.value.as_table_mut() {
+        table.remove("sweep");
+    }
+    let mut sc = scenario::from_value(doc.value.clone(), &doc.text, &doc.file)?;
+    apply_overrides(&mut sc, &overrides)?;
+    let document = resolved_document(&doc.value, &sc);
+    Ok(LoadedScenario {
+        scenario: sc,
+        document,
+    })
+}
+
+/// `doc` with the values every run depends on written out: `name`, `seed`
+/// (when it fits a TOML integer; else `run.toml` records it in
+/// `[canarysim]`) and `replications`, as resolved in `sc`. Loading the
+/// result (named anything) gives `sc` again.
+pub fn resolved_document(doc: &toml::Value, sc: &Scenario) -> toml::Value {
+    let mut doc = doc.clone();
+    if let Some(table) = doc.as_table_mut() {
+        table.insert("name".into(), toml::Value::String(sc.name.clone()));
+        match i64::try_from(sc.seed) {
+            Ok(seed) => table.insert("seed".into(), toml::Value::Integer(seed)),
+            Err(_) => table.remove("seed"),
+        };
+        table.insert(
+            "replications".into(),
+            toml::Value::Integer(i64::from(sc.replications)),
+        );
+    }
+    doc
 }
 
 /// Applies command-line overrides to a validated scenario.
@@ -85,6 +188,115 @@ pub fn apply_overrides(sc: &mut Scenario, overrides: &Overrides) -> Result<(), E
         sc.sampling = sampling;
     }
     Ok(())
+}
+
+/// Simulated requests per second one core sustains in exact mode: the
+/// kernel's design target (the benchmarks measure 30–90 M/s; README
+/// "Performance"). Used only to estimate how long an exact run takes.
+pub const EXACT_REQUESTS_PER_CORE_S: f64 = 20e6;
+
+/// Longest estimated exact-mode run accepted without `--yes`: one hour.
+pub const EXACT_BUDGET_S: f64 = 3600.0;
+
+/// Expected requests of one replication: Σ over functions of the integral
+/// of the request rate (base rate × diurnal curve × bursts) over the
+/// horizon. Requests do not stop at a rollback (stable serves them), so this
+/// is what exact mode draws.
+pub fn expected_requests_per_replication(sc: &Scenario) -> f64 {
+    sc.functions
+        .iter()
+        .map(|f| {
+            let rate = RateFn::new(&f.traffic);
+            let mut edges = vec![0];
+            edges.extend(rate.breakpoints(sc.horizon));
+            if edges.last() != Some(&sc.horizon) {
+                edges.push(sc.horizon);
+            }
+            edges
+                .windows(2)
+                .map(|w| rate.expected_count(w[0], w[1]))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+/// Expected requests of a whole run: strategies × replications × the
+/// requests of one replication.
+pub fn expected_requests(sc: &Scenario) -> f64 {
+    sc.strategies.len() as f64 * f64::from(sc.replications) * expected_requests_per_replication(sc)
+}
+
+/// The worker count a run uses: `threads`, else the global pool's size.
+pub fn worker_count(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(rayon::current_num_threads).max(1)
+}
+
+/// Refuses (exit 2) an exact-mode run of `scenarios` (a run's scenario, or
+/// the grid points a sweep will run) whose expected request count would
+/// take longer than [`EXACT_BUDGET_S`] at [`EXACT_REQUESTS_PER_CORE_S`] per
+/// core on `cores` cores. Fast-mode scenarios cost nothing here: their cost
+/// does not grow with the request rate. `what` names the run in the
+/// message ("this run", "the 8 grid points this sweep runs").
+pub fn check_exact_budget(scenarios: &[&Scenario], cores: usize, what: &str) -> Result<(), Error> {
+    let exact: Vec<&&Scenario> = scenarios
+        .iter()
+        .filter(|sc| sc.sampling == Sampling::Exact)
+        .collect();
+    let requests: f64 = exact.iter().map(|sc| expected_requests(sc)).sum();
+    let capacity = EXACT_REQUESTS_PER_CORE_S * cores as f64;
+    let seconds = requests / capacity;
+    if seconds <= EXACT_BUDGET_S {
+        return Ok(());
+    }
+    let per_rep: f64 = exact
+        .iter()
+        .map(|sc| sc.strategies.len() as f64 * expected_requests_per_replication(sc))
+        .sum();
+    let max_reps = (EXACT_BUDGET_S * capacity / per_rep).floor();
+    let reps_hint = if max_reps >= 1.0 {
+        format!("fewer --reps (at most {max_reps} fit in the limit)")
+    } else {
+        "a shorter horizon or a lower rate (not even one replication fits)".to_owned()
+    };
+    Err(Error::Usage(format!(
+        "exact mode would simulate about {} requests for {what}, about {} at {} M requests/s \
+         per core on {cores} core{} (the limit without --yes is {}); use --mode fast (its \
+         cost does not grow with the request rate) or {reps_hint}, or add --yes to run it anyway",
+        approx(requests),
+        approx_duration(seconds),
+        EXACT_REQUESTS_PER_CORE_S / 1e6,
+        if cores == 1 { "" } else { "s" },
+        approx_duration(EXACT_BUDGET_S),
+    )))
+}
+
+/// `3.6e12` style, two significant digits (exact below 10,000).
+fn approx(x: f64) -> String {
+    if x < 1e4 {
+        format!("{}", x.round())
+    } else {
+        let text = format!("{x:.1e}");
+        text.replace(".0e", "e")
+    }
+}
+
+/// `40 min`, `3.5 h`, `12 days`.
+fn approx_duration(seconds: f64) -> String {
+    let round1 = |x: f64| {
+        let r = (x * 10.0).round() / 10.0;
+        if r >= 10.0 {
+            format!("{}", r.round())
+        } else {
+            format!("{r}")
+        }
+    };
+    if seconds < 3600.0 {
+        format!("{} min", round1(seconds / 60.0))
+    } else if seconds < 48.0 * 3600.0 {
+        format!("{} h", round1(seconds / 3600.0))
+    } else {
+        format!("{} days", round1(seconds / 86_400.0))
+    }
 }
 
 /// A rayon pool of `threads` workers, or `None` for the global pool (all
@@ -122,26 +334,143 @@ pub fn default_out_dir(sc: &Scenario) -> PathBuf {
     Path::new("out").join(&sc.name)
 }
 
-/// Simulates `sc` and writes its CSV files into `out_dir` atomically.
+/// The `run.toml` of a run of `loaded`, started by `command` (argv).
+pub fn run_toml(
+    loaded: &LoadedScenario,
+    command: &[String],
+    threads: Option<usize>,
+) -> Result<String, Error> {
+    let sc = &loaded.scenario;
+    RunToml {
+        version: report::run_toml::VERSION,
+        command,
+        mode: sc.sampling,
+        seed: sc.seed,
+        replications: sc.replications,
+        threads: Some(worker_count(threads)),
+        scenario: &loaded.document,
+        sweep_table: None,
+        sweep: None,
+    }
+    .render()
+    .map_err(Error::Internal)
+}
+
+/// Simulates `sc` and writes its CSV files, and `run_toml` when given, into
+/// `out_dir` as one atomic set.
 pub fn run_and_write(
     sc: &Scenario,
     out_dir: &Path,
     threads: Option<usize>,
+    run_toml: Option<&str>,
 ) -> Result<RunOutput, Error> {
     let results = simulate(sc, threads)?;
     let summaries = report::summarize(&results.runs);
     let alarm_names: Vec<String> = sc.alarms.iter().map(|a| a.name.clone()).collect();
-    let files = report::write_outputs(
-        out_dir,
-        &alarm_names,
-        &results.runs,
-        &summaries,
-        &results.timeline,
-        &results.events,
-    )?;
+    let mut set = AtomicFileSet::new(out_dir)?;
+    set.write_with(report::RUNS_CSV, |w| report::write_runs(w, &results.runs))?;
+    set.write_with(report::SUMMARY_CSV, |w| {
+        report::write_summary(w, &summaries)
+    })?;
+    set.write_with(report::TIMELINE_CSV, |w| {
+        report::write_timeline(w, &alarm_names, &results.timeline)
+    })?;
+    set.write_with(report::EVENTS_CSV, |w| {
+        report::write_events(w, &results.events)
+    })?;
+    if let Some(text) = run_toml {
+        set.write_bytes(RUN_TOML, text.as_bytes())?;
+    }
+    let files = set.commit()?;
     Ok(RunOutput {
         summaries,
         out_dir: out_dir.to_path_buf(),
         files,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(tail: &str) -> Scenario {
+        let text = format!(
+            "horizon = \"1h\"\nreplications = 100\n[traffic]\nrate_per_s = 1000\n{tail}\n\
+             [alarms.e]\nexpression = \"errors / invocations * 100\"\ncomparison = \">=\"\n\
+             threshold = 5\nevaluation_periods = 2\n\
+             [strategies.a]\nconfig = \"AllAtOnce\"\n[strategies.b]\nconfig = \"AllAtOnce\"\n"
+        );
+        let doc = document_from_text(text, "t.toml".into()).unwrap();
+        scenario::from_value(doc.value, &doc.text, &doc.file).unwrap()
+    }
+
+    #[test]
+    fn expected_requests_integrate_the_rate_with_bursts() {
+        let sc = scenario("");
+        assert_eq!(expected_requests_per_replication(&sc), 3_600_000.0);
+        assert_eq!(expected_requests(&sc), 2.0 * 100.0 * 3_600_000.0);
+        // A 10-minute burst ×3 adds 2 × 600 s × 1000 req/s.
+        let sc =
+            scenario("[[traffic.bursts]]\nstart = \"10m\"\nduration = \"10m\"\nmultiplier = 3");
+        assert_eq!(
+            expected_requests_per_replication(&sc),
+            3_600_000.0 + 1_200_000.0
+        );
+    }
+
+    #[test]
+    fn exact_budget_refuses_long_exact_runs_only() {
+        let mut sc = scenario("");
+        sc.sampling = Sampling::Exact;
+        // 7.2e8 requests: 36 s on one core.
+        assert!(check_exact_budget(&[&sc], 1, "this run").is_ok());
+        sc.replications = 10_000_000;
+        let err = check_exact_budget(&[&sc], 2, "this run").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let m = err.to_string();
+        assert!(
+            m.starts_with("exact mode would simulate about 7.2e13 requests for this run, about 21 days at 20 M requests/s per core on 2 cores (the limit without --yes is 1 h)"),
+            "{m}"
+        );
+        assert!(m.contains("--mode fast"), "{m}");
+        assert!(m.contains("at most 20000 fit"), "{m}");
+        assert!(m.contains("--yes"), "{m}");
+        sc.sampling = Sampling::Fast;
+        assert!(check_exact_budget(&[&sc], 1, "this run").is_ok());
+    }
+
+    #[test]
+    fn numbers_are_approximate() {
+        assert_eq!(approx(1234.4), "1234");
+        assert_eq!(approx(3.6e12), "3.6e12");
+        assert_eq!(approx(7.0e13), "7e13");
+        assert_eq!(approx_duration(90.0), "1.5 min");
+        assert_eq!(approx_duration(3600.0 * 25.5), "26 h");
+        assert_eq!(approx_duration(3600.0 * 2.25), "2.3 h");
+        assert_eq!(approx_duration(86_400.0 * 3.0), "3 days");
+    }
+
+    #[test]
+    fn metadata_table_is_stripped_and_applied() {
+        let text = "horizon = \"1h\"\n[traffic]\nrate_per_s = 1\n[strategies.a]\nconfig = \"AllAtOnce\"\n\
+                    [canarysim]\nmode = \"exact\"\nseed = \"18446744073709551615\"\nversion = \"0\"\n";
+        let doc = document_from_text(text.into(), "run.toml".into()).unwrap();
+        assert!(doc.value.get("canarysim").is_none());
+        let o = Overrides::default().with_recorded(&doc);
+        assert_eq!(o.sampling, Some(Sampling::Exact));
+        assert_eq!(o.seed, Some(u64::MAX));
+        // The command line wins; a top-level seed wins over the record.
+        let cli = Overrides {
+            sampling: Some(Sampling::Fast),
+            ..Overrides::default()
+        };
+        assert_eq!(cli.with_recorded(&doc).sampling, Some(Sampling::Fast));
+        let with_seed = text.replace("horizon", "seed = 4\nhorizon");
+        let doc = document_from_text(with_seed, "run.toml".into()).unwrap();
+        assert_eq!(Overrides::default().with_recorded(&doc).seed, None);
+        let bad = text.replace("\"exact\"", "\"slow\"");
+        let err = document_from_text(bad, "run.toml".into()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("canarysim.mode"), "{err}");
+    }
 }

@@ -15,6 +15,14 @@
 //! old; the error names the file that failed. A process killed before commit
 //! may leave `.<name>.tmp-<pid>-<n>` files behind; they are hidden and safe
 //! to delete.
+//!
+//! One output is deliberately *not* written this way: a sweep's `sweep.csv`
+//! is created atomically with its header (together with `run.toml` and
+//! `alarms.csv`), then each finished grid point's rows are appended and
+//! synced, so an interrupted sweep keeps its finished points and
+//! `--resume` can continue it (see [`crate::sweep`]). That file is always
+//! valid CSV, but may hold fewer grid points than the grid; `run.toml`
+//! says how many the grid has.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};

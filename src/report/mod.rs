@@ -1,12 +1,16 @@
 //! Reports of a run: per-strategy summaries, the terminal table and the output files.
 //!
 //! `summary` aggregates replications, `table` renders them for the terminal,
-//! `csv` writes the CSV files of DESIGN.md §4, and `atomic` publishes a set
-//! of files all-or-nothing (the CSVs here; plots and `run.toml` too).
+//! `csv` writes the CSV files of DESIGN.md §4, `run_toml` writes the
+//! reproducibility record every output folder holds, and `atomic` publishes
+//! a set of files all-or-nothing (the CSVs of a run, plots and `run.toml`;
+//! only a sweep's `sweep.csv` is appended per grid point instead, see
+//! [`crate::sweep`]).
 
 mod atomic;
 mod csv;
 mod error;
+pub mod run_toml;
 mod summary;
 mod table;
 
@@ -18,5 +22,6 @@ pub use self::csv::{
     TIMELINE_CSV,
 };
 pub use self::error::ReportError;
+pub use self::run_toml::{Metadata, RunToml, SweepFacts, RUN_TOML};
 pub use self::summary::{summarize, Summary};
 pub use self::table::render_table;

@@ -63,7 +63,19 @@ impl SweepProgress {
         self.maybe_show();
     }
 
-    /// Removes the bar from the terminal.
+    /// Sets the number of replications the bar counts to.
+    pub fn set_total(&self, total: u64) {
+        self.bar.set_length(total);
+    }
+
+    /// Prints a line on stderr without garbling the bar (it is hidden while
+    /// the line is printed, then drawn again).
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    /// Removes the bar from the terminal (also before an interrupted sweep
+    /// prints how to resume).
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

@@ -6,6 +6,7 @@ mod cli;
 mod determinism;
 mod equivalence;
 mod properties;
+mod robustness;
 mod shipped_scenarios;
 mod support;
 mod sweep;
