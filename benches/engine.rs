@@ -25,7 +25,11 @@ use rand_pcg::Pcg64Mcg;
 const HORIZON_S: f64 = 600.0;
 
 fn scenario(rate: f64, latency: bool, sampling: Sampling) -> Scenario {
-    let slo = if latency { "[slo]\nlatency_ms = 400\n" } else { "" };
+    let slo = if latency {
+        "[slo]\nlatency_ms = 400\n"
+    } else {
+        ""
+    };
     let text = format!(
         r#"
 name = "bench"
@@ -61,7 +65,10 @@ fn one(sc: &Scenario, seed: u64) -> u64 {
 fn kernel(c: &mut Criterion) {
     for (mode_name, sampling) in [("exact", Sampling::Exact), ("fast", Sampling::Fast)] {
         for latency in [false, true] {
-            let name = format!("{mode_name}/{}", if latency { "latency" } else { "no_latency" });
+            let name = format!(
+                "{mode_name}/{}",
+                if latency { "latency" } else { "no_latency" }
+            );
             let mut g = c.benchmark_group(&name);
             g.sample_size(10);
             for rate in [10.0, 1_000.0, 10_000.0] {
@@ -116,7 +123,9 @@ fn full_run(c: &mut Criterion) {
     let sc = canarysim::scenario::load(&path).unwrap();
     let mut g = c.benchmark_group("run");
     g.sample_size(10);
-    g.bench_function("error_spike_fast", |b| b.iter(|| black_box(run_all(&sc).runs.len())));
+    g.bench_function("error_spike_fast", |b| {
+        b.iter(|| black_box(run_all(&sc).runs.len()))
+    });
     g.finish();
 }
 

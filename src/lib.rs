@@ -1,10 +1,12 @@
 //! canarysim: a discrete-event Monte Carlo simulator of deployment strategies.
 pub mod alarm;
+pub mod cli;
 pub mod engine;
 pub mod faults;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod plan;
 pub mod record;
 pub mod report;
 pub mod scenario;
@@ -14,13 +16,11 @@ pub mod sweep;
 pub mod time;
 pub mod traffic;
 pub mod version;
-pub mod cli;
-pub mod plan;
 
-#[cfg(test)]
-pub(crate) mod testkit;
 pub mod commands;
 pub mod run;
+#[cfg(test)]
+pub(crate) mod testkit;
 
 pub use commands::execute;
 pub use run::Error;

@@ -410,8 +410,9 @@ fn run_point(
     }
 }
 
-/// Writes `sweep.csv`: the key columns, then exactly
-/// [`SUMMARY_COLUMNS`], formatted as in `summary.csv`.
+/// Writes `sweep.csv` in one go: the key columns, then exactly
+/// [`SUMMARY_COLUMNS`], formatted as in `summary.csv`. [`run_and_write`]
+/// writes the same bytes incrementally (header, then each point's rows).
 pub fn write_sweep_csv<W: Write>(
     out: W,
     key_columns: &[String],

@@ -95,7 +95,9 @@ fn false_rollback_rate_of_an_error_rate_alarm_is_poisson_binomial() {
     let q: f64 = (1..400u64)
         .map(|n| {
             // Smallest error count that breaches, by the simulator's own float formula.
-            let k = (0..=n).find(|&k| k as f64 / n as f64 * 100.0 >= 5.0).unwrap();
+            let k = (0..=n)
+                .find(|&k| k as f64 / n as f64 * 100.0 >= 5.0)
+                .unwrap();
             let tail = if k == 0 {
                 1.0
             } else {
@@ -151,7 +153,10 @@ post_traffic_hook = {{ duration = "10m" }}
     let lambda = 10.0 * 125.0;
     let mean = runs.iter().map(|r| r.bad_requests as f64).sum::<f64>() / f64::from(reps);
     let tol = Z * (lambda / f64::from(reps)).sqrt();
-    assert!((mean - lambda).abs() <= tol, "mean {mean}, exact {lambda} ± {tol}");
+    assert!(
+        (mean - lambda).abs() <= tol,
+        "mean {mean}, exact {lambda} ± {tol}"
+    );
     let s = &summarize(&runs)[0];
     assert_eq!(s.missed_rate, Some(0.0));
     assert!(s.bad_requests_mean_lo <= lambda && lambda <= s.bad_requests_mean_hi);

@@ -110,7 +110,10 @@ fn unknown_strategy_config_exits_2_listing_allowed_names() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("strategies.canary.config"), "{err}");
-    assert!(err.contains("Canary10Percent5Minutes"), "lists allowed: {err}");
+    assert!(
+        err.contains("Canary10Percent5Minutes"),
+        "lists allowed: {err}"
+    );
 }
 
 #[test]
@@ -161,13 +164,29 @@ fn alarm_replay_prints_each_state_and_the_final_state() {
     // Same series, missing data as missing, 3 of 3: the real points 0, 6, 7
     // are only two breaching of three → OK.
     let o = canarysim(&[
-        "alarm", "--threshold", "5", "--comparison", ">=", "--periods", "3", "--series", "0,-,6,7",
+        "alarm",
+        "--threshold",
+        "5",
+        "--comparison",
+        ">=",
+        "--periods",
+        "3",
+        "--series",
+        "0,-,6,7",
     ]);
     assert!(o.status.success());
     assert_eq!(stdout(&o).lines().last(), Some("final state: OK"));
 
     let o = canarysim(&[
-        "alarm", "--threshold", "5", "--comparison", "=>", "--periods", "3", "--series", "1",
+        "alarm",
+        "--threshold",
+        "5",
+        "--comparison",
+        "=>",
+        "--periods",
+        "3",
+        "--series",
+        "1",
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--comparison"));
@@ -191,7 +210,14 @@ fn run_draws_plots_and_plot_redraws_them_from_the_csv_files() {
         assert!(text.contains("</svg>") && text.len() > 5_000, "{chart}");
     }
     assert!(out.join("alarms.csv").exists());
-    let o = canarysim(&["plot", out.to_str().unwrap(), "--format", "png", "--kind", "exposure"]);
+    let o = canarysim(&[
+        "plot",
+        out.to_str().unwrap(),
+        "--format",
+        "png",
+        "--kind",
+        "exposure",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let png = std::fs::read(out.join("exposure.png")).unwrap();
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000);

@@ -36,7 +36,12 @@ pub fn scenario(text: &str) -> Scenario {
 /// Reads a CSV file into a header and rows of cells.
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).expect("csv opens");
-    let header = r.headers().expect("header").iter().map(String::from).collect();
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     let rows = r
         .records()
         .map(|rec| rec.expect("row").iter().map(String::from).collect())

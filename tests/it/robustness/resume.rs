@@ -234,28 +234,29 @@ fn wait_for_lines(path: &Path, lines: usize, child: &mut std::process::Child) {
 }
 
 #[cfg(unix)]
-fn sigint(child: &std::process::Child) {
+fn signal(child: &std::process::Child, name: &str) {
     let ok = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{name}"), &child.id().to_string()])
         .status()
         .unwrap()
         .success();
-    assert!(ok, "kill -INT");
+    assert!(ok, "kill -{name}");
 }
 
 /// A real Ctrl-C (SIGINT) on an exact-mode sweep whose grid points take
-/// ~0.1 s each (exact mode, 40 replications at 100 requests/s): the first stops the sweep after the current point, the
-/// second at once; both exit 130 with a valid file that resumes to the
-/// clean bytes.
+/// ~0.1 s each (40 replications at 100 requests/s): the first press stops
+/// the sweep after the current point, a second one at once; both exit 130
+/// with a valid file that resumes to the clean bytes. SIGTERM (what Slurm
+/// and Kubernetes send before killing a task) acts like the first Ctrl-C.
 #[cfg(unix)]
 #[test]
-fn sigint_stops_the_sweep_cleanly_and_it_resumes() {
+fn sigint_or_sigterm_stops_the_sweep_cleanly_and_it_resumes() {
     use std::process::{Command, Stdio};
     let slow: &[&str] = &["--mode", "exact", "--set", "traffic.rate_per_s=100"];
     let tmp = tempfile::tempdir().unwrap();
     let expected = clean(&tmp.path().join("clean"), "40", slow);
-    for presses in [1, 2] {
-        let dir = tmp.path().join(format!("int{presses}"));
+    for (name, presses) in [("INT", 1), ("INT", 2), ("TERM", 1)] {
+        let dir = tmp.path().join(format!("{name}{presses}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_canarysim"))
             .args(["sweep", super::SWEEP_SCENARIO, "--reps", "40", "--no-plots"])
             .args(slow)
@@ -268,11 +269,11 @@ fn sigint_stops_the_sweep_cleanly_and_it_resumes() {
         // Header and the first grid point's 2 rows.
         wait_for_lines(&sweep_csv(&dir), 3, &mut child);
         for _ in 0..presses {
-            sigint(&child);
+            signal(&child, name);
         }
         let out = child.wait_with_output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(130), "{presses} presses: {err}");
+        assert_eq!(out.status.code(), Some(130), "SIG{name} × {presses}: {err}");
         assert!(err.contains("--resume"), "{err}");
         if presses == 1 {
             assert!(
@@ -283,13 +284,13 @@ fn sigint_stops_the_sweep_cleanly_and_it_resumes() {
         let (_, rows) = read_csv(&sweep_csv(&dir));
         assert!(
             rows.len() % 2 == 0 && rows.len() >= 2 && rows.len() < 16,
-            "{presses} presses: whole grid points only, {} rows",
+            "SIG{name} × {presses}: whole grid points only, {} rows",
             rows.len()
         );
         let mut args = slow.to_vec();
         args.push("--resume");
         let o = sweep(&dir, "40", &args, &[]);
         assert!(o.status.success(), "{}", stderr(&o));
-        assert!(bytes(&sweep_csv(&dir)) == expected, "{presses} presses");
+        assert!(bytes(&sweep_csv(&dir)) == expected, "SIG{name} × {presses}");
     }
 }
