@@ -38,10 +38,17 @@ pub enum Command {
 pub struct RunArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Replications per strategy (overrides `replications`).
+    #[command(flatten)]
+    pub opts: RunOptions,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct RunOptions {
+    /// Replications per strategy (and grid point) (overrides `replications`).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_reps)]
     pub reps: Option<u32>,
-    /// Master seed (overrides `seed`).
+    /// Master seed, shared by every grid point (overrides `seed`).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Output folder (default: out/<scenario name>/).
@@ -50,7 +57,7 @@ pub struct RunArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<usize>,
-    /// Print nothing but errors.
+    /// Print nothing but errors (also hides the progress bar).
     #[arg(long, short)]
     pub quiet: bool,
     /// Sampling mode: `fast` draws counts and latency statistics from their
@@ -58,15 +65,27 @@ pub struct RunArgs {
     /// every request.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
-    /// Image format of the plots (timeline, detection_cdf, exposure).
+    /// Image format of the plots.
     #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
     pub format: String,
     /// Write only the CSV files.
     #[arg(long)]
     pub no_plots: bool,
-    /// Run even if exact mode is estimated to take more than an hour.
+    /// Run even if exact mode is estimated to take more than an hour (or a
+    /// sweep has more than --max-points grid points).
     #[arg(long, short)]
     pub yes: bool,
+}
+
+impl RunOptions {
+    /// The scenario values these options override.
+    pub fn overrides(&self) -> crate::run::Overrides {
+        crate::run::Overrides {
+            replications: self.reps,
+            seed: self.seed,
+            sampling: self.mode.map(Into::into),
+        }
+    }
 }
 
 /// `--mode` values.
@@ -95,30 +114,8 @@ pub struct SweepArgs {
     /// [sweep] table for the same key.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     pub set: Vec<String>,
-    /// Replications per strategy and grid point (overrides `replications`).
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_reps)]
-    pub reps: Option<u32>,
-    /// Master seed, shared by every grid point (overrides `seed`).
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
-    pub seed: Option<u64>,
-    /// Output folder (default: out/<scenario name>/).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
-    pub threads: Option<usize>,
-    /// Print nothing but errors (also hides the progress bar).
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Sampling mode (see `run --mode`).
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeArg>,
-    /// Image format of the plots.
-    #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
-    pub format: String,
-    /// Write only the CSV files.
-    #[arg(long)]
-    pub no_plots: bool,
+    #[command(flatten)]
+    pub opts: RunOptions,
     /// Continue the sweep in the output folder: run only the grid points
     /// missing from its sweep.csv (which must come from the same sweep);
     /// starts afresh when the folder has no sweep.csv.
@@ -132,10 +129,6 @@ pub struct SweepArgs {
     /// Most grid points a sweep (or shard) runs without --yes.
     #[arg(long, value_name = "N", default_value_t = crate::sweep::DEFAULT_MAX_POINTS)]
     pub max_points: usize,
-    /// Run even above --max-points or if exact mode is estimated to take
-    /// more than an hour.
-    #[arg(long, short)]
-    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -102,24 +102,22 @@ fn plot(args: PlotArgs) -> Result<(), Error> {
 }
 
 fn run(args: RunArgs) -> Result<(), Error> {
-    let overrides = Overrides {
-        replications: args.reps,
-        seed: args.seed,
-        sampling: args.mode.map(Into::into),
-    };
+    let overrides = args.opts.overrides();
     let loaded = crate::run::load(&args.scenario, &overrides)?;
     let sc = &loaded.scenario;
-    if !args.yes {
-        let cores = crate::run::worker_count(args.threads);
+    if !args.opts.yes {
+        let cores = crate::run::worker_count(args.opts.threads);
         crate::run::check_exact_budget(&[sc], cores, "this run")?;
     }
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(sc));
-    let run_toml = crate::run::run_toml(&loaded, &command_line(), args.threads)?;
-    let mut output = run_and_write(sc, &out_dir, args.threads, Some(&run_toml))?;
-    if !args.no_plots {
-        output.files.extend(run_plots(sc, &out_dir, &args.format)?);
+    let out_dir = args.opts.out.clone().unwrap_or_else(|| default_out_dir(sc));
+    let run_toml = crate::run::run_toml(&loaded, &command_line(), args.opts.threads)?;
+    let mut output = run_and_write(sc, &out_dir, args.opts.threads, Some(&run_toml))?;
+    if !args.opts.no_plots {
+        output
+            .files
+            .extend(run_plots(sc, &out_dir, &args.opts.format)?);
     }
-    if !args.quiet {
+    if !args.opts.quiet {
         let mut text = format!(
             "scenario {} — {} replications per strategy, seed {}\n\n",
             sc.name, sc.replications, sc.seed
@@ -166,13 +164,10 @@ pub const STOP_AFTER_POINTS_VAR: &str = "CANARYSIM_STOP_AFTER_POINTS";
 fn sweep(args: SweepArgs) -> Result<(), Error> {
     use crate::sweep::{self, StopSignal, SweepOptions, SweepProgress};
     use std::sync::Arc;
-    let overrides = Overrides {
-        replications: args.reps,
-        seed: args.seed,
-        sampling: args.mode.map(Into::into),
-    };
+    let overrides = args.opts.overrides();
     let plan = sweep::load(&args.scenario, &args.set, &overrides)?;
     let out_dir = args
+        .opts
         .out
         .clone()
         .unwrap_or_else(|| sweep::default_out_dir(&plan.base, args.shard));
@@ -185,13 +180,13 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         })?),
         Err(_) => None,
     };
-    let progress = Arc::new(SweepProgress::new(0, args.quiet));
+    let progress = Arc::new(SweepProgress::new(0, args.opts.quiet));
     let stop = Arc::new(StopSignal::default());
     {
         // First Ctrl-C (or SIGTERM): finish the current grid point, then stop
         // with exit 130. Second: stop at once (between two appends, so
         // sweep.csv stays valid) with the same exit code.
-        let (stop, progress, quiet) = (Arc::clone(&stop), Arc::clone(&progress), args.quiet);
+        let (stop, progress, quiet) = (Arc::clone(&stop), Arc::clone(&progress), args.opts.quiet);
         let hint = format!(
             "interrupted: {} holds the finished grid points and is valid CSV; continue with: {}",
             out_dir.join(sweep::SWEEP_CSV).display(),
@@ -214,18 +209,18 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         });
     }
     let opts = SweepOptions {
-        threads: args.threads,
-        plots: plots_of(args.no_plots, &args.format),
+        threads: args.opts.threads,
+        plots: plots_of(args.opts.no_plots, &args.opts.format),
         shard: args.shard,
         resume: args.resume,
-        yes: args.yes,
+        yes: args.opts.yes,
         max_points: args.max_points,
         command: &command,
         stop: Some(&stop),
         stop_after_points,
     };
     let output = sweep::run_and_write(&plan, &out_dir, &opts, &progress)?;
-    if !args.quiet {
+    if !args.opts.quiet {
         let mut text = format!(
             "sweep {} — {} grid points, {} replications per strategy and point, seed {}\n",
             plan.base.name,
