@@ -401,6 +401,9 @@ fn deployment_record(
         deploy_s: parts.iter().map(|r| r.deploy_s).fold(0.0, f64::max),
         candidate_requests: sum(|r| r.candidate_requests),
         bad_requests: sum(|r| r.bad_requests),
+        excess_bad_requests: sum(|r| r.excess_bad_requests),
+        bad_requests_during_deploy: sum(|r| r.bad_requests_during_deploy),
+        bad_requests_after_deploy: sum(|r| r.bad_requests_after_deploy),
         errors_total: sum(|r| r.errors_total),
         requests_total: sum(|r| r.requests_total),
     }
@@ -1160,6 +1163,10 @@ impl<'a> World<'a> {
                 deploy_s: to_secs(deploy_end),
                 candidate_requests: self.candidate_requests,
                 bad_requests: self.bad_requests,
+                // Filled in by the engine's split (issue 9): placeholder.
+                excess_bad_requests: 0,
+                bad_requests_during_deploy: self.bad_requests,
+                bad_requests_after_deploy: 0,
                 errors_total: self.errors_total,
                 requests_total: self.requests_total,
             },

@@ -48,6 +48,16 @@ pub struct RunRecord {
     pub candidate_requests: u64,
     /// Candidate requests that failed or breached the latency SLA.
     pub bad_requests: u64,
+    /// Of `bad_requests`, those the fault caused: requests the candidate's
+    /// baseline (its version without faults) would have served well. Zero
+    /// for a healthy candidate by construction.
+    pub excess_bad_requests: u64,
+    /// Of `bad_requests`, those served until the deployment ended
+    /// (completion, or rollback complete; the horizon if neither).
+    pub bad_requests_during_deploy: u64,
+    /// Of `bad_requests`, those served after the deployment ended, until
+    /// the horizon: `during + after = bad_requests`.
+    pub bad_requests_after_deploy: u64,
     /// Failed requests of both versions.
     pub errors_total: u64,
     /// All requests of both versions.

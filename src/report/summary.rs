@@ -166,6 +166,9 @@ mod tests {
             deploy_s,
             candidate_requests: 10 * bad + 100,
             bad_requests: bad,
+            excess_bad_requests: 0,
+            bad_requests_during_deploy: bad,
+            bad_requests_after_deploy: 0,
             errors_total: bad,
             requests_total: 1000,
         }
