@@ -3,7 +3,7 @@
 //! The engine collects one datapoint (or a gap) per alarm period and calls
 //! [`AlarmRule::evaluate`] every evaluation tick; this module only decides the
 //! next state from the evaluation range. The rules follow
-//! `reference/aws-semantics.md` §1.4–§1.9 (TreatMissingData modes, the
+//! `docs/aws-semantics.md` §1.4–§1.9 (TreatMissingData modes, the
 //! evaluation range, the documented missing-data tables, the premature-alarm
 //! rule and the reconstructed algorithm of §1.8) and DESIGN.md §3 ("Alarm").
 //! The CLI helpers [`parse_series`], [`replay`] and [`replay_report`] back the
@@ -11,6 +11,8 @@
 //! hand-written series.
 
 use std::fmt::Write as _;
+
+use crate::time::{secs, Micros};
 
 /// The three alarm states (reference §1.1). A new alarm starts in
 /// `InsufficientData` (`PutMetricAlarm`: "the alarm state is immediately set to
@@ -358,6 +360,51 @@ pub fn replay_report(rule: &AlarmRule, series: &[Option<f64>]) -> String {
         .unwrap_or(AlarmState::InsufficientData);
     let _ = writeln!(out, "final state: {}", last.name());
     out
+}
+
+/// Evaluation cadence of an alarm period: every 10 s below one minute,
+/// every minute otherwise (reference §1.3; docs/aws-semantics.md).
+pub fn eval_interval(period: Micros) -> Micros {
+    if period < secs(60) {
+        secs(10)
+    } else {
+        secs(60)
+    }
+}
+
+/// The step by which windows of an alarm period slide: CloudWatch evaluates
+/// a period of one minute or longer every minute "based on data from
+/// minutes 1 to 5 … then at the end of minute 6 … minutes 2 to 6"
+/// (reference §1.3), i.e. over windows that end at every evaluation. The
+/// step is the evaluation interval, rounded up to a multiple of the base
+/// metric period (so windows close at period boundaries); a step equal to
+/// the period means aligned windows.
+pub fn slide_step(period: Micros, base: Micros) -> Micros {
+    let eval = eval_interval(period);
+    let gcd = |mut a: Micros, mut b: Micros| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let lcm = eval / gcd(eval, base) * base;
+    lcm.min(period)
+}
+
+/// Whether an alarm with aligned windows can ever hold a visible datapoint
+/// in its evaluation range. At an evaluation `now` the range holds the E
+/// periods that closed last, the oldest ending (E − 1)·P before the newest;
+/// evaluations fall every `eval_interval(P)`, so the latest one before the
+/// next close is P − eval after the newest close. A datapoint is visible
+/// `delay` after its period ends, so the oldest one ever becomes visible
+/// iff delay ≤ (E − 1)·P + (P − eval) = E·P − eval. Sliding windows anchor
+/// on the newest visible window and always see data.
+pub fn range_can_see_data(period: Micros, base: Micros, evaluation_range: u32, delay: Micros) -> bool {
+    if slide_step(period, base) < period {
+        return true;
+    }
+    let span = u128::from(period) * u128::from(evaluation_range);
+    span >= u128::from(delay) + u128::from(eval_interval(period))
 }
 
 #[cfg(test)]

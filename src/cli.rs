@@ -51,7 +51,8 @@ pub struct RunOptions {
     /// Master seed, shared by every grid point (overrides `seed`).
     #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
-    /// Output folder (default: out/<scenario name>/).
+    /// Output folder (default: out/<scenario name>/ for run,
+    /// out/<scenario name>-sweep/ for sweep).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: all cores). Results do not depend on it.
@@ -65,16 +66,28 @@ pub struct RunOptions {
     /// every request.
     #[arg(long, value_enum)]
     pub mode: Option<ModeArg>,
-    /// Image format of the plots.
+    /// Image format of the plots (plots of the other format left by an
+    /// earlier run in the folder are removed).
     #[arg(long, default_value = "svg", value_parser = ["svg", "png"])]
     pub format: String,
-    /// Write only the CSV files.
+    /// Write only the CSV files (and report.md).
     #[arg(long)]
     pub no_plots: bool,
     /// Run even if exact mode is estimated to take more than an hour (or a
     /// sweep has more than --max-points grid points).
     #[arg(long, short)]
     pub yes: bool,
+    /// Show every summary column in the terminal table (default: the
+    /// columns a decision needs, in under 100 characters).
+    #[arg(long)]
+    pub wide: bool,
+    /// Also write the results as a Markdown table to FILE (`-` = stdout).
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Also write the results as JSON to FILE (`-` = stdout): provenance
+    /// and every summary row with its confidence bounds.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
 }
 
 impl RunOptions {

@@ -1,11 +1,16 @@
 //! The subcommands, as library functions returning typed errors.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::alarm::{self, AlarmRule, Comparison, MissingData};
 use crate::cli::{AlarmArgs, Command, MergeArgs, PlotArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::plan::describe_plan;
-use crate::report::render_table;
+use crate::report::{
+    render_report, render_table, AtomicFileSet, Exporter, JsonExporter, MarkdownExporter,
+    ReportDoc, ResultSet, TableWidth, REPORT_MD,
+};
+use crate::warnings::decision_warnings;
 use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
 use crate::sweep::SweepPlots;
 
@@ -92,55 +97,225 @@ fn plot(args: PlotArgs) -> Result<(), Error> {
         tradeoff_y: args.tradeoff_y,
     };
     let files = plot_dir(&args.dir, &opts).map_err(plot_error)?;
-    print(
-        &files
-            .iter()
-            .map(|f| format!("wrote {}\n", f.display()))
-            .collect::<String>(),
-    );
+    report_files(&files, false);
     Ok(())
 }
 
 fn run(args: RunArgs) -> Result<(), Error> {
     let overrides = args.opts.overrides();
+    let exports = Exports::of(&args.opts)?;
     let loaded = crate::run::load(&args.scenario, &overrides)?;
     let sc = &loaded.scenario;
     if !args.opts.yes {
         let cores = crate::run::worker_count(args.opts.threads);
         crate::run::check_exact_budget(&[sc], cores, "this run")?;
     }
+    let warnings = decision_warnings(sc);
+    print_warnings(&warnings, args.opts.quiet);
     let out_dir = args.opts.out.clone().unwrap_or_else(|| default_out_dir(sc));
-    let run_toml = crate::run::run_toml(&loaded, &command_line(), args.opts.threads)?;
+    let command = command_line();
+    let run_toml = crate::run::run_toml(&loaded, &command, args.opts.threads)?;
     let mut output = run_and_write(sc, &out_dir, args.opts.threads, Some(&run_toml))?;
+    remove_stale_plots(&out_dir, &RUN_PLOTS, &args.opts.format);
     if !args.opts.no_plots {
         output
             .files
             .extend(run_plots(sc, &out_dir, &args.opts.format)?);
     }
-    if !args.opts.quiet {
+    let results = ResultSet {
+        kind: "run",
+        scenario: sc.name.clone(),
+        seed: sc.seed,
+        replications: sc.replications,
+        mode: sc.sampling.name().to_owned(),
+        canarysim_version: crate::report::run_toml::VERSION.to_owned(),
+        command,
+        swept_keys: Vec::new(),
+        rows: ResultSet::rows_of(&output.summaries),
+    };
+    let report = render_report(&ReportDoc {
+        question: loaded.question.clone(),
+        plan: describe_plan(sc),
+        grid: None,
+        results: &results,
+        plots: plot_captions(&output.files, &RUN_PLOTS),
+        warnings: &warnings,
+    });
+    output.files.extend(write_report(&out_dir, &report)?);
+    let to_stdout = exports.write(&results)?;
+    if !args.opts.quiet && !to_stdout {
         let mut text = format!(
             "scenario {} — {} replications per strategy, seed {}\n\n",
             sc.name, sc.replications, sc.seed
         );
-        text.push_str(&render_table(&output.summaries));
-        text.push('\n');
-        for f in &output.files {
-            text.push_str(&format!("wrote {}\n", f.display()));
-        }
+        text.push_str(&render_table(&output.summaries, table_width(&args.opts)));
         print(&text);
     }
+    report_files(&output.files, args.opts.quiet);
     Ok(())
+}
+
+/// The run's charts, with their captions in `report.md`.
+const RUN_PLOTS: [(&str, &str); 3] = [
+    ("timeline", "Timeline of replication 0: weights, error rates, alarm states"),
+    ("detection_cdf", "Time to detection (all runs; misses never reach 1)"),
+    ("exposure", "Bad-request exposure per replication"),
+];
+
+/// The sweep's charts, with their captions in `report.md`.
+const SWEEP_PLOTS: [(&str, &str); 2] = [
+    ("tradeoff", "Trade-off: false rollbacks against what a bad release costs"),
+    ("sweep", "Each metric across the grid"),
+];
+
+/// Removes `STEM.svg`/`STEM.png` of every chart in `plots` whose format is
+/// not `format` (and both when plots are redrawn), so a folder never shows
+/// a chart of an earlier run as current.
+fn remove_stale_plots(dir: &Path, plots: &[(&str, &str)], format: &str) {
+    for (stem, _) in plots {
+        for ext in ["svg", "png"] {
+            if ext != format {
+                let _ = std::fs::remove_file(dir.join(format!("{stem}.{ext}")));
+            }
+        }
+    }
+}
+
+/// (caption, file name) of each written chart among `plots`.
+fn plot_captions(files: &[PathBuf], plots: &[(&str, &str)]) -> Vec<(String, String)> {
+    plots
+        .iter()
+        .filter_map(|(stem, caption)| {
+            files
+                .iter()
+                .filter_map(|f| f.file_name().and_then(|n| n.to_str()))
+                .find(|name| {
+                    name.strip_prefix(stem)
+                        .is_some_and(|rest| rest == ".svg" || rest == ".png")
+                })
+                .map(|name| ((*caption).to_owned(), name.to_owned()))
+        })
+        .collect()
+}
+
+/// Writes `report.md` into `dir` atomically.
+fn write_report(dir: &Path, text: &str) -> Result<Vec<PathBuf>, Error> {
+    let mut set = AtomicFileSet::new(dir)?;
+    set.write_bytes(REPORT_MD, text.as_bytes())?;
+    Ok(set.commit()?)
+}
+
+/// Status lines (`wrote FILE`) go to stderr: stdout holds only results.
+fn report_files(files: &[PathBuf], quiet: bool) {
+    if quiet {
+        return;
+    }
+    let mut seen = Vec::new();
+    for f in files {
+        if !seen.contains(f) {
+            status(&format!("wrote {}", f.display()));
+            seen.push(f.clone());
+        }
+    }
+}
+
+fn print_warnings(warnings: &[String], quiet: bool) {
+    if !quiet {
+        for w in warnings {
+            status(&format!("warning: {w}"));
+        }
+    }
+}
+
+fn table_width(opts: &crate::cli::RunOptions) -> TableWidth {
+    if opts.wide {
+        TableWidth::Wide
+    } else {
+        TableWidth::Compact
+    }
+}
+
+/// The `--export-markdown` / `--export-json` targets of one command.
+struct Exports {
+    markdown: Option<PathBuf>,
+    json: Option<PathBuf>,
+}
+
+impl Exports {
+    /// Checks the flags before anything runs: at most one of them may be
+    /// `-` (stdout), and neither may name a folder.
+    fn of(opts: &crate::cli::RunOptions) -> Result<Exports, Error> {
+        let stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+        if stdout(&opts.export_markdown) && stdout(&opts.export_json) {
+            return Err(Error::Usage(
+                "--export-markdown - and --export-json - both write to stdout; send at most one \
+                 of them to `-` and the other to a file"
+                    .into(),
+            ));
+        }
+        for (flag, path) in [
+            ("--export-markdown", &opts.export_markdown),
+            ("--export-json", &opts.export_json),
+        ] {
+            if let Some(p) = path.as_deref().filter(|p| *p != Path::new("-")) {
+                if p.is_dir() {
+                    return Err(Error::Usage(format!(
+                        "{flag} {}: is a folder; name a file (or `-` for stdout)",
+                        p.display()
+                    )));
+                }
+            }
+        }
+        Ok(Exports {
+            markdown: opts.export_markdown.clone(),
+            json: opts.export_json.clone(),
+        })
+    }
+
+    /// Writes the exports; true if one went to stdout (then the terminal
+    /// table is left out, so stdout stays parseable).
+    fn write(&self, results: &ResultSet) -> Result<bool, Error> {
+        let mut to_stdout = false;
+        for (path, text) in [
+            (&self.markdown, self.markdown.as_ref().map(|_| MarkdownExporter.export(results))),
+            (&self.json, self.json.as_ref().map(|_| JsonExporter.export(results))),
+        ] {
+            let (Some(path), Some(text)) = (path, text) else {
+                continue;
+            };
+            if path == Path::new("-") {
+                print(&text);
+                to_stdout = true;
+            } else {
+                let dir = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                    Error::Usage(format!("{}: not a file name", path.display()))
+                })?;
+                let mut set = AtomicFileSet::new(dir)?;
+                set.write_bytes(name, text.as_bytes())?;
+                for f in set.commit()? {
+                    status(&format!("wrote {}", f.display()));
+                }
+            }
+        }
+        Ok(to_stdout)
+    }
 }
 
 fn validate(args: ValidateArgs) -> Result<(), Error> {
     let sc = load_scenario(&args.scenario, &Overrides::default())?;
     let grid = crate::sweep::describe_file_grid(&args.scenario)?;
+    let warnings = decision_warnings(&sc);
     print(&format!(
         "{}: valid\n\n{}{}",
         args.scenario.display(),
         describe_plan(&sc),
         grid.map(|g| format!("\n{g}\n")).unwrap_or_default()
     ));
+    print_warnings(&warnings, false);
     Ok(())
 }
 
@@ -165,7 +340,9 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
     use crate::sweep::{self, StopSignal, SweepOptions, SweepProgress};
     use std::sync::Arc;
     let overrides = args.opts.overrides();
+    let exports = Exports::of(&args.opts)?;
     let plan = sweep::load(&args.scenario, &args.set, &overrides)?;
+    print_warnings(&decision_warnings(&plan.base), args.opts.quiet);
     let out_dir = args
         .opts
         .out
@@ -219,8 +396,12 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         stop: Some(&stop),
         stop_after_points,
     };
-    let output = sweep::run_and_write(&plan, &out_dir, &opts, &progress)?;
-    if !args.opts.quiet {
+    let mut output = sweep::run_and_write(&plan, &out_dir, &opts, &progress)?;
+    let (results, report_files_written) =
+        sweep_results(&plan, &out_dir, &command, &output.files, args.shard.is_none())?;
+    output.files.extend(report_files_written);
+    let to_stdout = exports.write(&results)?;
+    if !args.opts.quiet && !to_stdout {
         let mut text = format!(
             "sweep {} — {} grid points, {} replications per strategy and point, seed {}\n",
             plan.base.name,
@@ -245,32 +426,67 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         }
         for point in &output.results {
             text.push_str(&format!("\n{}\n", plan.describe_point(point.index)));
-            text.push_str(&render_table(&point.summaries));
-        }
-        text.push('\n');
-        for f in &output.files {
-            text.push_str(&format!("wrote {}\n", f.display()));
+            text.push_str(&render_table(&point.summaries, table_width(&args.opts)));
         }
         print(&text);
     }
+    report_files(&output.files, args.opts.quiet);
     Ok(())
+}
+
+/// The whole sweep's rows, read back from its `sweep.csv` (so resumed and
+/// merged points are included), and, when `with_report`, its `report.md`.
+fn sweep_results(
+    plan: &crate::sweep::SweepPlan,
+    out_dir: &Path,
+    command: &[String],
+    files: &[PathBuf],
+    with_report: bool,
+) -> Result<(ResultSet, Vec<PathBuf>), Error> {
+    let (swept_keys, rows) = crate::report::read_result_rows(&out_dir.join(crate::sweep::SWEEP_CSV))?;
+    let results = ResultSet {
+        kind: "sweep",
+        scenario: plan.base.name.clone(),
+        seed: plan.base.seed,
+        replications: plan.base.replications,
+        mode: plan.base.sampling.name().to_owned(),
+        canarysim_version: crate::report::run_toml::VERSION.to_owned(),
+        command: command.to_vec(),
+        swept_keys,
+        rows,
+    };
+    if !with_report {
+        return Ok((results, Vec::new()));
+    }
+    let warnings = decision_warnings(&plan.base);
+    let report = render_report(&ReportDoc {
+        question: plan.question.clone(),
+        plan: describe_plan(&plan.base),
+        grid: Some(plan.describe_grid()),
+        results: &results,
+        plots: plot_captions(files, &SWEEP_PLOTS),
+        warnings: &warnings,
+    });
+    let written = write_report(out_dir, &report)?;
+    Ok((results, written))
 }
 
 fn merge(args: MergeArgs) -> Result<(), Error> {
     let plots = plots_of(args.no_plots, &args.format);
-    let output = crate::sweep::merge(&args.shards, args.out.as_deref(), plots, &command_line())?;
+    let command = command_line();
+    let mut output = crate::sweep::merge(&args.shards, args.out.as_deref(), plots, &command)?;
+    let out_dir = output.out_dir.clone();
+    let (_, written) = sweep_results(&output.plan, &out_dir, &command, &output.files, true)?;
+    output.files.extend(written);
     if !args.quiet {
-        let mut text = format!(
-            "merged {} shards of sweep {} — {} grid points\n\n",
+        print(&format!(
+            "merged {} shards of sweep {} — {} grid points\n",
             output.shards,
             output.plan.base.name,
             output.plan.points.len()
-        );
-        for f in &output.files {
-            text.push_str(&format!("wrote {}\n", f.display()));
-        }
-        print(&text);
+        ));
     }
+    report_files(&output.files, args.quiet);
     Ok(())
 }
 
@@ -322,6 +538,12 @@ fn alarm_replay(args: AlarmArgs) -> Result<(), Error> {
     };
     print(&alarm::replay_report(&rule, &series));
     Ok(())
+}
+
+/// Prints one status or diagnostic line to stderr, ignoring a closed pipe.
+fn status(line: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
 }
 
 /// Prints to stdout, ignoring a closed pipe (e.g. `| head`).

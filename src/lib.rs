@@ -16,6 +16,7 @@ pub mod sweep;
 pub mod time;
 pub mod traffic;
 pub mod version;
+pub mod warnings;
 
 pub mod commands;
 pub mod run;

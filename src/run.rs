@@ -126,6 +126,8 @@ pub struct LoadedScenario {
     /// The resolved document (see [`resolved_document`]): what `run.toml`
     /// records.
     pub document: toml::Value,
+    /// The scenario file's header comment (its question), for `report.md`.
+    pub question: Option<String>,
 }
 
 /// Loads and validates a scenario, then applies overrides. A `[sweep]`
@@ -148,6 +150,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedScenario, Error>
     Ok(LoadedScenario {
         scenario: sc,
         document,
+        question: report::header_comment(&doc.text),
     })
 }
 

@@ -38,7 +38,7 @@ pub const RUNS_COLUMNS: [&str; 13] = [
 
 /// Header of `summary.csv`: the field names of [`Summary`], in order (a
 /// test checks that they agree).
-pub const SUMMARY_COLUMNS: [&str; 22] = [
+pub const SUMMARY_COLUMNS: [&str; 30] = [
     "strategy",
     "reps",
     "candidate_faulty",
@@ -51,13 +51,21 @@ pub const SUMMARY_COLUMNS: [&str; 22] = [
     "missed_rate",
     "missed_rate_lo",
     "missed_rate_hi",
-    "detection_mean_s",
     "detection_p50_s",
     "detection_p95_s",
+    "detection_mean_detected_s",
+    "detection_p50_detected_s",
+    "detection_p95_detected_s",
     "bad_requests_mean",
     "bad_requests_mean_lo",
     "bad_requests_mean_hi",
     "bad_requests_p95",
+    "excess_bad_requests_mean",
+    "excess_bad_requests_mean_lo",
+    "excess_bad_requests_mean_hi",
+    "excess_bad_requests_p95",
+    "bad_requests_during_deploy_mean",
+    "bad_requests_after_deploy_mean",
     "deploy_mean_s",
     "deploy_p50_s",
     "candidate_requests_mean",
@@ -200,7 +208,7 @@ pub fn write_outputs(
     set.commit()
 }
 
-pub(crate) fn summary_record(s: &Summary) -> [String; 22] {
+pub(crate) fn summary_record(s: &Summary) -> [String; 30] {
     [
         s.strategy.clone(),
         s.reps.to_string(),
@@ -214,13 +222,21 @@ pub(crate) fn summary_record(s: &Summary) -> [String; 22] {
         opt(s.missed_rate),
         opt(s.missed_rate_lo),
         opt(s.missed_rate_hi),
-        opt(s.detection_mean_s),
         opt(s.detection_p50_s),
         opt(s.detection_p95_s),
+        opt(s.detection_mean_detected_s),
+        opt(s.detection_p50_detected_s),
+        opt(s.detection_p95_detected_s),
         s.bad_requests_mean.to_string(),
         s.bad_requests_mean_lo.to_string(),
         s.bad_requests_mean_hi.to_string(),
         s.bad_requests_p95.to_string(),
+        s.excess_bad_requests_mean.to_string(),
+        s.excess_bad_requests_mean_lo.to_string(),
+        s.excess_bad_requests_mean_hi.to_string(),
+        s.excess_bad_requests_p95.to_string(),
+        s.bad_requests_during_deploy_mean.to_string(),
+        s.bad_requests_after_deploy_mean.to_string(),
         s.deploy_mean_s.to_string(),
         s.deploy_p50_s.to_string(),
         s.candidate_requests_mean.to_string(),
@@ -329,7 +345,7 @@ mod tests {
         assert_eq!(
             text.lines().nth(2).unwrap(),
             // 0/1: Wilson upper bound z²/(1 + z²) = 0.79345...
-            "all,1,false,0,0,0.7934506856227626,0,0,0.7934506856227626,,,,,,,0,0,0,0,600,600,1000"
+            "all,1,false,0,0,0.7934506856227626,0,0,0.7934506856227626,,,,,,,,,0,0,0,0,0,0,0,0,0,0,600,600,1000"
         );
     }
 

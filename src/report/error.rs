@@ -34,6 +34,13 @@ pub enum ReportError {
     /// (empty, a path with separators, `.` or `..`).
     #[error("invalid output file name `{name}`: expected a plain file name")]
     InvalidName { name: String },
+    /// A results file canarysim wrote earlier does not parse back.
+    #[error("{}: line {line}: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
 }
 
 impl ReportError {

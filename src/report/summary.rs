@@ -1,50 +1,76 @@
 //! Per-strategy aggregation of replications into the rows of `summary.csv`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::record::{Outcome, RunRecord};
-use crate::stats::{mean_ci, quantile, sorted, wilson, RateCi};
+use crate::stats::{mean_ci, quantile, sorted, wilson, MeanCi, RateCi};
 
 /// One strategy's results over all its replications. Field order is the
-/// column order of `summary.csv`. Rates are fractions in [0, 1]; `_lo`/`_hi`
-/// are 95 % confidence bounds (Wilson for rates, Student t for means; see
-/// [`crate::stats`]); quantiles are Hyndman–Fan type 7.
+/// column order of `summary.csv` (and of the JSON export). Rates are
+/// fractions in [0, 1]; `_lo`/`_hi` are 95 % confidence bounds (Wilson for
+/// rates, Student t for means, clamped to what the quantity allows: a count
+/// or a time is never negative; see [`crate::stats`]); quantiles are
+/// Hyndman–Fan type 7.
+///
+/// Every field states its **population** — all runs of the row, its
+/// healthy-candidate runs, its faulty-candidate runs, or its detected runs —
+/// and README "Outputs" repeats it per column.
 ///
 /// `Option` marks values that can be undefined (written as an empty CSV
-/// cell, shown as "—" in the table); fields that are always defined for a
-/// non-empty set of replications are plain `f64`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// cell, `null` in JSON, shown as "—" or "never" in tables).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub strategy: String,
-    /// Number of replications.
+    /// Number of replications (all runs).
     pub reps: u64,
     /// True if the candidate was faulty in at least one replication.
     pub candidate_faulty: bool,
-    /// Share of replications that rolled back, whatever the candidate.
+    /// All runs: share that rolled back, whatever the candidate.
     pub rollback_rate: f64,
     pub rollback_rate_lo: f64,
     pub rollback_rate_hi: f64,
-    /// Share of healthy-candidate replications that rolled back; `None`
+    /// Healthy-candidate runs: share rolled back (a false rollback); `None`
     /// when no replication had a healthy candidate.
     pub false_rollback_rate: Option<f64>,
     pub false_rollback_rate_lo: Option<f64>,
     pub false_rollback_rate_hi: Option<f64>,
-    /// Share of faulty-candidate replications that completed (the fault
-    /// went out to 100 %); `None` when no replication had a faulty candidate.
+    /// Faulty-candidate runs: share that completed (the fault went out to
+    /// 100 %); `None` when no replication had a faulty candidate.
     pub missed_rate: Option<f64>,
     pub missed_rate_lo: Option<f64>,
     pub missed_rate_hi: Option<f64>,
-    /// Detection time over the replications that have one; `None` if none.
-    pub detection_mean_s: Option<f64>,
+    /// All runs, a run without detection counted as "never" (+∞): the
+    /// median and 95th percentile of the time to detection. `None` when the
+    /// quantile falls among the runs that never detected. This is the curve
+    /// of the detection CDF plot.
     pub detection_p50_s: Option<f64>,
     pub detection_p95_s: Option<f64>,
-    /// Bad candidate requests per replication, over all replications.
+    /// Detected runs only (conditional on a detection): mean, median and
+    /// 95th percentile; `None` without any detection.
+    pub detection_mean_detected_s: Option<f64>,
+    pub detection_p50_detected_s: Option<f64>,
+    pub detection_p95_detected_s: Option<f64>,
+    /// All runs: bad candidate requests (failed or over the SLA) until the
+    /// horizon, baseline failures included.
     pub bad_requests_mean: f64,
     pub bad_requests_mean_lo: f64,
     pub bad_requests_mean_hi: f64,
     pub bad_requests_p95: f64,
+    /// All runs: bad candidate requests the fault caused (those the
+    /// candidate's baseline would have served well); 0 for a healthy
+    /// candidate.
+    pub excess_bad_requests_mean: f64,
+    pub excess_bad_requests_mean_lo: f64,
+    pub excess_bad_requests_mean_hi: f64,
+    pub excess_bad_requests_p95: f64,
+    /// All runs: bad candidate requests until the deployment ended and after
+    /// it (until the horizon); the two means add up to `bad_requests_mean`.
+    pub bad_requests_during_deploy_mean: f64,
+    pub bad_requests_after_deploy_mean: f64,
+    /// All runs: time from deployment start until it ended.
     pub deploy_mean_s: f64,
     pub deploy_p50_s: f64,
+    /// All runs: requests the candidate served until the horizon.
     pub candidate_requests_mean: f64,
 }
 
@@ -58,8 +84,8 @@ pub struct Summary {
 /// a faulty one. When every replication of a strategy has the same
 /// candidate (the usual case) this is exactly "false_rollback_rate =
 /// rollback_rate, missed_rate undefined" for a healthy candidate and
-/// "missed_rate = 1 − rollback_rate, false_rollback_rate undefined" for a
-/// faulty one.
+/// "missed_rate = 1 − rollback_rate − stopped share, false_rollback_rate
+/// undefined" for a faulty one.
 pub fn summarize(records: &[RunRecord]) -> Vec<Summary> {
     let mut groups: Vec<(&str, Vec<&RunRecord>)> = Vec::new();
     for record in records {
@@ -93,11 +119,27 @@ fn summarize_group(strategy: &str, runs: &[&RunRecord]) -> Summary {
         faulty.len() as u64,
     );
 
-    let detection = sorted(runs.iter().filter_map(|r| r.detection_s).collect());
-    let bad = sorted(runs.iter().map(|r| r.bad_requests as f64).collect());
-    let bad_ci = mean_ci(&bad);
+    // A miss is "never": +∞ sorts after every detection, so a quantile that
+    // falls among the misses is +∞ and reported as undefined.
+    let time_to_detection = sorted(
+        runs.iter()
+            .map(|r| r.detection_s.unwrap_or(f64::INFINITY))
+            .collect(),
+    );
+    let finite = |q: Option<f64>| q.filter(|v| v.is_finite());
+    let detected = sorted(runs.iter().filter_map(|r| r.detection_s).collect());
+    let counts = |f: fn(&RunRecord) -> u64| -> Vec<f64> {
+        sorted(runs.iter().map(|r| f(r) as f64).collect())
+    };
+    let bad = counts(|r| r.bad_requests);
+    let bad_ci = non_negative(mean_ci(&bad));
+    let excess = counts(|r| r.excess_bad_requests);
+    let excess_ci = non_negative(mean_ci(&excess));
+    let during = counts(|r| r.bad_requests_during_deploy);
+    let after = counts(|r| r.bad_requests_after_deploy);
     let deploy = sorted(runs.iter().map(|r| r.deploy_s).collect());
-    let candidate_requests: Vec<f64> = runs.iter().map(|r| r.candidate_requests as f64).collect();
+    let candidate_requests = counts(|r| r.candidate_requests);
+    let mean = |v: &[f64]| defined(mean_ci(v).map(|c| c.mean));
 
     Summary {
         strategy: strategy.to_owned(),
@@ -112,17 +154,35 @@ fn summarize_group(strategy: &str, runs: &[&RunRecord]) -> Summary {
         missed_rate: missed.map(|c| c.rate),
         missed_rate_lo: missed.map(|c| c.lo),
         missed_rate_hi: missed.map(|c| c.hi),
-        detection_mean_s: mean_ci(&detection).map(|c| c.mean),
-        detection_p50_s: quantile(&detection, 0.5),
-        detection_p95_s: quantile(&detection, 0.95),
+        detection_p50_s: finite(quantile(&time_to_detection, 0.5)),
+        detection_p95_s: finite(quantile(&time_to_detection, 0.95)),
+        detection_mean_detected_s: mean_ci(&detected).map(|c| c.mean),
+        detection_p50_detected_s: quantile(&detected, 0.5),
+        detection_p95_detected_s: quantile(&detected, 0.95),
         bad_requests_mean: defined(bad_ci.map(|c| c.mean)),
         bad_requests_mean_lo: defined(bad_ci.map(|c| c.lo)),
         bad_requests_mean_hi: defined(bad_ci.map(|c| c.hi)),
         bad_requests_p95: defined(quantile(&bad, 0.95)),
-        deploy_mean_s: defined(mean_ci(&deploy).map(|c| c.mean)),
+        excess_bad_requests_mean: defined(excess_ci.map(|c| c.mean)),
+        excess_bad_requests_mean_lo: defined(excess_ci.map(|c| c.lo)),
+        excess_bad_requests_mean_hi: defined(excess_ci.map(|c| c.hi)),
+        excess_bad_requests_p95: defined(quantile(&excess, 0.95)),
+        bad_requests_during_deploy_mean: mean(&during),
+        bad_requests_after_deploy_mean: mean(&after),
+        deploy_mean_s: mean(&deploy),
         deploy_p50_s: defined(quantile(&deploy, 0.5)),
-        candidate_requests_mean: defined(mean_ci(&candidate_requests).map(|c| c.mean)),
+        candidate_requests_mean: mean(&candidate_requests),
     }
+}
+
+/// A mean interval of a quantity that cannot be negative (a count): the
+/// Student-t lower bound is clamped at 0, and a `-0.0` never escapes.
+fn non_negative(ci: Option<MeanCi>) -> Option<MeanCi> {
+    ci.map(|c| MeanCi {
+        mean: c.mean,
+        lo: if c.lo > 0.0 { c.lo } else { 0.0 },
+        hi: if c.hi > 0.0 { c.hi } else { 0.0 },
+    })
 }
 
 /// Unwraps a statistic of a group that is never empty. The `None` case is
@@ -202,14 +262,25 @@ mod tests {
                 missed_rate: None,
                 missed_rate_lo: None,
                 missed_rate_hi: None,
-                detection_mean_s: Some(100.0),
-                detection_p50_s: Some(100.0),
-                detection_p95_s: Some(100.0),
+                // one detection (100 s) among four runs: the median and
+                // p95 fall among the three that never detected
+                detection_p50_s: None,
+                detection_p95_s: None,
+                detection_mean_detected_s: Some(100.0),
+                detection_p50_detected_s: Some(100.0),
+                detection_p95_detected_s: Some(100.0),
                 bad_requests_mean: 1.0,
-                bad_requests_mean_lo: bad.lo,
+                // the t interval of [2, 0, 0, 2] reaches below 0: clamped
+                bad_requests_mean_lo: 0.0,
                 bad_requests_mean_hi: bad.hi,
                 // type 7 on [0, 0, 2, 2]: h = 2.85 → 2
                 bad_requests_p95: 2.0,
+                excess_bad_requests_mean: 0.0,
+                excess_bad_requests_mean_lo: 0.0,
+                excess_bad_requests_mean_hi: 0.0,
+                excess_bad_requests_p95: 0.0,
+                bad_requests_during_deploy_mean: 1.0,
+                bad_requests_after_deploy_mean: 0.0,
                 deploy_mean_s: 476.25,
                 deploy_p50_s: 600.0,
                 candidate_requests_mean: 110.0,
@@ -241,9 +312,12 @@ mod tests {
             (Some(missed.lo), Some(missed.hi))
         );
         // detections 195 and 395: mean 295, p50 295, p95 = 195 + 0.95·200 = 385
-        assert_eq!(linear.detection_mean_s, Some(295.0));
-        assert_eq!(linear.detection_p50_s, Some(295.0));
-        assert_eq!(linear.detection_p95_s, Some(385.0));
+        assert_eq!(linear.detection_mean_detected_s, Some(295.0));
+        assert_eq!(linear.detection_p50_detected_s, Some(295.0));
+        assert_eq!(linear.detection_p95_detected_s, Some(385.0));
+        // with the miss as never: [195, 395, ∞]: p50 = 395, p95 among ∞
+        assert_eq!(linear.detection_p50_s, Some(395.0));
+        assert_eq!(linear.detection_p95_s, None);
         assert_eq!(linear.bad_requests_mean, 40.0);
         // type 7 on [10, 30, 80]: h = 1.9 → 30 + 0.9·50 = 75
         assert_eq!(linear.bad_requests_p95, 75.0);
@@ -254,7 +328,7 @@ mod tests {
             (all.reps, all.rollback_rate, all.missed_rate),
             (1, 0.0, Some(1.0))
         );
-        assert_eq!(all.detection_mean_s, None);
+        assert_eq!(all.detection_mean_detected_s, None);
         assert_eq!((all.detection_p50_s, all.detection_p95_s), (None, None));
         // one replication: zero-width mean interval
         assert_eq!(
@@ -275,6 +349,54 @@ mod tests {
         assert_eq!(s.rollback_rate, 1.0 / 3.0);
         assert_eq!(s.false_rollback_rate, Some(0.5));
         assert_eq!(s.missed_rate, Some(1.0));
+    }
+
+    #[test]
+    fn a_miss_counts_as_never_in_time_to_detection() {
+        // 10 faulty runs: detections at 100..=800 s (8), two misses.
+        let runs: Vec<RunRecord> = (0..10)
+            .map(|i| {
+                let detected = i < 8;
+                let mut r = run("s", true, detected, 1, 100.0 * (i + 1) as f64 + 5.0);
+                if !detected {
+                    r.detection_s = None;
+                }
+                r
+            })
+            .collect();
+        let s = &summarize(&runs)[0];
+        // sorted [100, …, 800, ∞, ∞]: type 7 median at h = 4.5 → 550;
+        // p95 at h = 8.55 lies between x[8] = ∞ and x[9] = ∞: never.
+        assert_eq!(s.detection_p50_s, Some(550.0));
+        assert_eq!(s.detection_p95_s, None);
+        // detected runs only: [100..800], median 450, p95 at h = 6.65 → 765
+        assert_eq!(s.detection_p50_detected_s, Some(450.0));
+        assert!((s.detection_p95_detected_s.unwrap() - 765.0).abs() < 1e-9);
+        assert_eq!(s.missed_rate, Some(0.2));
+    }
+
+    #[test]
+    fn excess_excludes_baseline_failures_and_during_plus_after_is_total() {
+        let mut a = run("s", true, true, 10, 300.0);
+        a.excess_bad_requests = 7;
+        a.bad_requests_during_deploy = 10;
+        a.bad_requests_after_deploy = 0;
+        let mut b = run("s", true, false, 30, 600.0);
+        b.excess_bad_requests = 20;
+        b.bad_requests_during_deploy = 12;
+        b.bad_requests_after_deploy = 18;
+        let s = &summarize(&[a, b])[0];
+        assert_eq!(s.bad_requests_mean, 20.0);
+        assert_eq!(s.excess_bad_requests_mean, 13.5);
+        assert_eq!(s.bad_requests_during_deploy_mean, 11.0);
+        assert_eq!(s.bad_requests_after_deploy_mean, 9.0);
+        assert_eq!(
+            s.bad_requests_during_deploy_mean + s.bad_requests_after_deploy_mean,
+            s.bad_requests_mean
+        );
+        // count intervals never go below zero
+        assert!(s.excess_bad_requests_mean_lo >= 0.0);
+        assert!(s.excess_bad_requests_mean_lo.is_sign_positive());
     }
 
     #[test]

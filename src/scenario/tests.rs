@@ -112,6 +112,7 @@ metric = "bad_status"
 threshold = 10
 comparison = "<"
 treat_missing_data = "breaching"
+period = "60s"
 
 [strategies.canary]
 config = "CodeDeployDefault.LambdaCanary10Percent5Minutes"

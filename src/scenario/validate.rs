@@ -1115,6 +1115,42 @@ fn alarm(
             ))
         }
     };
+    if !crate::alarm::range_can_see_data(
+        alarm_period,
+        metrics.period,
+        evaluation_range,
+        metrics.ingestion_delay,
+    ) {
+        let key = if raw.evaluation_range.is_some() {
+            "evaluation_range"
+        } else {
+            "evaluation_periods"
+        };
+        return Err(Problem::new(
+            &path.key(key),
+            format!(
+                "this alarm can never see a datapoint: its evaluation range of {evaluation_range} \
+                 period(s) of {} ends before metrics.ingestion_delay ({}) makes any of them \
+                 visible (evaluated every {}, it needs range × period >= ingestion delay + {}); \
+                 raise evaluation_range or evaluation_periods, or lower metrics.ingestion_delay",
+                format_duration(alarm_period),
+                format_duration(metrics.ingestion_delay),
+                format_duration(crate::alarm::eval_interval(alarm_period)),
+                format_duration(crate::alarm::eval_interval(alarm_period)),
+            ),
+        ));
+    }
+    if let Some(text) = &raw.expression {
+        if has_constant_zero_denominator(&expr) {
+            return Err(Problem::new(
+                &path.key("expression"),
+                format!(
+                    "{text:?} divides by a constant zero: CloudWatch drops every such point, so \
+                     the alarm would never see a datapoint; divide by a metric (e.g. invocations)"
+                ),
+            ));
+        }
+    }
     let low_sample_count = choice(
         &path.key("evaluate_low_sample_count_percentile"),
         raw.evaluate_low_sample_count_percentile.as_deref(),
@@ -1140,6 +1176,34 @@ fn alarm(
         },
         low_sample_count,
     })
+}
+
+/// Whether `expr` divides by a sub-expression without metrics that
+/// evaluates to zero (`errors / 0`, `x / (1 - 1)`).
+fn has_constant_zero_denominator(expr: &Expr) -> bool {
+    fn constant(e: &Expr) -> Option<f64> {
+        Some(match e {
+            Expr::Const(c) => *c,
+            Expr::Series(_) => return None,
+            Expr::Add(a, b) => constant(a)? + constant(b)?,
+            Expr::Sub(a, b) => constant(a)? - constant(b)?,
+            Expr::Mul(a, b) => constant(a)? * constant(b)?,
+            Expr::Div(a, b) => constant(a)? / constant(b)?,
+            Expr::Neg(a) => -constant(a)?,
+        })
+    }
+    match expr {
+        Expr::Const(_) | Expr::Series(_) => false,
+        Expr::Div(a, b) => {
+            constant(b) == Some(0.0)
+                || has_constant_zero_denominator(a)
+                || has_constant_zero_denominator(b)
+        }
+        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
+            has_constant_zero_denominator(a) || has_constant_zero_denominator(b)
+        }
+        Expr::Neg(a) => has_constant_zero_denominator(a),
+    }
 }
 
 /// Kind-specific keys each strategy kind accepts (see `RawStrategy`).

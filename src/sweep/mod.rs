@@ -62,10 +62,7 @@ pub use self::merge::{merge, MergeOutput};
 pub use self::progress::SweepProgress;
 pub use self::shard::Shard;
 
-/// The sweep's main output file.
-pub const SWEEP_CSV: &str = "sweep.csv";
-/// Alarm thresholds of the base scenario, for threshold lines in plots.
-pub const ALARMS_CSV: &str = "alarms.csv";
+pub use crate::report::{ALARMS_CSV, SWEEP_CSV};
 /// Header of `alarms.csv`.
 pub const ALARMS_COLUMNS: [&str; 3] = ["name", "threshold", "comparison"];
 /// Most grid points a sweep runs without `--yes` (`--max-points`).
@@ -82,6 +79,8 @@ pub struct SweepPlan {
     pub grid: Grid,
     /// One scenario per grid point, in grid order (first axis slowest).
     pub points: Vec<Scenario>,
+    /// The scenario file's header comment (its question), for `report.md`.
+    pub question: Option<String>,
     base_doc: Value,
 }
 
@@ -99,6 +98,26 @@ impl SweepPlan {
             .iter()
             .map(ToString::to_string)
             .collect()
+    }
+
+    /// The grid in words: the point count, then one line per axis with
+    /// its values, for `report.md`.
+    pub fn describe_grid(&self) -> String {
+        let mut out = format!(
+            "{} grid points = {}\n",
+            self.points.len(),
+            self.grid
+                .axes
+                .iter()
+                .map(|a| format!("{} ({})", a.key.label(), a.values.len()))
+                .collect::<Vec<_>>()
+                .join(" × ")
+        );
+        for a in &self.grid.axes {
+            let values: Vec<String> = a.values.iter().map(ToString::to_string).collect();
+            out.push_str(&format!("{} = {}\n", a.key.label(), values.join(", ")));
+        }
+        out
     }
 
     /// `KEY=VALUE, KEY=VALUE` for grid point `index`.
@@ -324,6 +343,7 @@ fn plan(doc: ScenarioDocument, sets: &[String], overrides: &Overrides) -> Result
         base,
         grid,
         points,
+        question: report::header_comment(text),
         base_doc: doc,
     })
 }
@@ -515,10 +535,12 @@ pub struct SweepOutput {
     pub files: Vec<PathBuf>,
 }
 
-/// The default output folder: `out/<scenario name>/`, and for a shard
-/// `out/<scenario name>/shard-K-of-N/`.
+/// The default output folder: `out/<scenario name>-sweep/`, and for a
+/// shard `out/<scenario name>-sweep/shard-K-of-N/`. Never the folder of
+/// `canarysim run` (`out/<scenario name>/`), so a sweep never overwrites a
+/// run's `run.toml` or files, nor the other way round.
 pub fn default_out_dir(base: &Scenario, shard: Option<Shard>) -> PathBuf {
-    let dir = crate::run::default_out_dir(base);
+    let dir = Path::new("out").join(format!("{}-sweep", base.name));
     match shard {
         None => dir,
         Some(s) => dir.join(s.dir_name()),

@@ -861,7 +861,13 @@ fn check_outputs(sc: &Scenario, results: &RunResults) -> Result<(), TestCaseErro
                 hi
             );
         }
-        for q in [s.detection_mean_s, s.detection_p50_s, s.detection_p95_s]
+        for q in [
+            s.detection_mean_detected_s,
+            s.detection_p50_detected_s,
+            s.detection_p95_detected_s,
+            s.detection_p50_s,
+            s.detection_p95_s,
+        ]
             .into_iter()
             .flatten()
         {
@@ -870,6 +876,18 @@ fn check_outputs(sc: &Scenario, results: &RunResults) -> Result<(), TestCaseErro
         prop_assert!(s.bad_requests_mean <= s.candidate_requests_mean + 1e-9);
         prop_assert!(s.bad_requests_mean_lo <= s.bad_requests_mean + 1e-9);
         prop_assert!(s.bad_requests_mean <= s.bad_requests_mean_hi + 1e-9);
+        prop_assert!(s.bad_requests_mean_lo >= 0.0 && s.excess_bad_requests_mean_lo >= 0.0);
+        prop_assert!(s.excess_bad_requests_mean <= s.bad_requests_mean + 1e-9);
+        prop_assert!(
+            (s.bad_requests_during_deploy_mean + s.bad_requests_after_deploy_mean
+                - s.bad_requests_mean)
+                .abs()
+                <= 1e-9 * (1.0 + s.bad_requests_mean)
+        );
+        if let (Some(p50), Some(d50)) = (s.detection_p50_s, s.detection_p50_detected_s) {
+            // counting misses as never can only delay the median
+            prop_assert!(p50 >= d50 - 1e-9, "{} p50 {} < detected {}", mode, p50, d50);
+        }
         prop_assert!((0.0..=horizon_s).contains(&s.deploy_p50_s));
     }
     Ok(())

@@ -1,0 +1,177 @@
+//! Warnings that change a decision: facts of a valid scenario that make a
+//! figure mean something other than a reader expects. `validate` and `run`
+//! print them on stderr and `report.md` lists them.
+//!
+//! Inputs that make an alarm useless in every case (an alarm whose
+//! evaluation range can never hold a visible datapoint, a constant-zero
+//! denominator) are rejected by validation instead (exit 2).
+
+use crate::model::{Fault, Scenario, StrategyKind, StrategySpec};
+use crate::plan::fmt_duration;
+use crate::strategy::nominal_duration;
+use crate::time::Micros;
+
+/// The warnings of `sc`, one sentence each, in scenario order.
+pub fn decision_warnings(sc: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &sc.strategies {
+        watch_ends_before_fault(sc, s, &mut out);
+    }
+    unwatched_alarms(sc, &mut out);
+    out
+}
+
+/// Until when (from deployment start, nominal delays) a strategy watches
+/// its alarms; `None` when it watches until the horizon (a canary never
+/// promoted, a Lattice split held in place).
+pub fn watch_end(s: &StrategySpec) -> Option<Micros> {
+    match &s.kind {
+        StrategyKind::ApiGwCanary(a) if a.review_time.is_none() => None,
+        StrategyKind::Lattice(l) if l.bake.is_none() => None,
+        _ => Some(nominal_duration(s)),
+    }
+}
+
+/// When the candidate first receives traffic (nominal): after the
+/// pre-traffic hook, plus propagation for VPC Lattice.
+fn first_traffic(s: &StrategySpec) -> Micros {
+    let hook = s.pre_traffic_hook.as_ref().map_or(0, |h| h.duration);
+    match &s.kind {
+        StrategyKind::Lattice(l) => hook.saturating_add(l.propagation_delay.nominal()),
+        _ => hook,
+    }
+}
+
+/// When a fault starts affecting requests, counted from first traffic.
+fn fault_after(f: &Fault) -> Micros {
+    match *f {
+        Fault::StepError { after, .. }
+        | Fault::RampError { after, .. }
+        | Fault::Intermittent { after, .. }
+        | Fault::LatencyShift { after, .. } => after,
+        Fault::ColdStart { .. } => 0,
+    }
+}
+
+/// CodeDeploy (and every kind that completes) stops reading alarms at
+/// completion (README "No monitoring after completion"): a fault that starts
+/// later, or that no alarm can see before then, ships to 100 %.
+fn watch_ends_before_fault(sc: &Scenario, s: &StrategySpec, out: &mut Vec<String>) {
+    let Some(end) = watch_end(s) else { return };
+    let Some(after) = sc
+        .functions
+        .iter()
+        .flat_map(|f| f.faults.iter().map(fault_after))
+        .min()
+    else {
+        return;
+    };
+    let onset = first_traffic(s).saturating_add(after);
+    let hold_open = if s.post_traffic_hook.is_some() {
+        "a longer post-traffic hook holds the watch open longer"
+    } else {
+        "a post-traffic hook holds the watch open"
+    };
+    if onset >= end {
+        out.push(format!(
+            "strategy `{}` stops watching alarms at {} (deployment complete); the fault starts \
+             at {} ({} after first traffic) and will not be rolled back by an alarm; {hold_open}.",
+            s.name,
+            fmt_duration(end),
+            fmt_duration(onset),
+            fmt_duration(after)
+        ));
+        return;
+    }
+    // The earliest datapoint holding faulty requests closes at the end of
+    // the base period containing the onset (a longer alarm period slides
+    // and ends at the same boundaries) and is visible an ingestion delay
+    // later; no alarm can breach earlier.
+    if s.alarms.is_empty() {
+        return;
+    }
+    let base = sc.metrics.period.max(1);
+    let earliest = (onset / base + 1)
+        .saturating_mul(base)
+        .saturating_add(sc.metrics.ingestion_delay);
+    if earliest > end {
+        out.push(format!(
+            "strategy `{}` stops watching alarms at {} (deployment complete); the fault starts at \
+             {} but its first datapoint is visible to an alarm only at {} (period end plus the \
+             {} ingestion delay), so no alarm can roll it back; {hold_open}.",
+            s.name,
+            fmt_duration(end),
+            fmt_duration(onset),
+            fmt_duration(earliest),
+            fmt_duration(sc.metrics.ingestion_delay)
+        ));
+    }
+}
+
+/// An alarm that no strategy watches changes no outcome.
+fn unwatched_alarms(sc: &Scenario, out: &mut Vec<String>) {
+    for (i, a) in sc.alarms.iter().enumerate() {
+        if !sc.strategies.iter().any(|s| s.alarms.contains(&i)) {
+            out.push(format!(
+                "alarm `{}` is watched by no strategy: it appears in timeline.csv but cannot \
+                 roll anything back.",
+                a.name
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::document_from_text;
+    use crate::scenario;
+
+    fn load(strategy: &str, fault_after: &str) -> Scenario {
+        let text = format!(
+            "horizon = \"1h\"\n[traffic]\nrate_per_s = 10\n\
+             [[faults]]\nkind = \"step_error\"\nerror_rate = 0.2\nafter = \"{fault_after}\"\n\
+             [alarms.e]\nexpression = \"errors / invocations * 100\"\ncomparison = \">=\"\n\
+             threshold = 5\n\
+             [strategies.s]\n{strategy}\n"
+        );
+        let doc = document_from_text(text, "t.toml".into()).unwrap();
+        scenario::from_value(doc.value, &doc.text, &doc.file).unwrap()
+    }
+
+    #[test]
+    fn a_fault_after_completion_is_warned_about() {
+        let sc = load("config = \"Canary10Percent5Minutes\"", "7m");
+        let w = decision_warnings(&sc);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with("strategy `s` stops watching alarms at 5m (deployment complete); the fault starts at 7m"),
+            "{}",
+            w[0]
+        );
+        assert!(w[0].contains("a post-traffic hook holds the watch open"));
+    }
+
+    #[test]
+    fn a_fault_too_late_to_be_seen_is_warned_about() {
+        // Onset 4m30s: its period closes at 5m, visible at 6m > 5m.
+        let sc = load("config = \"Canary10Percent5Minutes\"", "4m30s");
+        let w = decision_warnings(&sc);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("visible to an alarm only at 6m"), "{}", w[0]);
+    }
+
+    #[test]
+    fn an_early_fault_or_a_held_watch_is_fine() {
+        assert!(decision_warnings(&load("config = \"Canary10Percent5Minutes\"", "1m")).is_empty());
+        let held = "config = \"Canary10Percent5Minutes\"\npost_traffic_hook = { duration = \"10m\" }";
+        assert!(decision_warnings(&load(held, "7m")).is_empty());
+    }
+
+    #[test]
+    fn an_unwatched_alarm_is_warned_about() {
+        let sc = load("config = \"Canary10Percent5Minutes\"\nalarms = []", "1m");
+        let w = decision_warnings(&sc);
+        assert!(w.iter().any(|m| m.contains("alarm `e` is watched by no strategy")), "{w:?}");
+    }
+}
