@@ -5,6 +5,7 @@ mod bad_scenarios;
 mod cli;
 mod determinism;
 mod equivalence;
+mod outputs;
 mod properties;
 mod robustness;
 mod shipped_scenarios;
