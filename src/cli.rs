@@ -135,7 +135,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub resume: bool,
     /// Run only the K-th of N slices of the grid (points i with i mod N =
-    /// K − 1), into out/<scenario name>/shard-K-of-N/ by default; combine
+    /// K − 1), into out/<scenario name>-sweep/shard-K-of-N/ by default; combine
     /// the shards with `canarysim merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<crate::sweep::Shard>,
@@ -149,7 +149,7 @@ pub struct MergeArgs {
     /// Output folders of the shards, in any order (every K of one N).
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub shards: Vec<PathBuf>,
-    /// Output folder (default: out/<scenario name>/).
+    /// Output folder (default: out/<scenario name>-sweep/).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Image format of the plots.

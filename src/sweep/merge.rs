@@ -41,7 +41,7 @@ struct ShardDir<'a> {
 }
 
 /// Merges the shard folders `dirs` (any order) into `out` (default:
-/// `out/<scenario name>/`), then draws the plots unless `plots` is
+/// `out/<scenario name>-sweep/`), then draws the plots unless `plots` is
 /// [`SweepPlots::None`]. `command` is recorded in the merged `run.toml`.
 pub fn merge(
     dirs: &[PathBuf],

@@ -7,6 +7,7 @@ mod determinism;
 mod equivalence;
 mod outputs;
 mod properties;
+mod readme;
 mod robustness;
 mod shipped_scenarios;
 mod support;

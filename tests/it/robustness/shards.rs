@@ -103,7 +103,7 @@ fn shards_default_to_subfolders_and_merge_defaults_to_their_parent() {
     for k in ["1/2", "2/2"] {
         run(&["sweep", scenario, "--reps", "10", "--shard", k, "--quiet"]);
     }
-    let base = tmp.path().join("out/threshold_1_vs_5");
+    let base = tmp.path().join("out/threshold_1_vs_5-sweep");
     for k in 1..=2 {
         let dir = base.join(format!("shard-{k}-of-2"));
         assert!(sweep_csv(&dir).is_file() && dir.join("run.toml").is_file());
@@ -112,8 +112,8 @@ fn shards_default_to_subfolders_and_merge_defaults_to_their_parent() {
     }
     run(&[
         "merge",
-        "out/threshold_1_vs_5/shard-1-of-2",
-        "out/threshold_1_vs_5/shard-2-of-2",
+        "out/threshold_1_vs_5-sweep/shard-1-of-2",
+        "out/threshold_1_vs_5-sweep/shard-2-of-2",
         "--no-plots",
     ]);
     let single = tmp.path().join("single");
