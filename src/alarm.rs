@@ -399,7 +399,12 @@ pub fn slide_step(period: Micros, base: Micros) -> Micros {
 /// `delay` after its period ends, so the oldest one ever becomes visible
 /// iff delay ≤ (E − 1)·P + (P − eval) = E·P − eval. Sliding windows anchor
 /// on the newest visible window and always see data.
-pub fn range_can_see_data(period: Micros, base: Micros, evaluation_range: u32, delay: Micros) -> bool {
+pub fn range_can_see_data(
+    period: Micros,
+    base: Micros,
+    evaluation_range: u32,
+    delay: Micros,
+) -> bool {
     if slide_step(period, base) < period {
         return true;
     }

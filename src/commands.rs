@@ -10,9 +10,9 @@ use crate::report::{
     render_report, render_table, AtomicFileSet, Exporter, JsonExporter, MarkdownExporter,
     ReportDoc, ResultSet, TableWidth, REPORT_MD,
 };
-use crate::warnings::decision_warnings;
 use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
 use crate::sweep::SweepPlots;
+use crate::warnings::decision_warnings;
 
 /// Executes one parsed command, printing to stdout.
 pub fn execute(command: Command) -> Result<(), Error> {
@@ -157,14 +157,23 @@ fn run(args: RunArgs) -> Result<(), Error> {
 
 /// The run's charts, with their captions in `report.md`.
 const RUN_PLOTS: [(&str, &str); 3] = [
-    ("timeline", "Timeline of replication 0: weights, error rates, alarm states"),
-    ("detection_cdf", "Time to detection (all runs; misses never reach 1)"),
+    (
+        "timeline",
+        "Timeline of replication 0: weights, error rates, alarm states",
+    ),
+    (
+        "detection_cdf",
+        "Time to detection (all runs; misses never reach 1)",
+    ),
     ("exposure", "Bad-request exposure per replication"),
 ];
 
 /// The sweep's charts, with their captions in `report.md`.
 const SWEEP_PLOTS: [(&str, &str); 2] = [
-    ("tradeoff", "Trade-off: false rollbacks against what a bad release costs"),
+    (
+        "tradeoff",
+        "Trade-off: false rollbacks against what a bad release costs",
+    ),
     ("sweep", "Each metric across the grid"),
 ];
 
@@ -277,8 +286,16 @@ impl Exports {
     fn write(&self, results: &ResultSet) -> Result<bool, Error> {
         let mut to_stdout = false;
         for (path, text) in [
-            (&self.markdown, self.markdown.as_ref().map(|_| MarkdownExporter.export(results))),
-            (&self.json, self.json.as_ref().map(|_| JsonExporter.export(results))),
+            (
+                &self.markdown,
+                self.markdown
+                    .as_ref()
+                    .map(|_| MarkdownExporter.export(results)),
+            ),
+            (
+                &self.json,
+                self.json.as_ref().map(|_| JsonExporter.export(results)),
+            ),
         ] {
             let (Some(path), Some(text)) = (path, text) else {
                 continue;
@@ -291,9 +308,10 @@ impl Exports {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
-                let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-                    Error::Usage(format!("{}: not a file name", path.display()))
-                })?;
+                let name = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .ok_or_else(|| Error::Usage(format!("{}: not a file name", path.display())))?;
                 let mut set = AtomicFileSet::new(dir)?;
                 set.write_bytes(name, text.as_bytes())?;
                 for f in set.commit()? {
@@ -397,8 +415,13 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         stop_after_points,
     };
     let mut output = sweep::run_and_write(&plan, &out_dir, &opts, &progress)?;
-    let (results, report_files_written) =
-        sweep_results(&plan, &out_dir, &command, &output.files, args.shard.is_none())?;
+    let (results, report_files_written) = sweep_results(
+        &plan,
+        &out_dir,
+        &command,
+        &output.files,
+        args.shard.is_none(),
+    )?;
     output.files.extend(report_files_written);
     let to_stdout = exports.write(&results)?;
     if !args.opts.quiet && !to_stdout {
@@ -443,7 +466,8 @@ fn sweep_results(
     files: &[PathBuf],
     with_report: bool,
 ) -> Result<(ResultSet, Vec<PathBuf>), Error> {
-    let (swept_keys, rows) = crate::report::read_result_rows(&out_dir.join(crate::sweep::SWEEP_CSV))?;
+    let (swept_keys, rows) =
+        crate::report::read_result_rows(&out_dir.join(crate::sweep::SWEEP_CSV))?;
     let results = ResultSet {
         kind: "sweep",
         scenario: plan.base.name.clone(),

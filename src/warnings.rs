@@ -164,7 +164,8 @@ mod tests {
     #[test]
     fn an_early_fault_or_a_held_watch_is_fine() {
         assert!(decision_warnings(&load("config = \"Canary10Percent5Minutes\"", "1m")).is_empty());
-        let held = "config = \"Canary10Percent5Minutes\"\npost_traffic_hook = { duration = \"10m\" }";
+        let held =
+            "config = \"Canary10Percent5Minutes\"\npost_traffic_hook = { duration = \"10m\" }";
         assert!(decision_warnings(&load(held, "7m")).is_empty());
     }
 
@@ -172,6 +173,10 @@ mod tests {
     fn an_unwatched_alarm_is_warned_about() {
         let sc = load("config = \"Canary10Percent5Minutes\"\nalarms = []", "1m");
         let w = decision_warnings(&sc);
-        assert!(w.iter().any(|m| m.contains("alarm `e` is watched by no strategy")), "{w:?}");
+        assert!(
+            w.iter()
+                .any(|m| m.contains("alarm `e` is watched by no strategy")),
+            "{w:?}"
+        );
     }
 }

@@ -50,7 +50,8 @@ pub const REPS: Column = Column {
 pub const CANDIDATE: Column = Column {
     header: "candidate",
     markdown_header: "candidate",
-    population: "whether the candidate had a fault (the ground truth of false rollbacks and misses)",
+    population:
+        "whether the candidate had a fault (the ground truth of false rollbacks and misses)",
     cell: |s| {
         if s.candidate_faulty {
             "faulty".into()
@@ -71,7 +72,13 @@ pub const FALSE_ROLLBACK: Column = Column {
     header: "false rollback % [95% CI]",
     markdown_header: "false rollback % [95% CI]",
     population: "healthy-candidate runs: share rolled back although nothing was wrong",
-    cell: |s| opt_rate_ci(s.false_rollback_rate, s.false_rollback_rate_lo, s.false_rollback_rate_hi),
+    cell: |s| {
+        opt_rate_ci(
+            s.false_rollback_rate,
+            s.false_rollback_rate_lo,
+            s.false_rollback_rate_hi,
+        )
+    },
 };
 
 pub const MISSED: Column = Column {
@@ -99,7 +106,13 @@ pub const DETECTION: Column = Column {
     header: "detect p50 / p95 (s)",
     markdown_header: "time to detection p50 / p95 (s)",
     population: "all runs, a run that never detected counted as never (the detection CDF)",
-    cell: |s| format!("{} / {}", time_or_never(s.detection_p50_s), time_or_never(s.detection_p95_s)),
+    cell: |s| {
+        format!(
+            "{} / {}",
+            time_or_never(s.detection_p50_s),
+            time_or_never(s.detection_p95_s)
+        )
+    },
 };
 
 pub const DETECTION_DETECTED: Column = Column {
@@ -140,7 +153,8 @@ pub const EXCESS_P95: Column = Column {
 pub const BAD: Column = Column {
     header: "bad req [95% CI] / p95",
     markdown_header: "bad requests mean [95% CI] / p95",
-    population: "all runs: every failed or too-slow candidate request until the horizon, baseline included",
+    population:
+        "all runs: every failed or too-slow candidate request until the horizon, baseline included",
     cell: |s| {
         format!(
             "{} [{}, {}] / {}",
@@ -155,7 +169,8 @@ pub const BAD: Column = Column {
 pub const BAD_SPLIT: Column = Column {
     header: "bad during / after deploy",
     markdown_header: "bad requests during / after the deployment (mean)",
-    population: "all runs: until the deployment ended (completion or rollback) / from then to the horizon",
+    population:
+        "all runs: until the deployment ended (completion or rollback) / from then to the horizon",
     cell: |s| {
         format!(
             "{} / {}",

@@ -67,9 +67,11 @@ pub fn read_result_rows(path: &Path) -> Result<(Vec<String>, Vec<ResultRow>), Re
         line,
         message,
     };
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| parse(0, e.to_string()))?;
-    let header = reader.headers().map_err(|e| parse(1, e.to_string()))?.clone();
+    let mut reader = csv::Reader::from_path(path).map_err(|e| parse(0, e.to_string()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| parse(1, e.to_string()))?
+        .clone();
     let start = header
         .iter()
         .position(|h| h == "strategy")
@@ -86,7 +88,8 @@ pub fn read_result_rows(path: &Path) -> Result<(Vec<String>, Vec<ResultRow>), Re
     let summary_header: csv::StringRecord = header.iter().skip(start).collect();
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| parse(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let record =
+            record.map_err(|e| parse(e.position().map_or(0, |p| p.line()), e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line());
         let tail: csv::StringRecord = record.iter().skip(start).collect();
         let summary: Summary = tail
@@ -245,7 +248,10 @@ mod tests {
         let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
         assert_eq!(rows.len(), 2 + 2, "{text}");
         assert!(rows[0].starts_with("| `alarms.e.threshold` | strategy | candidate |"));
-        assert!(rows[2].starts_with("| 1 | canary | faulty | 97.0 [95.8, 97.9] |"), "{text}");
+        assert!(
+            rows[2].starts_with("| 1 | canary | faulty | 97.0 [95.8, 97.9] |"),
+            "{text}"
+        );
         assert!(text.contains("- **missed % [95% CI]**: faulty-candidate runs"));
         assert!(text.contains("counted as never"));
     }
@@ -281,6 +287,9 @@ mod tests {
             lines.next().unwrap(),
             format!("alarms.e.threshold,{}", SUMMARY_COLUMNS.join(","))
         );
-        assert!(lines.next().unwrap().starts_with("1,canary,1000,true,0.97,"));
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with("1,canary,1000,true,0.97,"));
     }
 }

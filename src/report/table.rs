@@ -143,7 +143,10 @@ pub(crate) mod tests {
 
     #[test]
     fn renders_compact_table_in_given_order() {
-        let rows = [faulty_summary("Canary10Percent5Minutes"), healthy_summary("AllAtOnce")];
+        let rows = [
+            faulty_summary("Canary10Percent5Minutes"),
+            healthy_summary("AllAtOnce"),
+        ];
         let expected = "\
 strategy                   false rb / missed %  detect p50 / p95 (s)  excess bad req [95% CI]  deploy p50 (s)
 -----------------------  ---------------------  --------------------  -----------------------  --------------
@@ -157,7 +160,11 @@ AllAtOnce                false 0.0 [0.0, 16.1]         never / never           0
     fn compact_table_fits_100_columns_for_shipped_names() {
         let rows = [faulty_summary("all_at_once"), healthy_summary("canary")];
         for line in render_table(&rows, TableWidth::Compact).lines() {
-            assert!(line.chars().count() <= 100, "{} > 100: {line}", line.chars().count());
+            assert!(
+                line.chars().count() <= 100,
+                "{} > 100: {line}",
+                line.chars().count()
+            );
         }
     }
 

@@ -18,7 +18,10 @@ fn run_writes_the_documented_files_and_columns() {
     for strategy in ["all_at_once", "canary", "linear"] {
         assert!(text.contains(strategy), "table lists {strategy}:\n{text}");
     }
-    assert!(!text.contains("wrote"), "status lines go to stderr:\n{text}");
+    assert!(
+        !text.contains("wrote"),
+        "status lines go to stderr:\n{text}"
+    );
     assert!(stderr(&o).contains("runs.csv"), "{}", stderr(&o));
 
     let (header, rows) = read_csv(&out.join("runs.csv"));

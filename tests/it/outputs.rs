@@ -51,7 +51,10 @@ fn export_json_parses_and_equals_summary_csv() {
                 Ok(x) => assert_eq!(value.as_f64(), Some(x), "{column}"),
                 Err(_) if cell.is_empty() => assert!(value.is_null(), "{column}: {value}"),
                 Err(_) if cell == "true" || cell == "false" => {
-                    assert_eq!(value.as_bool().map(|b| b.to_string()).as_deref(), Some(cell.as_str()))
+                    assert_eq!(
+                        value.as_bool().map(|b| b.to_string()).as_deref(),
+                        Some(cell.as_str())
+                    )
                 }
                 Err(_) => assert_eq!(value.as_str(), Some(cell.as_str()), "{column}"),
             }
@@ -67,12 +70,19 @@ fn export_markdown_has_one_row_per_strategy_and_stdout_export_replaces_the_table
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
-    assert_eq!(rows.len(), 2 + 3, "header, rule, one row per strategy:\n{text}");
+    assert_eq!(
+        rows.len(),
+        2 + 3,
+        "header, rule, one row per strategy:\n{text}"
+    );
     for (row, strategy) in rows[2..].iter().zip(["all_at_once", "canary", "linear"]) {
         assert!(row.starts_with(&format!("| {strategy} |")), "{row}");
     }
     assert!(!text.contains("wrote"), "{text}");
-    assert!(!text.contains("-----------"), "no terminal table on stdout:\n{text}");
+    assert!(
+        !text.contains("-----------"),
+        "no terminal table on stdout:\n{text}"
+    );
     let o = run_spike(&out, &["--export-markdown", "-", "--export-json", "-"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--export-json"), "{}", stderr(&o));
@@ -88,7 +98,10 @@ fn plain_run_prints_only_the_table_on_stdout() {
     assert!(!text.contains("wrote"), "{text}");
     assert!(text.starts_with("scenario error_spike"), "{text}");
     for line in text.lines() {
-        assert!(line.chars().count() <= 100, "wider than 100 columns: {line}");
+        assert!(
+            line.chars().count() <= 100,
+            "wider than 100 columns: {line}"
+        );
     }
     assert!(stderr(&o).contains("wrote"), "{}", stderr(&o));
 }
@@ -108,13 +121,23 @@ fn report_md_names_only_files_that_exist() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    for needle in ["## Question", "## Plan", "## Results", "Populations:", "## Reproduce", "seed 42"] {
+    for needle in [
+        "## Question",
+        "## Plan",
+        "## Results",
+        "Populations:",
+        "## Reproduce",
+        "seed 42",
+    ] {
         assert!(report.contains(needle), "missing {needle:?}:\n{report}");
     }
     let mut linked = 0;
     for part in report.split("](").skip(1) {
         let target = part.split(')').next().unwrap();
-        assert!(out.join(target).exists(), "report.md links {target}, which does not exist");
+        assert!(
+            out.join(target).exists(),
+            "report.md links {target}, which does not exist"
+        );
         linked += 1;
     }
     assert_eq!(linked, 3, "three plots embedded:\n{report}");
@@ -159,7 +182,10 @@ fn switching_format_removes_the_old_plots() {
     assert!(out.join("timeline.svg").exists());
     run("png");
     assert!(out.join("timeline.png").exists());
-    assert!(!out.join("timeline.svg").exists(), "stale svg left next to the new png");
+    assert!(
+        !out.join("timeline.svg").exists(),
+        "stale svg left next to the new png"
+    );
 }
 
 #[test]
@@ -183,12 +209,25 @@ fn run_and_sweep_use_separate_default_folders() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     run(&["tiny.toml", "--no-plots", "-q"]);
-    run(&["sweep", "tiny.toml", "--set", "alarms.e.threshold=0,1", "--no-plots", "-q"]);
+    run(&[
+        "sweep",
+        "tiny.toml",
+        "--set",
+        "alarms.e.threshold=0,1",
+        "--no-plots",
+        "-q",
+    ]);
     let run_toml = std::fs::read_to_string(dir.path().join("out/tiny/run.toml")).unwrap();
-    assert!(!run_toml.contains("[sweep]"), "the run's run.toml was overwritten");
+    assert!(
+        !run_toml.contains("[sweep]"),
+        "the run's run.toml was overwritten"
+    );
     assert!(dir.path().join("out/tiny-sweep/sweep.csv").exists());
     let report = std::fs::read_to_string(dir.path().join("out/tiny-sweep/report.md")).unwrap();
     assert!(report.contains("> How does a tiny sweep look?"), "{report}");
     assert!(report.contains("alarms.e.threshold = 0, 1"), "{report}");
-    assert!(report.contains("| `alarms.e.threshold` | strategy |"), "{report}");
+    assert!(
+        report.contains("| `alarms.e.threshold` | strategy |"),
+        "{report}"
+    );
 }

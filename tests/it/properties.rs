@@ -868,8 +868,8 @@ fn check_outputs(sc: &Scenario, results: &RunResults) -> Result<(), TestCaseErro
             s.detection_p50_s,
             s.detection_p95_s,
         ]
-            .into_iter()
-            .flatten()
+        .into_iter()
+        .flatten()
         {
             prop_assert!((0.0..=horizon_s).contains(&q), "{} detection {}", mode, q);
         }

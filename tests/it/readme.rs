@@ -14,7 +14,10 @@ const END: &str = "<!-- worked-example:end -->";
 fn readme_rows() -> HashMap<String, Vec<String>> {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let start = readme.find(BEGIN).expect("README marks the worked example") + BEGIN.len();
-    let end = readme[start..].find(END).expect("README closes the worked example") + start;
+    let end = readme[start..]
+        .find(END)
+        .expect("README closes the worked example")
+        + start;
     let block = &readme[start..end];
     let mut rows = HashMap::new();
     let mut in_table = false;
@@ -96,6 +99,9 @@ fn readme_worked_example_matches_a_fresh_run() {
             "{name}: README excess {excess} outside [{lo}, {hi}]"
         );
         let deploy: f64 = cells[4].parse().unwrap();
-        assert!((deploy - f("deploy_p50_s").unwrap()).abs() <= 60.0, "{name} deploy");
+        assert!(
+            (deploy - f("deploy_p50_s").unwrap()).abs() <= 60.0,
+            "{name} deploy"
+        );
     }
 }
