@@ -267,13 +267,21 @@ fn saga_functions_roll_back_the_whole_stack_after_the_payment_alarm() {
         .iter()
         .filter(|r| r.strategy == "canary" || r.strategy == "linear")
     {
-        assert_eq!(r.trigger, "process_payment:payment_errors", "{r:?}");
+        assert_eq!(
+            r.trigger.to_string(),
+            "process_payment:payment_errors",
+            "{r:?}"
+        );
     }
     for r in runs
         .iter()
         .filter(|r| r.strategy.ends_with("/refund_payment"))
     {
-        assert_eq!(r.trigger, "stack_rollback:process_payment", "{r:?}");
+        assert_eq!(
+            r.trigger.to_string(),
+            "stack_rollback:process_payment",
+            "{r:?}"
+        );
     }
 }
 
