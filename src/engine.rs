@@ -30,11 +30,13 @@ use crate::model::{
     DelayDist, Fault, FilterField, Function, Hook, LowSampleCount, Sampling, Scenario, StageCache,
     Statistic,
 };
-use crate::record::{Outcome, RunRecord, TimelineEvent, TimelineRow};
+use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
 use crate::strategy::{self, Control, Strategy};
 use crate::time::{secs, to_secs, Micros};
 use crate::traffic::RateFn;
-use crate::version::{serve, LatencySampler, ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
+use crate::version::{
+    serve_coupled, LatencySampler, ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT,
+};
 
 /// Event classes: at equal times, world changes come first, then period
 /// closes, alarm evaluations (and the alarm actions of their transitions),
@@ -223,15 +225,20 @@ struct World<'a> {
     calc: DatapointCalc,
     range_buf: Vec<Option<f64>>,
     /// Trigger of a pending stack rollback (`Ev::Abort`).
-    abort_trigger: String,
+    abort_trigger: Trigger,
     /// The horizon was reached.
     done: bool,
     // Results.
     candidate_requests: u64,
     bad_requests: u64,
+    /// Of `bad_requests`, those the candidate's baseline would have served
+    /// well (see [`crate::version::Baseline`]).
+    excess_bad_requests: u64,
+    /// `bad_requests` when the deployment last ended (`Control::finish`).
+    bad_at_deploy_end: Option<u64>,
     errors_total: u64,
     requests_total: u64,
-    trigger: String,
+    trigger: Trigger,
     detection: Option<Micros>,
     rollback_done: Option<Micros>,
     finished: Option<(Micros, Outcome)>,
@@ -339,7 +346,7 @@ fn run_lockstep(
             let rng =
                 deployment_rng.get_or_insert_with(|| Pcg64Mcg::seed_from_u64(control_seed(!seed)));
             let at = worlds[i].now + delay.sample(rng);
-            let why = format!("stack_rollback:{}", worlds[i].func.name);
+            let why = Trigger::StackRollback(worlds[i].func.name.clone());
             for (j, w) in worlds.iter_mut().enumerate() {
                 if j != i && !w.done {
                     w.abort_trigger.clone_from(&why);
@@ -393,8 +400,9 @@ fn deployment_record(
         seed,
         candidate_faulty: sc.candidate_faulty,
         outcome,
-        trigger: first.map_or_else(String::new, |i| {
-            format!("{}:{}", sc.functions[i].name, parts[i].trigger)
+        trigger: first.map_or(Trigger::None, |i| Trigger::Function {
+            function: sc.functions[i].name.clone(),
+            trigger: Box::new(parts[i].trigger.clone()),
         }),
         detection_s: first.and_then(|i| parts[i].detection_s),
         rollback_s,
@@ -566,13 +574,15 @@ impl<'a> World<'a> {
             transitions: Vec::new(),
             calc: DatapointCalc::default(),
             range_buf: Vec::new(),
-            abort_trigger: String::new(),
+            abort_trigger: Trigger::None,
             done: false,
             candidate_requests: 0,
             bad_requests: 0,
+            excess_bad_requests: 0,
+            bad_at_deploy_end: None,
             errors_total: 0,
             requests_total: 0,
-            trigger: String::new(),
+            trigger: Trigger::None,
             detection: None,
             rollback_done: None,
             finished: None,
@@ -699,13 +709,16 @@ impl<'a> World<'a> {
             let lambda = self.rate.expected_count(a, b);
             let n_stable = poisson(&mut self.traffic_rng, lambda * (1.0 - self.weight));
             let n_cand = poisson(&mut self.traffic_rng, lambda * self.weight);
-            let p_cand = combine(cand.error_prob, self.faults.error_prob_at(mid));
+            let q = self.faults.error_prob_at(mid);
+            let p_cand = combine(cand.error_prob, q);
+            let p_base = baseline_prob(cand.error_prob, q, p_cand);
             let (h_stable, h_cand) = (self.hit_ratio(STABLE, mid), self.hit_ratio(CANDIDATE, mid));
+            let p_stable = stable.error_prob;
             for _ in 0..n_stable {
-                self.request_or_hit(STABLE, &stable, stable.error_prob, h_stable, &hit_params);
+                self.request_or_hit(STABLE, &stable, p_stable, p_stable, h_stable, &hit_params);
             }
             for _ in 0..n_cand {
-                self.request_or_hit(CANDIDATE, &cand, p_cand, h_cand, &hit_params);
+                self.request_or_hit(CANDIDATE, &cand, p_cand, p_base, h_cand, &hit_params);
             }
         } else {
             // Thinning (Lewis–Shedler): candidate arrivals at the maximum
@@ -725,32 +738,37 @@ impl<'a> World<'a> {
                     continue;
                 }
                 if self.traffic_rng.random::<f64>() < self.weight {
-                    let p = combine(cand.error_prob, self.faults.error_prob_at(t));
+                    let q = self.faults.error_prob_at(t);
+                    let p = combine(cand.error_prob, q);
+                    let p_base = baseline_prob(cand.error_prob, q, p);
                     let h = self.hit_ratio(CANDIDATE, t);
-                    self.request_or_hit(CANDIDATE, &cand, p, h, &hit_params);
+                    self.request_or_hit(CANDIDATE, &cand, p, p_base, h, &hit_params);
                 } else {
                     let h = self.hit_ratio(STABLE, t);
-                    self.request_or_hit(STABLE, &stable, stable.error_prob, h, &hit_params);
+                    let p = stable.error_prob;
+                    self.request_or_hit(STABLE, &stable, p, p, h, &hit_params);
                 }
             }
         }
     }
 
     /// One request of `version`: a cache hit with probability `hit` (no
-    /// random number is drawn without a cache), else served normally.
+    /// random number is drawn without a cache), else served normally with
+    /// failure probability `error_prob` (`base_error_prob` without faults).
     #[inline]
     fn request_or_hit(
         &mut self,
         version: usize,
         params: &ServeParams,
         error_prob: f64,
+        base_error_prob: f64,
         hit: f64,
         hit_params: &ServeParams,
     ) {
         if hit > 0.0 && self.traffic_rng.random::<f64>() < hit {
-            self.one_request(hit_slot(version), hit_params, 0.0);
+            self.one_request(hit_slot(version), hit_params, 0.0, 0.0);
         } else {
-            self.one_request(version, params, error_prob);
+            self.one_request(version, params, error_prob, base_error_prob);
         }
     }
 
@@ -810,7 +828,7 @@ impl<'a> World<'a> {
                     self.hit_ratio(version, mid)
                 };
                 let n = poisson(&mut self.traffic_rng, expected * h);
-                self.add_batch(hit_slot(version), hit_params, 0, n);
+                self.add_batch(hit_slot(version), hit_params, 0, n, None);
                 expected *= 1.0 - h;
             }
             let p = if version == STABLE {
@@ -831,12 +849,38 @@ impl<'a> World<'a> {
             };
             let failed = poisson(&mut self.traffic_rng, expected * p);
             let ok = poisson(&mut self.traffic_rng, expected * (1.0 - p));
-            self.add_batch(version, params, failed, ok);
+            // The coupled baseline: of the failures, a share p_base / p̄ are
+            // the baseline's own (thinning: baseline and fault failures are
+            // independent Poisson counts of means Λ p_base and Λ (p̄ − p_base)).
+            let coupling = if version == CANDIDATE {
+                let fault_error = self.faults.error_prob_at(mid) > 0.0
+                    || (varying && self.faults.error_varies_within(a, b));
+                let fault_latency = params.latency_mult != 1.0 || params.latency_add_ms != 0.0;
+                let base_share = if fault_error && p > 0.0 {
+                    (params.error_prob / p).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                (fault_error || fault_latency).then_some(base_share)
+            } else {
+                None
+            };
+            self.add_batch(version, params, failed, ok, coupling);
         }
     }
 
-    /// Adds `failed` + `ok` requests of one metric slot as counts.
-    fn add_batch(&mut self, slot: usize, params: &ServeParams, failed: u64, ok: u64) {
+    /// Adds `failed` + `ok` requests of one metric slot as counts. With a
+    /// `coupling` (the share of failures that are the baseline's own; only
+    /// while a fault acts on the candidate) the excess bad requests are
+    /// drawn too (`fast::excess_in_bins`); without one there are none.
+    fn add_batch(
+        &mut self,
+        slot: usize,
+        params: &ServeParams,
+        failed: u64,
+        ok: u64,
+        coupling: Option<f64>,
+    ) {
         let n = failed + ok;
         if n == 0 {
             return;
@@ -861,16 +905,35 @@ impl<'a> World<'a> {
                 &dist,
                 &mut self.bin_scratch,
             );
+            let mut ok_bad = vec![0u64; bins.len()];
             for (i, &count) in ok_bins.iter().enumerate() {
                 if bins.is_cap(i) {
                     timeouts += count;
+                    ok_bad[i] = count;
                 } else if self
                     .sc
                     .sla_ms
                     .is_some_and(|sla| bins.representative(i, &dist) > sla)
                 {
                     slow += count;
+                    ok_bad[i] = count;
                 }
+            }
+            if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
+                let bad_over = self
+                    .sc
+                    .sla_ms
+                    .unwrap_or(f64::INFINITY)
+                    .min(params.timeout_ms.unwrap_or(f64::INFINITY));
+                self.excess_bad_requests += fast::excess_in_bins(
+                    &mut self.traffic_rng,
+                    base_share,
+                    bins,
+                    &dist,
+                    bad_over,
+                    &self.bin_scratch,
+                    &ok_bad,
+                );
             }
             let counts: Vec<u64> = ok_bins
                 .iter()
@@ -878,6 +941,11 @@ impl<'a> World<'a> {
                 .map(|(x, y)| x + y)
                 .collect();
             group = Some(LatencyGroup { dist, counts });
+        } else if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
+            // No durations: only failures are bad, and a fault failure is
+            // always one the baseline would have served well.
+            self.excess_bad_requests +=
+                failed - fast::binomial(&mut self.traffic_rng, failed, base_share);
         }
         let errors = failed + timeouts;
         self.requests_total += n;
@@ -995,18 +1063,28 @@ impl<'a> World<'a> {
         }
     }
 
+    /// One request of a metric slot. A bad candidate request is excess
+    /// when its coupled baseline (failure probability `base_error_prob`,
+    /// no latency fault, no cold start) would have been good.
     #[inline]
-    fn one_request(&mut self, slot: usize, params: &ServeParams, error_prob: f64) {
+    fn one_request(
+        &mut self,
+        slot: usize,
+        params: &ServeParams,
+        error_prob: f64,
+        base_error_prob: f64,
+    ) {
         let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
             self.cold_remaining -= 1;
             self.cold_extra_ms
         } else {
             0.0
         };
-        let s = serve(
+        let (s, base) = serve_coupled(
             &mut self.traffic_rng,
             params,
             error_prob,
+            base_error_prob,
             extra,
             self.need_latency,
         );
@@ -1014,8 +1092,13 @@ impl<'a> World<'a> {
         self.errors_total += u64::from(s.error);
         if is_candidate(slot) {
             self.candidate_requests += 1;
-            let slow = self.sc.sla_ms.is_some_and(|sla| s.latency_ms > sla);
-            self.bad_requests += u64::from(s.error || slow);
+            let slow = |ms: f64| self.sc.sla_ms.is_some_and(|sla| ms > sla);
+            if s.error || slow(s.latency_ms) {
+                self.bad_requests += 1;
+                if !(base.error || slow(base.latency_ms)) {
+                    self.excess_bad_requests += 1;
+                }
+            }
         }
         let filters = &self.sc.metrics.filters;
         for ws in &mut self.windows {
@@ -1133,7 +1216,7 @@ impl<'a> World<'a> {
                     ev.push(TimelineEvent {
                         strategy: self.label.clone(),
                         time_s: to_secs(now),
-                        event: "alarm_state".to_string(),
+                        event: EventKind::AlarmState,
                         detail: format!("{}={}", alarm.name, next.name()),
                     });
                 }
@@ -1150,6 +1233,11 @@ impl<'a> World<'a> {
             None if self.detection.is_some() => (self.sc.horizon, Outcome::RolledBack),
             None => (self.sc.horizon, Outcome::Completed),
         };
+        // Requests of a segment are generated before the control event that
+        // ends it, so the count at the last `finish` is exactly the bad
+        // requests served before the deployment's end (`deploy_s`).
+        // Never ended: everything was during the deployment.
+        let during = self.bad_at_deploy_end.unwrap_or(self.bad_requests);
         ReplicationOutput {
             record: RunRecord {
                 strategy: self.label,
@@ -1163,10 +1251,9 @@ impl<'a> World<'a> {
                 deploy_s: to_secs(deploy_end),
                 candidate_requests: self.candidate_requests,
                 bad_requests: self.bad_requests,
-                // Filled in by the engine's split (issue 9): placeholder.
-                excess_bad_requests: 0,
-                bad_requests_during_deploy: self.bad_requests,
-                bad_requests_after_deploy: 0,
+                excess_bad_requests: self.excess_bad_requests,
+                bad_requests_during_deploy: during,
+                bad_requests_after_deploy: self.bad_requests - during,
                 errors_total: self.errors_total,
                 requests_total: self.requests_total,
             },
@@ -1204,7 +1291,7 @@ impl Control for World<'_> {
                 }
             }
         }
-        self.note("weight", &format!("{pct}"));
+        self.note(EventKind::Weight, &format!("{pct}"));
     }
 
     fn alarm_firing(&self, watched: &[usize]) -> Option<usize> {
@@ -1241,29 +1328,32 @@ impl Control for World<'_> {
         self.faults.first_effect()
     }
 
-    fn detected(&mut self, trigger: &str) {
+    fn detected(&mut self, trigger: &Trigger) {
         if self.detection.is_none() {
             self.detection = Some(self.now);
-            self.trigger = trigger.to_string();
+            self.trigger = trigger.clone();
         }
-        self.note("detected", trigger);
+        if self.events.is_some() {
+            self.note(EventKind::Detected, &trigger.to_string());
+        }
     }
 
     fn rollback_complete(&mut self) {
         self.rollback_done = Some(self.now);
-        self.note("rollback_complete", "");
+        self.note(EventKind::RollbackComplete, "");
     }
 
     fn finish(&mut self, outcome: Outcome) {
         self.finished = Some((self.now, outcome));
+        self.bad_at_deploy_end = Some(self.bad_requests);
     }
 
-    fn note(&mut self, event: &str, detail: &str) {
+    fn note(&mut self, event: EventKind, detail: &str) {
         if let Some(ev) = &mut self.events {
             ev.push(TimelineEvent {
                 strategy: self.label.clone(),
                 time_s: to_secs(self.now),
-                event: event.to_string(),
+                event,
                 detail: detail.to_string(),
             });
         }
@@ -1284,6 +1374,20 @@ pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
 #[inline]
 fn combine(p: f64, q: f64) -> f64 {
     1.0 - (1.0 - p) * (1.0 - q)
+}
+
+/// The baseline threshold of the coupled failure draw for a request that
+/// fails with `total` = combine(`base`, `fault`): `base` (at most `total`)
+/// while a fault acts, else `total` itself, so that without a fault the
+/// baseline fails exactly when the request does (`combine(p, 0)` may differ
+/// from `p` in the last bit).
+#[inline]
+fn baseline_prob(base: f64, fault: f64, total: f64) -> f64 {
+    if fault > 0.0 {
+        base.min(total)
+    } else {
+        total
+    }
 }
 
 /// A Poisson count; zero for a zero mean.
@@ -1332,8 +1436,13 @@ mod tests {
         assert_eq!(r.detection_s, Some(60.0));
         assert_eq!(r.rollback_s, Some(65.0));
         assert_eq!(r.outcome, Outcome::RolledBack);
-        assert_eq!(r.trigger, "errors");
+        assert_eq!(r.trigger, Trigger::Alarm("errors".into()));
         assert_eq!(r.bad_requests, r.candidate_requests);
+        // A perfect baseline: every failure is the fault's, and all of them
+        // happened before the rollback completed.
+        assert_eq!(r.excess_bad_requests, r.bad_requests);
+        assert_eq!(r.bad_requests_during_deploy, r.bad_requests);
+        assert_eq!(r.bad_requests_after_deploy, 0);
         // 65 s at 10 req/s: a Poisson count with mean 650.
         assert!((r.candidate_requests as f64 - 650.0).abs() < 5.0 * 650f64.sqrt());
         assert!(out.timeline.len() == 30);
@@ -1591,7 +1700,7 @@ mod tests {
                             7 + u64::from(r),
                             ReplicationOptions { timeline: false },
                         );
-                        out.record.trigger == "pre_traffic_hook"
+                        out.record.trigger == Trigger::PreTrafficHook
                     })
                     .count() as f64
                     / f64::from(reps)
@@ -1655,26 +1764,35 @@ mod tests {
         };
         assert_eq!((a.strategy.as_str(), b.strategy.as_str()), ("s/a", "s/b"));
         assert_eq!(
-            (a.trigger.as_str(), a.detection_s, a.rollback_s),
+            (a.trigger.to_string().as_str(), a.detection_s, a.rollback_s),
             ("errors", Some(60.0), Some(65.0))
         );
         // b completed at t = 0, then the stack rollback reached it at 60 s.
         assert_eq!(b.outcome, Outcome::RolledBack);
         assert_eq!(
-            (b.trigger.as_str(), b.detection_s, b.rollback_s),
+            (b.trigger.to_string().as_str(), b.detection_s, b.rollback_s),
             ("stack_rollback:a", Some(60.0), Some(65.0))
         );
         assert!(!b.candidate_faulty);
         let whole = &out.record;
         assert_eq!(whole.strategy, "s");
         assert_eq!(whole.outcome, Outcome::RolledBack);
-        assert_eq!(whole.trigger, "a:errors");
+        assert_eq!(whole.trigger.to_string(), "a:errors");
         assert_eq!(
             (whole.detection_s, whole.rollback_s, whole.deploy_s),
             (Some(60.0), Some(65.0), 65.0)
         );
         assert_eq!(whole.requests_total, a.requests_total + b.requests_total);
         assert_eq!(whole.bad_requests, a.bad_requests + b.bad_requests);
+        assert_eq!(
+            whole.excess_bad_requests,
+            a.excess_bad_requests + b.excess_bad_requests
+        );
+        assert_eq!(b.excess_bad_requests, 0, "b is healthy");
+        assert_eq!(
+            whole.bad_requests_during_deploy + whole.bad_requests_after_deploy,
+            whole.bad_requests
+        );
         assert!(out.timeline.iter().any(|r| r.strategy == "s/b"));
 
         sc.deployment.stack_rollback_delay = DelayDist::Fixed(secs(30));
@@ -1706,5 +1824,184 @@ mod tests {
         let again = run(&sc, 1);
         assert_eq!(out.functions, again.functions);
         assert_eq!(out.record, again.record);
+    }
+
+    /// The testkit scenario released all at once (completing at t = 0
+    /// unless a post-traffic hook holds it open), no alarms, candidate
+    /// baseline: `error_rate`, `latency`, `timeout_ms`; SLA `sla_ms`.
+    fn exposure_scenario(
+        error_rate: f64,
+        latency: LatencyDist,
+        timeout_ms: Option<f64>,
+        sla_ms: Option<f64>,
+        faults: Vec<Fault>,
+    ) -> Scenario {
+        let mut sc = scenario(TrafficShift::AllAtOnce);
+        sc.alarms.clear();
+        sc.strategies[0].alarms.clear();
+        sc.horizon = secs(600);
+        sc.functions[0].traffic.rate_per_s = 50.0;
+        sc.functions[0].candidate = VersionProfile {
+            error_rate,
+            latency,
+            timeout_ms,
+        };
+        sc.sla_ms = sla_ms;
+        set_faults(&mut sc, faults);
+        sc
+    }
+
+    #[test]
+    fn a_healthy_candidate_with_a_worse_baseline_has_no_excess_in_either_mode() {
+        let latency = LatencyDist::LogNormal {
+            median_ms: 100.0,
+            p99_ms: 900.0,
+        };
+        let sc = exposure_scenario(0.2, latency, Some(700.0), Some(300.0), vec![]);
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            let mut sc = sc.clone();
+            sc.sampling = sampling;
+            for seed in 0..5 {
+                let r = run(&sc, seed).record;
+                assert!(r.bad_requests > 5_000, "{r:?}");
+                assert_eq!(r.excess_bad_requests, 0, "{sampling:?}");
+                // AllAtOnce without a hook completes at t = 0: every bad
+                // request comes after the deployment.
+                assert_eq!(r.deploy_s, 0.0);
+                assert_eq!(r.bad_requests_during_deploy, 0);
+                assert_eq!(r.bad_requests_after_deploy, r.bad_requests);
+            }
+        }
+    }
+
+    #[test]
+    fn deploy_end_splits_bad_requests_into_during_and_after() {
+        // A 10 % canary of a candidate failing half its requests (its own
+        // baseline, no fault), completing at 300 s: during ≈ 10 % of 300 s,
+        // after = 100 % of the other 300 s.
+        let mut sc = exposure_scenario(0.5, LatencyDist::Fixed { ms: 100.0 }, None, None, vec![]);
+        sc.strategies = scenario(TrafficShift::Canary {
+            percentage: 10,
+            interval: secs(300),
+        })
+        .strategies;
+        sc.strategies[0].alarms.clear();
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            sc.sampling = sampling;
+            let r = run(&sc, 3).record;
+            assert_eq!((r.outcome, r.deploy_s), (Outcome::Completed, 300.0));
+            let (during, after) = (
+                r.bad_requests_during_deploy as f64,
+                r.bad_requests_after_deploy as f64,
+            );
+            assert_eq!(during + after, r.bad_requests as f64);
+            let expected_during = 50.0 * 0.1 * 300.0 * 0.5;
+            let expected_after = 50.0 * 300.0 * 0.5;
+            assert!(
+                (during - expected_during).abs() < 5.0 * expected_during.sqrt(),
+                "{during}"
+            );
+            assert!(
+                (after - expected_after).abs() < 5.0 * expected_after.sqrt(),
+                "{after}"
+            );
+            assert_eq!(r.excess_bad_requests, 0);
+        }
+    }
+
+    #[test]
+    fn a_timeout_only_the_fault_causes_is_excess_and_a_baseline_failure_is_not() {
+        // Fixed 100 ms, timeout 150 ms; the fault adds 100 ms, so every
+        // candidate request fails (timeout or error). Baseline failures
+        // (10 %) are not the fault's; the timeouts of the others are.
+        let sc = exposure_scenario(
+            0.1,
+            LatencyDist::Fixed { ms: 100.0 },
+            Some(150.0),
+            None,
+            vec![Fault::LatencyShift {
+                after: 0,
+                add_ms: 100.0,
+                multiplier: 1.0,
+            }],
+        );
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            let mut sc = sc.clone();
+            sc.sampling = sampling;
+            let r = run(&sc, 8).record;
+            assert_eq!(r.bad_requests, r.candidate_requests, "{sampling:?}");
+            let n = r.bad_requests as f64;
+            let own = (r.bad_requests - r.excess_bad_requests) as f64;
+            assert!(
+                (own - 0.1 * n).abs() < 5.0 * (0.09 * n).sqrt(),
+                "{sampling:?}: {own} of {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn cold_start_breaches_are_excess() {
+        // The first 40 candidate requests take 1 s more than the fixed
+        // 100 ms: each breaches the 500 ms SLA, which the baseline never does.
+        let sc = exposure_scenario(
+            0.0,
+            LatencyDist::Fixed { ms: 100.0 },
+            None,
+            Some(500.0),
+            vec![Fault::ColdStart {
+                requests: 40,
+                extra_ms: 1000.0,
+            }],
+        );
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            let mut sc = sc.clone();
+            sc.sampling = sampling;
+            let r = run(&sc, 2).record;
+            assert_eq!(
+                (r.bad_requests, r.excess_bad_requests),
+                (40, 40),
+                "{sampling:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_ramp_splits_failures_between_baseline_and_fault_in_fast_mode() {
+        // p = 0.1, the fault ramps 0 → 0.4 over the 10 minutes: mean fault
+        // probability 0.2, so E[excess] = n (1 − p) 0.2 and E[bad] =
+        // n (1 − (1 − p)(1 − 0.2)) (the ramp is linear).
+        let sc = exposure_scenario(
+            0.1,
+            LatencyDist::Fixed { ms: 100.0 },
+            None,
+            None,
+            vec![Fault::RampError {
+                after: 0,
+                over: secs(600),
+                from: 0.0,
+                to: 0.4,
+            }],
+        );
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            let mut sc = sc.clone();
+            sc.sampling = sampling;
+            let reps = 40;
+            let (mut bad, mut excess) = (0.0, 0.0);
+            for seed in 0..reps {
+                let r = run(&sc, 100 + seed).record;
+                bad += r.bad_requests as f64;
+                excess += r.excess_bad_requests as f64;
+            }
+            let n = 50.0 * 600.0 * reps as f64;
+            let (eb, ee) = (n * (1.0 - 0.9 * 0.8), n * 0.9 * 0.2);
+            assert!(
+                (bad - eb).abs() < 5.0 * eb.sqrt(),
+                "{sampling:?}: bad {bad} vs {eb}"
+            );
+            assert!(
+                (excess - ee).abs() < 5.0 * ee.sqrt(),
+                "{sampling:?}: excess {excess} vs {ee}"
+            );
+        }
     }
 }

@@ -24,6 +24,12 @@
 //!   [`EXACT_SUM_MAX`] samples; above, a shifted gamma matching the exact
 //!   mean, variance and skewness of the truncated-lognormal sum (error in
 //!   README);
+//! - excess bad requests (those the candidate's baseline would have served
+//!   well, see `version::Baseline`): the failures split binomially into
+//!   baseline and fault failures with probability p_base / p̄ (thinning),
+//!   and per bin the fault failures and the bad successes into those whose
+//!   baseline duration was also bad, with the bin's conditional
+//!   probability ([`excess_in_bins`]);
 //! - what this cannot sample exactly falls back to per-request sampling:
 //!   segments with pending cold-start requests, and percentiles over a
 //!   population that mixes latency distributions (function scope with a
@@ -221,6 +227,56 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
         return n;
     }
     Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+}
+
+/// P(baseline duration X > `bad_over` | the faulty duration falls in bin
+/// `i`): the coupled baseline of a request has the same base draw X as the
+/// request (faulty duration mult·X + add), so the faulty bin restricts X.
+pub fn baseline_bad_share(bins: &Bins, i: usize, dist: &DurationDist, bad_over: f64) -> f64 {
+    if !bad_over.is_finite() {
+        return 0.0;
+    }
+    if let LatencySampler::Fixed(ms) = dist.base {
+        return if ms > bad_over { 1.0 } else { 0.0 };
+    }
+    let (lo, hi) = (bins.lo(i), bins.hi(i));
+    // The faulty duration of a base draw X = bad_over.
+    let y = bad_over * dist.mult + dist.add;
+    let den = dist.sf(lo) - dist.sf(hi);
+    if den <= 0.0 {
+        return if lo >= y { 1.0 } else { 0.0 };
+    }
+    ((dist.sf(lo.max(y)) - dist.sf(hi)).max(0.0) / den).clamp(0.0, 1.0)
+}
+
+/// Excess bad requests of a candidate batch already split into bins
+/// (`failed[i]` failures and `ok_bad[i]` slow or timed-out successes in bin
+/// `i`): per bin, the failures that are the baseline's own are
+/// Binomial(f, `base_share`); of the rest (fault failures) and of the bad
+/// successes, those whose baseline was bad too (X > `bad_over`, the SLA or
+/// the timeout) are Binomial(·, [`baseline_bad_share`]). Exact: failure
+/// causes are independent of latency, and within a bin the base draws are
+/// iid given the bin.
+pub fn excess_in_bins<R: Rng + ?Sized>(
+    rng: &mut R,
+    base_share: f64,
+    bins: &Bins,
+    dist: &DurationDist,
+    bad_over: f64,
+    failed: &[u64],
+    ok_bad: &[u64],
+) -> u64 {
+    let mut excess = 0;
+    for (i, (&f, &o)) in failed.iter().zip(ok_bad).enumerate() {
+        if f == 0 && o == 0 {
+            continue;
+        }
+        let fault_failed = f - binomial(rng, f, base_share);
+        let r = baseline_bad_share(bins, i, dist, bad_over);
+        excess += fault_failed - binomial(rng, fault_failed, r);
+        excess += o - binomial(rng, o, r);
+    }
+    excess
 }
 
 /// Samples of one distribution, summarised by their bin counts.
@@ -552,5 +608,82 @@ mod tests {
         };
         let expected = 1.5 * (mu + sigma * sigma / 2.0).exp() + 20.0;
         assert!((mean / expected - 1.0).abs() < 2e-3, "{mean} vs {expected}");
+    }
+
+    #[test]
+    fn excess_split_matches_the_per_request_coupling() {
+        // Failure draw u, base draw X: the request fails if u < 0.2, its
+        // baseline if u < 0.05; faulty duration 1.5 X + 20, baseline X;
+        // bad above 250 ms (SLA) or 400 ms (timeout).
+        let mut rng = Pcg64Mcg::seed_from_u64(21);
+        let dist = DurationDist {
+            cap: Some(400.0),
+            ..lognormal()
+        };
+        let bins = Bins::new(&[250.0], Some(400.0));
+        let (n, reps, p_total, p_base, sla) = (400u64, 2000, 0.2, 0.05, 250.0);
+        let (mut fast_excess, mut brute_excess) = (0.0, 0.0);
+        let (mut ok_bins, mut failed_bins) = (Vec::new(), Vec::new());
+        for _ in 0..reps {
+            let failed = binomial(&mut rng, n, p_total);
+            split_into_bins(&mut rng, n - failed, &bins, &dist, &mut ok_bins);
+            split_into_bins(&mut rng, failed, &bins, &dist, &mut failed_bins);
+            let ok_bad: Vec<u64> = (0..bins.len())
+                .map(|i| {
+                    let bad = bins.is_cap(i) || bins.representative(i, &dist) > sla;
+                    if bad {
+                        ok_bins[i]
+                    } else {
+                        0
+                    }
+                })
+                .collect();
+            fast_excess += excess_in_bins(
+                &mut rng,
+                p_base / p_total,
+                &bins,
+                &dist,
+                sla,
+                &failed_bins,
+                &ok_bad,
+            ) as f64;
+            for _ in 0..n {
+                let u: f64 = rng.random();
+                let x = dist.base.sample(&mut rng);
+                let bad = u < p_total || x * dist.mult + dist.add > sla;
+                let base_bad = u < p_base || x > sla;
+                brute_excess += f64::from(u8::from(bad && !base_bad));
+            }
+        }
+        // Per request: P(excess) = P(bad) − P(baseline bad) (baseline bad
+        // implies bad here).
+        let p_bad1 = 1.0 - (1.0 - p_total) * (1.0 - dist.sf(sla));
+        let p_bad0 = 1.0 - (1.0 - p_base) * (1.0 - dist.base.sf(sla));
+        let total = (n * reps) as f64;
+        let expected = total * (p_bad1 - p_bad0);
+        let tol = 5.0 * expected.sqrt();
+        assert!(
+            (fast_excess - expected).abs() < tol,
+            "fast {fast_excess} vs {expected}"
+        );
+        assert!(
+            (brute_excess - expected).abs() < tol,
+            "brute {brute_excess} vs {expected}"
+        );
+    }
+
+    #[test]
+    fn without_a_latency_fault_the_baseline_shares_are_zero_or_one() {
+        let dist = DurationDist {
+            base: lognormal().base,
+            mult: 1.0,
+            add: 0.0,
+            cap: Some(900.0),
+        };
+        let bins = Bins::new(&[100.0, 300.0], Some(900.0));
+        let shares: Vec<f64> = (0..bins.len())
+            .map(|i| baseline_bad_share(&bins, i, &dist, 300.0))
+            .collect();
+        assert_eq!(shares, [0.0, 0.0, 1.0, 1.0]);
     }
 }

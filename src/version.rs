@@ -145,6 +145,20 @@ pub struct Served {
     pub latency_ms: f64,
 }
 
+/// What a request would have been on its version's *baseline* (the same
+/// version without faults: failure probability `base_error_prob`, latency
+/// without the fault's multiplier, addition or cold-start penalty), from the
+/// same random draws as the request itself (a coupling: the failure draw u
+/// fails the request if u < error_prob and the baseline if
+/// u < base_error_prob; the latency draw X gives both durations).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    /// Failed, or timed out.
+    pub error: bool,
+    /// min(X, timeout); 0 when durations are not drawn.
+    pub latency_ms: f64,
+}
+
 /// Draws one request's outcome. `extra_ms` is a cold-start penalty. A
 /// request's duration is min(latency, timeout) whether it failed or not; a
 /// successful request slower than the timeout becomes a timeout error. When
@@ -158,25 +172,50 @@ pub fn serve<R: Rng + ?Sized>(
     extra_ms: f64,
     need_latency: bool,
 ) -> Served {
-    let failed = rng.random::<f64>() < error_prob;
+    serve_coupled(rng, p, error_prob, error_prob, extra_ms, need_latency).0
+}
+
+/// [`serve`], also returning the request's [`Baseline`] under the same
+/// draws (no extra random number is drawn).
+#[inline]
+pub fn serve_coupled<R: Rng + ?Sized>(
+    rng: &mut R,
+    p: &ServeParams,
+    error_prob: f64,
+    base_error_prob: f64,
+    extra_ms: f64,
+    need_latency: bool,
+) -> (Served, Baseline) {
+    let u = rng.random::<f64>();
+    let failed = u < error_prob;
+    let base_failed = u < base_error_prob;
     if !need_latency {
         let status = if failed { STATUS_ERROR } else { STATUS_OK };
-        return Served {
+        let served = Served {
             error: failed,
             status,
             latency_ms: 0.0,
         };
+        let base = Baseline {
+            error: base_failed,
+            latency_ms: 0.0,
+        };
+        return (served, base);
     }
-    let latency = p.latency.sample(rng) * p.latency_mult + p.latency_add_ms + extra_ms;
+    let x = p.latency.sample(rng);
+    let latency = x * p.latency_mult + p.latency_add_ms + extra_ms;
     let timeout = p.timeout_ms.unwrap_or(f64::INFINITY);
-    if failed {
-        return Served {
+    let base = Baseline {
+        error: base_failed || x > timeout,
+        latency_ms: x.min(timeout),
+    };
+    let served = if failed {
+        Served {
             error: true,
             status: STATUS_ERROR,
             latency_ms: latency.min(timeout),
-        };
-    }
-    if latency > timeout {
+        }
+    } else if latency > timeout {
         Served {
             error: true,
             status: STATUS_TIMEOUT,
@@ -188,7 +227,8 @@ pub fn serve<R: Rng + ?Sized>(
             status: STATUS_OK,
             latency_ms: latency,
         }
-    }
+    };
+    (served, base)
 }
 
 #[cfg(test)]

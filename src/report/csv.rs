@@ -20,7 +20,7 @@ pub const TIMELINE_CSV: &str = "timeline.csv";
 pub const EVENTS_CSV: &str = "events.csv";
 
 /// Header of `runs.csv` (one row per strategy × replication).
-pub const RUNS_COLUMNS: [&str; 13] = [
+pub const RUNS_COLUMNS: [&str; 16] = [
     "strategy",
     "replication",
     "seed",
@@ -32,6 +32,9 @@ pub const RUNS_COLUMNS: [&str; 13] = [
     "deploy_s",
     "candidate_requests",
     "bad_requests",
+    "excess_bad_requests",
+    "bad_requests_during_deploy",
+    "bad_requests_after_deploy",
     "errors_total",
     "requests_total",
 ];
@@ -97,12 +100,15 @@ pub fn write_runs<W: Write>(out: W, runs: &[RunRecord]) -> io::Result<()> {
             r.seed.to_string(),
             r.candidate_faulty.to_string(),
             r.outcome.name().to_owned(),
-            r.trigger.clone(),
+            r.trigger.to_string(),
             opt(r.detection_s),
             opt(r.rollback_s),
             r.deploy_s.to_string(),
             r.candidate_requests.to_string(),
             r.bad_requests.to_string(),
+            r.excess_bad_requests.to_string(),
+            r.bad_requests_during_deploy.to_string(),
+            r.bad_requests_after_deploy.to_string(),
             r.errors_total.to_string(),
             r.requests_total.to_string(),
         ])?;
@@ -178,7 +184,7 @@ pub fn write_events<W: Write>(out: W, events: &[TimelineEvent]) -> io::Result<()
         w.write_record([
             e.strategy.as_str(),
             &e.time_s.to_string(),
-            &e.event,
+            e.event.name(),
             &e.detail,
         ])?;
     }
@@ -252,7 +258,7 @@ fn opt(value: Option<f64>) -> String {
 mod tests {
     use super::*;
     use crate::alarm::AlarmState;
-    use crate::record::Outcome;
+    use crate::record::{EventKind, Outcome, Trigger};
 
     fn to_string(write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut buf = Vec::new();
@@ -268,15 +274,15 @@ mod tests {
                 seed: 42,
                 candidate_faulty: true,
                 outcome: Outcome::RolledBack,
-                trigger: "error_rate".into(),
+                trigger: Trigger::Alarm("error_rate".into()),
                 detection_s: Some(185.5),
                 rollback_s: Some(190.5),
                 deploy_s: 190.5,
                 candidate_requests: 120,
                 bad_requests: 12,
-                excess_bad_requests: 0,
-                bad_requests_during_deploy: 12,
-                bad_requests_after_deploy: 0,
+                excess_bad_requests: 9,
+                bad_requests_during_deploy: 11,
+                bad_requests_after_deploy: 1,
                 errors_total: 15,
                 requests_total: 1200,
             },
@@ -286,7 +292,7 @@ mod tests {
                 seed: 43,
                 candidate_faulty: false,
                 outcome: Outcome::Completed,
-                trigger: String::new(),
+                trigger: Trigger::None,
                 detection_s: None,
                 rollback_s: None,
                 deploy_s: 600.0,
@@ -307,9 +313,10 @@ mod tests {
         assert_eq!(
             text,
             "strategy,replication,seed,candidate_faulty,outcome,trigger,detection_s,rollback_s,\
-             deploy_s,candidate_requests,bad_requests,errors_total,requests_total\n\
-             \"canary, 10%\",0,42,true,rolled_back,error_rate,185.5,190.5,190.5,120,12,15,1200\n\
-             all,1,43,false,completed,,,,600,1000,0,1,2000\n"
+             deploy_s,candidate_requests,bad_requests,excess_bad_requests,\
+             bad_requests_during_deploy,bad_requests_after_deploy,errors_total,requests_total\n\
+             \"canary, 10%\",0,42,true,rolled_back,error_rate,185.5,190.5,190.5,120,12,9,11,1,15,1200\n\
+             all,1,43,false,completed,,,,600,1000,0,0,0,0,1,2000\n"
         );
     }
 
@@ -397,13 +404,73 @@ mod tests {
         let events = vec![TimelineEvent {
             strategy: "s".into(),
             time_s: 185.25,
-            event: "alarm_detected".into(),
+            event: EventKind::Detected,
             detail: "error_rate \"ALARM\"".into(),
         }];
         assert_eq!(
             to_string(|w| write_events(w, &events)),
-            "strategy,time_s,event,detail\ns,185.25,alarm_detected,\"error_rate \"\"ALARM\"\"\"\n"
+            "strategy,time_s,event,detail\ns,185.25,detected,\"error_rate \"\"ALARM\"\"\"\n"
         );
+    }
+
+    /// Same cells, floats compared by value (serde/ryu writes `600.0` where
+    /// we write `600`).
+    fn assert_same_cells(ours: &str, theirs: &str) {
+        let mut ours = csv::Reader::from_reader(ours.as_bytes());
+        let mut theirs = csv::Reader::from_reader(theirs.as_bytes());
+        assert_eq!(ours.headers().unwrap(), theirs.headers().unwrap());
+        let (a, b): (Vec<_>, Vec<_>) = (ours.records().collect(), theirs.records().collect());
+        assert_eq!(a.len(), b.len());
+        for (a, b) in a.iter().zip(&b) {
+            let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b.iter()) {
+                match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(x), Ok(y)) => assert_eq!(x, y),
+                    _ => assert_eq!(x, y),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn run_records_and_events_round_trip_through_serde_with_the_same_cells() {
+        let runs = runs();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &runs {
+            w.serialize(r).unwrap();
+        }
+        let serde_text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let text = to_string(|w| write_runs(w, &runs));
+        assert_same_cells(&text, &serde_text);
+        let back: Vec<RunRecord> = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(back, runs);
+
+        let events: Vec<TimelineEvent> = EventKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, &event)| TimelineEvent {
+                strategy: "s".into(),
+                time_s: i as f64 * 0.5,
+                event,
+                detail: format!("d{i}"),
+            })
+            .collect();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for e in &events {
+            w.serialize(e).unwrap();
+        }
+        let serde_text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        let text = to_string(|w| write_events(w, &events));
+        assert_same_cells(&text, &serde_text);
+        let back: Vec<TimelineEvent> = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(back, events);
     }
 
     #[test]

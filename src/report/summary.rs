@@ -217,9 +217,9 @@ mod tests {
                 Outcome::Completed
             },
             trigger: if rolled_back {
-                "errors".to_owned()
+                crate::record::Trigger::Alarm("errors".to_owned())
             } else {
-                String::new()
+                crate::record::Trigger::None
             },
             detection_s: rolled_back.then_some(deploy_s - 5.0),
             rollback_s: rolled_back.then_some(deploy_s),

@@ -12,13 +12,14 @@ use std::borrow::Cow;
 
 use super::rollout::{Plan, Stage, Watch};
 use crate::model::{lattice_share_pct, LatticeSpec, StrategySpec};
+use crate::record::EventKind;
 use crate::time::Micros;
 
 /// The rollout plan: the initial weights at t0, then the schedule.
 pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
     let direct = direct_chain(l);
     let mut alarm_chain = vec![Stage {
-        label: "sns_delivered",
+        label: EventKind::SnsDelivered,
         delay: l.sns_delay,
     }];
     alarm_chain.extend_from_slice(&direct);
@@ -44,11 +45,11 @@ pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>)
 pub fn direct_chain(l: &LatticeSpec) -> Vec<Stage> {
     vec![
         Stage {
-            label: "rollback_function_done",
+            label: EventKind::RollbackFunctionDone,
             delay: l.function_duration,
         },
         Stage {
-            label: "weights_propagated",
+            label: EventKind::WeightsPropagated,
             delay: l.propagation_delay,
         },
     ]

@@ -19,7 +19,7 @@ pub mod steps;
 
 use crate::alarm::AlarmState;
 use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
-use crate::record::Outcome;
+use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
 
 /// What a strategy may do and see at the moment of a callback. The engine
@@ -48,15 +48,16 @@ pub trait Control {
     /// (absolute time), once it has received traffic; `None` for a healthy
     /// candidate or before its first traffic.
     fn fault_visible_at(&self) -> Option<Micros>;
-    /// The deployment saw a problem (an alarm name or a hook name).
-    fn detected(&mut self, trigger: &str);
+    /// The deployment saw a problem (an alarm, a hook, an operator, a
+    /// stack rollback).
+    fn detected(&mut self, trigger: &Trigger);
     /// All traffic is back on stable.
     fn rollback_complete(&mut self);
     /// The deployment ended (or, after a stack rollback of a completed
     /// deployment, ended again): the last call decides the outcome.
     fn finish(&mut self, outcome: Outcome);
     /// A marker for the timeline (`event`, `detail`).
-    fn note(&mut self, event: &str, detail: &str);
+    fn note(&mut self, event: EventKind, detail: &str);
 }
 
 /// A deployment system's behaviour over one replication.
@@ -68,7 +69,7 @@ pub trait Strategy {
     fn on_alarm(&mut self, _index: usize, _state: AlarmState, _ctl: &mut dyn Control) {}
     /// Another function of the same deployment failed: roll this one back
     /// too (CloudFormation stack rollback), even if it already completed.
-    fn abort(&mut self, _trigger: &str, _ctl: &mut dyn Control) {}
+    fn abort(&mut self, _trigger: &Trigger, _ctl: &mut dyn Control) {}
 }
 
 /// Builds the runtime state machine of strategy `spec` for function

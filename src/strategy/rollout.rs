@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use super::{Control, Strategy};
 use crate::alarm::AlarmState;
 use crate::model::{DelayDist, Hook, Operator, StrategyKind};
-use crate::record::Outcome;
+use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
 
 const POLL: u32 = 0;
@@ -57,7 +57,7 @@ pub enum Watch {
 /// ends (the last stage's end is `rollback_complete`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stage {
-    pub label: &'static str,
+    pub label: EventKind,
     pub delay: DelayDist,
 }
 
@@ -125,7 +125,7 @@ impl Plan<'_> {
 /// A one-stage rollback chain of a fixed latency (an alias or stage update).
 pub fn latency_chain(latency: Micros) -> Vec<Stage> {
     vec![Stage {
-        label: "rollback",
+        label: EventKind::Rollback,
         delay: DelayDist::Fixed(latency),
     }]
 }
@@ -199,7 +199,10 @@ impl<'a> Rollout<'a> {
             Some(delay) => {
                 let at = (ctl.now() + ctl.draw_delay(delay)).max(self.last_effect);
                 self.last_effect = at;
-                ctl.note("weight_update_issued", &format!("{}", self.steps[i].1));
+                ctl.note(
+                    EventKind::WeightUpdateIssued,
+                    &format!("{}", self.steps[i].1),
+                );
                 ctl.schedule(at, EFFECT_BASE + i as u32);
             }
         }
@@ -210,7 +213,7 @@ impl<'a> Rollout<'a> {
         let pct = self.steps[i].1;
         ctl.set_candidate_weight(pct);
         if self.plan.promotion.is_some() && i + 1 == self.steps.len() {
-            ctl.note("promoted", "");
+            ctl.note(EventKind::Promoted, "");
         }
         if pct > 0.0 && !self.traffic_started {
             self.traffic_started = true;
@@ -237,22 +240,22 @@ impl<'a> Rollout<'a> {
     }
 
     /// A problem was seen: stop, and roll back if configured.
-    fn fail(&mut self, trigger: &str, by_alarm: bool, ctl: &mut dyn Control) {
+    fn fail(&mut self, trigger: &Trigger, by_alarm: bool, ctl: &mut dyn Control) {
         ctl.detected(trigger);
         if self.plan.rollback {
             self.start_rollback(trigger, by_alarm, ctl);
         } else {
             self.phase = Phase::Done(Outcome::Stopped);
-            ctl.note("stopped", trigger);
+            ctl.note(EventKind::Stopped, &trigger.to_string());
             ctl.finish(Outcome::Stopped);
         }
     }
 
-    fn start_rollback(&mut self, trigger: &str, by_alarm: bool, ctl: &mut dyn Control) {
+    fn start_rollback(&mut self, trigger: &Trigger, by_alarm: bool, ctl: &mut dyn Control) {
         self.phase = Phase::RollingBack;
         self.alarm_rollback = by_alarm;
         self.stage = 0;
-        ctl.note("rollback_start", trigger);
+        ctl.note(EventKind::RollbackStart, &trigger.to_string());
         self.next_stage(ctl);
     }
 
@@ -282,24 +285,32 @@ impl<'a> Rollout<'a> {
 
     fn complete(&mut self, ctl: &mut dyn Control) {
         self.phase = Phase::Done(Outcome::Completed);
-        ctl.note("completed", &self.plan.label);
+        ctl.note(EventKind::Completed, &self.plan.label);
         ctl.finish(Outcome::Completed);
     }
 
     /// The pre-traffic (`post` false) or post-traffic hook ended: a failed
     /// hook rolls back, a passed one lets the deployment go on.
     fn end_hook(&mut self, post: bool, ctl: &mut dyn Control) {
-        let (hook, name) = if post {
-            (self.plan.post_hook, "post_traffic_hook")
+        let (hook, trigger, passed) = if post {
+            (
+                self.plan.post_hook,
+                Trigger::PostTrafficHook,
+                EventKind::PostTrafficHookPassed,
+            )
         } else {
-            (self.plan.pre_hook, "pre_traffic_hook")
+            (
+                self.plan.pre_hook,
+                Trigger::PreTrafficHook,
+                EventKind::PreTrafficHookPassed,
+            )
         };
         let hook = hook.expect("a hook end is scheduled only for a configured hook");
         if ctl.hook_fails(hook) {
-            self.fail(name, false, ctl);
+            self.fail(&trigger, false, ctl);
             return;
         }
-        ctl.note(&format!("{name}_passed"), "");
+        ctl.note(passed, "");
         if post {
             self.complete(ctl);
         } else {
@@ -315,7 +326,7 @@ impl Strategy for Rollout<'_> {
         }
         match self.plan.pre_hook {
             Some(h) => {
-                ctl.note("pre_traffic_hook_start", "");
+                ctl.note(EventKind::PreTrafficHookStart, "");
                 ctl.schedule(ctl.now() + h.duration, PRE_HOOK_DONE);
             }
             None => self.begin_shifting(ctl),
@@ -333,7 +344,7 @@ impl Strategy for Rollout<'_> {
                 }
                 if let Some(alarm) = ctl.alarm_firing(&self.plan.watched) {
                     let name = ctl.alarm_name(alarm);
-                    self.fail(&name, true, ctl);
+                    self.fail(&Trigger::Alarm(name), true, ctl);
                 } else {
                     ctl.schedule_poll(ctl.now() + interval, POLL);
                 }
@@ -342,13 +353,13 @@ impl Strategy for Rollout<'_> {
             SHIFTING_DONE if self.phase == Phase::Shifting => match self.plan.post_hook {
                 Some(h) => {
                     self.phase = Phase::PostHook;
-                    ctl.note("post_traffic_hook_start", "");
+                    ctl.note(EventKind::PostTrafficHookStart, "");
                     ctl.schedule(ctl.now() + h.duration, POST_HOOK_DONE);
                 }
                 None => self.complete(ctl),
             },
             POST_HOOK_DONE if self.phase == Phase::PostHook => self.end_hook(true, ctl),
-            OPERATOR if self.active() => self.fail("operator", false, ctl),
+            OPERATOR if self.active() => self.fail(&Trigger::Operator, false, ctl),
             ROLLBACK_STAGE if self.phase == Phase::RollingBack => {
                 self.stage += 1;
                 if self.stage < self.chain().len() {
@@ -374,11 +385,11 @@ impl Strategy for Rollout<'_> {
             && self.plan.watched.contains(&index)
         {
             let name = ctl.alarm_name(index);
-            self.fail(&name, true, ctl);
+            self.fail(&Trigger::Alarm(name), true, ctl);
         }
     }
 
-    fn abort(&mut self, trigger: &str, ctl: &mut dyn Control) {
+    fn abort(&mut self, trigger: &Trigger, ctl: &mut dyn Control) {
         // A stack rollback restores the stable version whatever the
         // deployment's own rollback setting, and also after completion.
         match self.phase {

@@ -12,7 +12,7 @@ use rand_pcg::Pcg64Mcg;
 use super::{Control, Strategy};
 use crate::alarm::AlarmState;
 use crate::model::{DelayDist, Hook};
-use crate::record::Outcome;
+use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
 
 const CLASS_ALARM: u8 = 0;
@@ -33,7 +33,7 @@ pub struct Script {
     seq: u64,
     states: Vec<AlarmState>,
     changes: Vec<AlarmState>,
-    aborts: Vec<String>,
+    aborts: Vec<Trigger>,
     /// Verdicts of the hooks in the order they end: true = the hook fails.
     pub hook_failures: VecDeque<bool>,
     /// A fault affecting the candidate this long after its first traffic.
@@ -85,7 +85,8 @@ impl Script {
 
     /// A stack rollback reaches the strategy at `at`.
     pub fn abort_at(&mut self, at: Micros, trigger: &str) -> &mut Self {
-        self.aborts.push(trigger.to_string());
+        self.aborts
+            .push(trigger.parse().expect("a trigger's text form parses"));
         self.push(at, CLASS_TIMER, Ev::Abort(self.aborts.len() - 1));
         self
     }
@@ -169,7 +170,7 @@ impl Control for Script {
         Some(self.first_traffic? + self.fault_after?)
     }
 
-    fn detected(&mut self, trigger: &str) {
+    fn detected(&mut self, trigger: &Trigger) {
         if self.detection.is_none() {
             self.detection = Some((self.now, trigger.to_string()));
         }
@@ -183,7 +184,7 @@ impl Control for Script {
         self.finished = Some((self.now, outcome));
     }
 
-    fn note(&mut self, event: &str, _detail: &str) {
+    fn note(&mut self, event: EventKind, _detail: &str) {
         self.notes.push((self.now, event.to_string()));
     }
 }

@@ -6,10 +6,11 @@
 //! failure probability below 1e-5 per check), and the seeds are fixed, so
 //! the tests are deterministic.
 
+use canarysim::model::Sampling;
 use canarysim::montecarlo::run_all;
 use canarysim::record::Outcome;
 use canarysim::report::summarize;
-use statrs::distribution::{Binomial, Discrete, DiscreteCDF, Poisson};
+use statrs::distribution::{Binomial, ContinuousCDF, Discrete, DiscreteCDF, LogNormal, Poisson};
 
 use crate::support::scenario;
 
@@ -160,4 +161,150 @@ post_traffic_hook = {{ duration = "10m" }}
     let s = &summarize(&runs)[0];
     assert_eq!(s.missed_rate, Some(0.0));
     assert!(s.bad_requests_mean_lo <= lambda && lambda <= s.bad_requests_mean_hi);
+}
+
+/// Mean of a field over the runs, and the 4.5-standard-error tolerance of a
+/// mean of Poisson counts with mean `exact`.
+fn assert_poisson_mean(values: impl Iterator<Item = u64>, exact: f64, reps: u32, what: &str) {
+    let mean = values.map(|v| v as f64).sum::<f64>() / f64::from(reps);
+    let tol = Z * (exact / f64::from(reps)).sqrt();
+    assert!(
+        (mean - exact).abs() <= tol,
+        "{what}: mean {mean}, exact {exact} ± {tol}"
+    );
+}
+
+/// AllAtOnce at rate λ with a candidate baseline error rate p and a step
+/// error q from t = 0; no alarm, a 5-minute post-traffic hook that never
+/// fails holds the deployment open, then it completes; horizon 10 minutes.
+/// Candidate requests are Poisson(λT); each fails with p_total =
+/// 1 − (1 − p)(1 − q), and the fault alone caused it with (1 − p) q, so
+/// bad ~ Poisson(λ T p_total) and excess ~ Poisson(λ T (1 − p) q), half of
+/// the bad ones during the deployment and half after.
+#[test]
+fn excess_bad_requests_are_the_failures_the_baseline_would_not_have_had() {
+    let (rate, p, q, reps) = (20.0, 0.05, 0.1, 400);
+    for mode in [Sampling::Exact, Sampling::Fast] {
+        let text = format!(
+            r#"
+name = "excess"
+seed = 5
+replications = {reps}
+horizon = "10m"
+[traffic]
+rate_per_s = {rate}
+[versions.stable]
+error_rate = {p}
+[[faults]]
+kind = "step_error"
+error_rate = {q}
+[strategies.all_at_once]
+config = "AllAtOnce"
+post_traffic_hook = {{ duration = "5m" }}
+"#
+        );
+        let mut sc = scenario(&text);
+        sc.sampling = mode;
+        let runs = run_all(&sc).runs;
+        for r in &runs {
+            assert_eq!(r.outcome, Outcome::Completed);
+            assert_eq!(r.deploy_s, 300.0);
+            assert!(r.excess_bad_requests <= r.bad_requests);
+            assert_eq!(
+                r.bad_requests_during_deploy + r.bad_requests_after_deploy,
+                r.bad_requests
+            );
+        }
+        let n = rate * 600.0;
+        let p_total = 1.0 - (1.0 - p) * (1.0 - q);
+        let what = |s: &str| format!("{mode:?}: {s}");
+        assert_poisson_mean(
+            runs.iter().map(|r| r.bad_requests),
+            n * p_total,
+            reps,
+            &what("bad"),
+        );
+        assert_poisson_mean(
+            runs.iter().map(|r| r.excess_bad_requests),
+            n * (1.0 - p) * q,
+            reps,
+            &what("excess"),
+        );
+        assert_poisson_mean(
+            runs.iter().map(|r| r.bad_requests - r.excess_bad_requests),
+            n * p,
+            reps,
+            &what("baseline's own"),
+        );
+        assert_poisson_mean(
+            runs.iter().map(|r| r.bad_requests_during_deploy),
+            n / 2.0 * p_total,
+            reps,
+            &what("during"),
+        );
+        assert_poisson_mean(
+            runs.iter().map(|r| r.bad_requests_after_deploy),
+            n / 2.0 * p_total,
+            reps,
+            &what("after"),
+        );
+    }
+}
+
+/// A latency fault against an SLA: the candidate's baseline latency is
+/// lognormal (median 100 ms, p99 400 ms) and the fault doubles it; the SLA
+/// is 300 ms and nothing fails. A request breaches when 2X > 300, and the
+/// breach is the fault's when X ≤ 300 too: bad ~ Poisson(λT P(X > 150)),
+/// excess ~ Poisson(λT P(150 < X ≤ 300)).
+#[test]
+fn excess_sla_breaches_are_only_those_the_baseline_would_not_have_had() {
+    let (rate, reps) = (10.0, 400);
+    for mode in [Sampling::Exact, Sampling::Fast] {
+        let text = format!(
+            r#"
+name = "excess_latency"
+seed = 11
+replications = {reps}
+horizon = "10m"
+[traffic]
+rate_per_s = {rate}
+[versions.stable]
+latency = {{ median_ms = 100, p99_ms = 400 }}
+[slo]
+latency_ms = 300
+[[faults]]
+kind = "latency_shift"
+multiplier = 2
+[strategies.all_at_once]
+config = "AllAtOnce"
+post_traffic_hook = {{ duration = "10m" }}
+"#
+        );
+        let mut sc = scenario(&text);
+        sc.sampling = mode;
+        let runs = run_all(&sc).runs;
+        let ln = LogNormal::new(
+            100f64.ln(),
+            (400f64.ln() - 100f64.ln()) / 2.326_347_874_040_840_8,
+        )
+        .unwrap();
+        let n = rate * 600.0;
+        for r in &runs {
+            assert!(r.excess_bad_requests <= r.bad_requests);
+            assert_eq!(r.bad_requests_after_deploy, 0, "ends at the horizon");
+            assert_eq!(r.errors_total, 0);
+        }
+        assert_poisson_mean(
+            runs.iter().map(|r| r.bad_requests),
+            n * ln.sf(150.0),
+            reps,
+            &format!("{mode:?}: bad"),
+        );
+        assert_poisson_mean(
+            runs.iter().map(|r| r.excess_bad_requests),
+            n * (ln.cdf(300.0) - ln.cdf(150.0)),
+            reps,
+            &format!("{mode:?}: excess"),
+        );
+    }
 }

@@ -39,6 +39,9 @@ fn run_writes_the_documented_files_and_columns() {
             "deploy_s",
             "candidate_requests",
             "bad_requests",
+            "excess_bad_requests",
+            "bad_requests_during_deploy",
+            "bad_requests_after_deploy",
             "errors_total",
             "requests_total"
         ]

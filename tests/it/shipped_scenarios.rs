@@ -267,13 +267,21 @@ fn saga_functions_roll_back_the_whole_stack_after_the_payment_alarm() {
         .iter()
         .filter(|r| r.strategy == "canary" || r.strategy == "linear")
     {
-        assert_eq!(r.trigger, "process_payment:payment_errors", "{r:?}");
+        assert_eq!(
+            r.trigger.to_string(),
+            "process_payment:payment_errors",
+            "{r:?}"
+        );
     }
     for r in runs
         .iter()
         .filter(|r| r.strategy.ends_with("/refund_payment"))
     {
-        assert_eq!(r.trigger, "stack_rollback:process_payment", "{r:?}");
+        assert_eq!(
+            r.trigger.to_string(),
+            "stack_rollback:process_payment",
+            "{r:?}"
+        );
     }
 }
 
@@ -304,5 +312,42 @@ fn compare_all_puts_every_deployment_system_against_the_same_fault() {
         let restore = r.rollback_s.unwrap() - r.detection_s.unwrap();
         let expected = if r.strategy == "lattice" { 94.0 } else { 5.0 };
         assert_eq!(restore, expected, "{r:?}");
+    }
+}
+
+/// Every record of every shipped scenario, in both sampling modes: the bad
+/// requests split exactly into during / after the deployment, the excess
+/// (fault-caused) ones are at most all of them, and a healthy candidate
+/// (or function) has none.
+#[test]
+fn exposure_splits_are_consistent_in_every_shipped_scenario() {
+    use canarysim::model::Sampling;
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.extension().is_some_and(|e| e == "toml") {
+            continue;
+        }
+        for sampling in [Sampling::Exact, Sampling::Fast] {
+            let overrides = Overrides {
+                replications: Some(4),
+                sampling: Some(sampling),
+                ..Overrides::default()
+            };
+            let sc = load_scenario(&path, &overrides).unwrap();
+            let runs = run_all(&sc).runs;
+            assert!(!runs.is_empty());
+            for r in &runs {
+                let at = format!("{} {sampling:?}: {r:?}", path.display());
+                assert_eq!(
+                    r.bad_requests_during_deploy + r.bad_requests_after_deploy,
+                    r.bad_requests,
+                    "{at}"
+                );
+                assert!(r.excess_bad_requests <= r.bad_requests, "{at}");
+                if !r.candidate_faulty {
+                    assert_eq!(r.excess_bad_requests, 0, "{at}");
+                }
+            }
+        }
     }
 }
