@@ -195,8 +195,15 @@ fn apigw_canary_alarm_beats_the_operator_and_the_cold_cache_makes_it_possible() 
     });
     let warm = &warm["stage_alarm"];
     assert!(warm.rollback_rate < 0.6, "{warm:?}");
+    // Time to detection counts misses as never: with most runs missed the
+    // warm cache's median is never, later than any time.
     assert!(
-        warm.detection_p50_s.unwrap() > 2.0 * alarm.detection_p50_s.unwrap(),
+        warm.detection_p50_s
+            .map_or(true, |w| w > 2.0 * alarm.detection_p50_s.unwrap()),
+        "{warm:?}"
+    );
+    assert!(
+        warm.detection_p50_detected_s.unwrap() > alarm.detection_p50_detected_s.unwrap(),
         "{warm:?}"
     );
 }
