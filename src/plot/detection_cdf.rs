@@ -141,7 +141,9 @@ impl Chart for DetectionCdfChart<'_> {
         };
         let default_title = match population {
             Population::Healthy => {
-                format!("Time to false rollback — empirical CDF (n = {reps} {who} per strategy)")
+                format!(
+                    "Time to false rollback — empirical CDF (n = {reps} healthy runs per strategy)"
+                )
             }
             _ => format!("Time to detection — empirical CDF (n = {reps} runs per strategy, {who})"),
         };
@@ -239,9 +241,10 @@ impl Chart for DetectionCdfChart<'_> {
         chart
             .configure_mesh()
             .x_desc(format!("time from deployment start to detection ({unit})"))
-            .y_desc(format!(
-                "detected by time t (% of {who}; misses never reach 100)"
-            ))
+            .y_desc(match population {
+                Population::Healthy => format!("rolled back by time t (% of {who})"),
+                _ => format!("detected by time t (% of {who}; misses never reach 100)"),
+            })
             .axis_desc_style(style::font(style::AXIS_DESC_FONT_SIZE).color(&style::TEXT_COLOR))
             .label_style(style::font(style::TICK_FONT_SIZE).color(&style::TEXT_COLOR))
             .x_label_formatter(&|v| fmt_num(*v))

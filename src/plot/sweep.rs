@@ -712,7 +712,12 @@ impl SweepChart {
             .flat_map(|s| s.points.iter())
             .filter_map(|p| p.1.map(|y| p.2.map_or(y, |b| b.1.max(y))));
         let y_hi = finite.fold(0.0, f64::max);
-        let mut y_data_top = style::nice_ceil((y_hi * 1.1).max(1e-9));
+        // All zero or no data: a unit axis rather than one of 1e-9.
+        let mut y_data_top = if y_hi > 0.0 {
+            style::nice_ceil(y_hi * 1.1)
+        } else {
+            1.0
+        };
         if panel.y_rate {
             y_data_top = y_data_top.min(100.0);
             if y_hi >= 99.0 {
@@ -731,7 +736,11 @@ impl SweepChart {
         let y_top = band.map_or(y_data_top * 1.04, |b| b.1);
         let never_y = band.map_or(0.0, |b| (b.0 + b.1) / 2.0);
         let y_of = |y: Option<f64>| y.unwrap_or(never_y);
-        let y_ticks = style::ticks(0.0, y_data_top, 5);
+        let y_ticks = if panel.series.is_empty() {
+            Vec::new()
+        } else {
+            style::ticks(0.0, y_data_top, 5)
+        };
 
         let n_keys = key_points.len();
         let mut chart = ChartBuilder::on(&body)

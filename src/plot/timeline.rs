@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
-use plotters::element::{PathElement, Rectangle};
+use plotters::element::{DashedPathElement, PathElement, Rectangle};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
@@ -795,9 +795,18 @@ impl Chart for TimelineChart<'_> {
                     chart.draw_series(LineSeries::new(seg, color.stroke_width(width)))?;
                 }
                 if let Some(t) = self.threshold(alarm) {
+                    // Alarms with the same threshold: each line 3 px below
+                    // the previous one, so every dash pattern stays visible.
+                    let same_before = self.timeline.alarms[..i]
+                        .iter()
+                        .filter(|a| self.threshold(a) == Some(t))
+                        .count() as i32;
                     let (dash, gap) = threshold_dash(i);
-                    chart.draw_series(DashedLineSeries::new(
-                        [(0.0, t), (x_max, t)],
+                    let (x0, y) = chart.backend_coord(&(0.0, t));
+                    let (x1, _) = chart.backend_coord(&(x_max, t));
+                    let y = y + 3 * same_before;
+                    root.draw(&DashedPathElement::new(
+                        [(x0, y), (x1, y)],
                         dash,
                         gap,
                         color.stroke_width(2),
