@@ -175,15 +175,28 @@ pub struct PlotArgs {
     /// tradeoff, sweep. Default: every chart whose input file exists.
     #[arg(long = "kind")]
     pub kinds: Vec<String>,
-    /// Summary column on the y axis of the sweep chart (default detection_p50_s).
+    /// One summary column for a single-panel sweep chart (default: panels
+    /// for the healthy candidate's false rollbacks and the faulty one's
+    /// detect rate, time to detection and excess bad requests).
     #[arg(long)]
     pub sweep_metric: Option<String>,
     /// Swept key on the x axis of the sweep chart (default: the first numeric one).
     #[arg(long)]
     pub sweep_x: Option<String>,
-    /// Summary column on the y axis of the trade-off chart (default detection_mean_s).
+    /// Summary column on the y axis of the trade-off chart (default
+    /// excess_bad_requests_mean; detection_p50_s draws misses as "never").
     #[arg(long)]
     pub tradeoff_y: Option<String>,
+    /// Folder to write the plots into (default: DIR itself).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Title of the chart(s), replacing the default one.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// End of the timeline's time axis: a duration ("20m", "90s") or
+    /// seconds (default: the end of the last deployment plus a margin).
+    #[arg(long, value_name = "DURATION_OR_SECONDS")]
+    pub until: Option<String>,
 }
 
 #[derive(Debug, Args)]

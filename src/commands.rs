@@ -89,12 +89,24 @@ fn plot(args: PlotArgs) -> Result<(), Error> {
             args.dir.display()
         )));
     }
+    let until = match args.until.as_deref() {
+        None => None,
+        Some(text) => Some(match text.trim().parse::<f64>() {
+            Ok(secs) if secs > 0.0 && secs.is_finite() => (secs * 1e6).round() as u64,
+            Ok(_) => return Err(Error::Usage(format!("--until {text:?}: must be positive"))),
+            Err(_) => crate::scenario::parse_duration(text)
+                .map_err(|e| Error::Usage(format!("--until: {e}")))?,
+        }),
+    };
     let opts = PlotOptions {
         format: plot_format(&args.format),
         kinds,
         sweep_metric: args.sweep_metric,
         sweep_x: args.sweep_x,
         tradeoff_y: args.tradeoff_y,
+        out: args.out,
+        title: args.title,
+        until,
     };
     let files = plot_dir(&args.dir, &opts).map_err(plot_error)?;
     report_files(&files, false);

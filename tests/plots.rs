@@ -9,7 +9,42 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use canarysim::plot::{plot_dir, PlotError, PlotFormat, PlotKind, PlotOptions};
-use canarysim::report::SUMMARY_COLUMNS;
+
+/// The summary.csv / sweep.csv columns the plots are written against: quantiles
+/// of detection over all faulty runs (a miss = never, empty cell) plus the
+/// conditional `*_detected_s` ones, and the fault's excess bad requests.
+const SUMMARY_COLUMNS: [&str; 30] = [
+    "strategy",
+    "reps",
+    "candidate_faulty",
+    "rollback_rate",
+    "rollback_rate_lo",
+    "rollback_rate_hi",
+    "false_rollback_rate",
+    "false_rollback_rate_lo",
+    "false_rollback_rate_hi",
+    "missed_rate",
+    "missed_rate_lo",
+    "missed_rate_hi",
+    "detection_p50_s",
+    "detection_p95_s",
+    "detection_mean_detected_s",
+    "detection_p50_detected_s",
+    "detection_p95_detected_s",
+    "bad_requests_mean",
+    "bad_requests_mean_lo",
+    "bad_requests_mean_hi",
+    "bad_requests_p95",
+    "excess_bad_requests_mean",
+    "excess_bad_requests_mean_lo",
+    "excess_bad_requests_mean_hi",
+    "excess_bad_requests_p95",
+    "bad_requests_during_deploy_mean",
+    "bad_requests_after_deploy_mean",
+    "deploy_mean_s",
+    "deploy_p50_s",
+    "candidate_requests_mean",
+];
 
 const STRATEGIES: [&str; 3] = ["all_at_once", "canary", "linear"];
 const REPS: usize = 200;
@@ -49,7 +84,8 @@ fn runs_csv() -> String {
     let mut rng = Lcg(7);
     let mut s = String::from(
         "strategy,replication,seed,candidate_faulty,outcome,trigger,detection_s,rollback_s,\
-         deploy_s,candidate_requests,bad_requests,errors_total,requests_total\n",
+         deploy_s,candidate_requests,bad_requests,excess_bad_requests,bad_requests_during_deploy,\
+         bad_requests_after_deploy,errors_total,requests_total\n",
     );
     for (k, strategy) in STRATEGIES.iter().enumerate() {
         for rep in 0..REPS {
@@ -73,11 +109,14 @@ fn runs_csv() -> String {
             let rollback = det.map_or(String::new(), |d| (d + 5.0).to_string());
             let deploy = det.map_or(1500.0, |d| d + 5.0);
             let cand = (bad * 5.0).round();
+            let excess = (bad * 0.9).round();
+            let during = (bad * 0.7).round();
             writeln!(
                 s,
                 "{strategy},{rep},{},true,{outcome},{trigger},{det_text},{rollback},{deploy},\
-                 {cand},{bad},{},{}",
+                 {cand},{bad},{excess},{during},{},{},{}",
                 1000 + k * REPS + rep,
+                bad - during,
                 bad + 40.0,
                 90000
             )
@@ -221,6 +260,15 @@ fn summary_row(
     } else {
         [None, None, None]
     };
+    // Quantiles over all runs: "never" (empty) once they fall among the
+    // runs that never detect (missed faults, or healthy runs that are not
+    // rolled back).
+    let never_share = 1.0 - rollback;
+    let p50 = detection_mean.filter(|_| never_share < 0.5);
+    let p95 = detection_mean
+        .filter(|_| never_share < 0.05)
+        .map(|d| d + 90.0);
+    let excess = if faulty { bad_mean * 0.9 } else { 0.0 };
     let cells = [
         strategy.to_owned(),
         REPS.to_string(),
@@ -234,6 +282,8 @@ fn summary_row(
         opt(missed[0]),
         opt(missed[1]),
         opt(missed[2]),
+        opt(p50),
+        opt(p95),
         opt(detection_mean),
         opt(detection_mean.map(|d| d - 10.0)),
         opt(detection_mean.map(|d| d + 90.0)),
@@ -241,6 +291,12 @@ fn summary_row(
         (bad_mean * 0.95).to_string(),
         (bad_mean * 1.05).to_string(),
         (bad_mean * 1.3).to_string(),
+        excess.to_string(),
+        (excess * 0.95).to_string(),
+        (excess * 1.05).to_string(),
+        (excess * 1.3).to_string(),
+        (bad_mean * 0.7).to_string(),
+        (bad_mean * 0.3).to_string(),
         "600".into(),
         "600".into(),
         "5000".into(),
@@ -286,10 +342,18 @@ fn sweep_csv(variant: &str) -> String {
                     let k = k as f64;
                     let (rollback, detection, bad) = if faulty {
                         let det = 120.0 + 60.0 * periods + 20.0 * threshold + 60.0 * k;
+                        // linear at threshold 5 over 2 periods misses 94 % of
+                        // faulty candidates: its p50 is "never".
+                        let rollback =
+                            if *strategy == "linear" && threshold == 5.0 && periods == 2.0 {
+                                0.06
+                            } else {
+                                1.0 - 0.02 * threshold * k
+                            };
                         (
-                            1.0 - 0.02 * threshold * k,
+                            rollback,
                             Some(det),
-                            150.0 * (3.0 - k) + det,
+                            150.0 * (3.0 - k) + det + 3000.0 * (1.0 - rollback),
                         )
                     } else {
                         let rb =
@@ -323,7 +387,7 @@ fn write_fixtures(dir: &Path) {
     fs::write(dir.join("sweep.csv"), sweep_csv("healthy")).unwrap();
     fs::write(
         dir.join("alarms.csv"),
-        "name,threshold,comparison\nerror_rate,5,>=\n",
+        "name,threshold,comparison,unit\nerror_rate,5,>=,%\n",
     )
     .unwrap();
 }
@@ -370,6 +434,12 @@ fn assert_valid(path: &Path, format: PlotFormat) {
             );
         }
     }
+}
+
+/// Whether the SVG has a text element reading exactly `text` (plotters
+/// writes the content on a line of its own).
+fn has_text(svg: &str, text: &str) -> bool {
+    svg.contains(&format!(">\n{text}\n<")) || svg.contains(&format!(">{text}<"))
 }
 
 fn hidden_files(dir: &Path) -> Vec<PathBuf> {
@@ -459,7 +529,7 @@ fn missing_input_is_an_error_naming_the_file() {
 fn bad_cell_names_file_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let mut runs = runs_csv();
-    runs.push_str("canary,999,1,true,exploded,,,,1,1,1,1,1\n");
+    runs.push_str("canary,999,1,true,exploded,,,,1,1,1,1,1,0,1,1\n");
     fs::write(tmp.path().join("runs.csv"), runs).unwrap();
     let err = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Exposure])).unwrap_err();
     let msg = err.to_string();
@@ -500,6 +570,7 @@ fn sweep_and_tradeoff_options_choose_columns() {
         sweep_metric: Some("false_rollback_rate".into()),
         sweep_x: Some("alarms.error_rate.evaluation_periods".into()),
         tradeoff_y: Some("bad_requests_mean".into()),
+        ..PlotOptions::default()
     };
     for p in plot_dir(tmp.path(), &o).unwrap() {
         assert_valid(&p, PlotFormat::Svg);
@@ -518,7 +589,7 @@ fn tradeoff_falls_back_to_rollback_rate_without_healthy_rows() {
     let p = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Tradeoff])).unwrap();
     let svg = fs::read_to_string(&p[0]).unwrap();
     assert!(
-        svg.contains("rollback rate vs mean detection time"),
+        svg.contains("rollback rate vs mean excess bad requests"),
         "title"
     );
     assert!(svg.contains("fallback"), "the title says x falls back");
@@ -603,4 +674,269 @@ fn header_only_inputs_still_plot_with_a_note() {
     }
     let cdf = fs::read_to_string(tmp.path().join("detection_cdf.svg")).unwrap();
     assert!(cdf.contains("no replication was rolled back or stopped"));
+}
+
+/// `sweep.csv` as written before the miss-counting columns: no
+/// `detection_p50_detected_s`, no excess bad requests.
+fn old_sweep_csv() -> String {
+    let new = sweep_csv("both");
+    let mut lines = new.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let keep: Vec<usize> = (0..header.len())
+        .filter(|&i| {
+            let h = header[i];
+            !h.starts_with("excess_") && !h.contains("_detected_s") && !h.contains("deploy_mean")
+                || h == "deploy_mean_s"
+        })
+        .collect();
+    let pick = |cells: Vec<&str>| keep.iter().map(|&i| cells[i]).collect::<Vec<_>>().join(",");
+    let mut out = pick(header.clone()) + "\n";
+    for l in lines {
+        out += &pick(l.split(',').collect());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn tradeoff_counts_misses_by_default_and_labels_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("sweep.csv"), sweep_csv("both")).unwrap();
+    let p = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Tradeoff])).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    assert!(
+        svg.contains("vs mean excess bad requests (faulty candidate)"),
+        "title"
+    );
+    assert!(svg.contains("caused by the fault"), "y axis");
+    assert!(
+        svg.contains("threshold=5, periods=2, missed 94%"),
+        "every label carries its missed %"
+    );
+    assert!(svg.contains("threshold=1, periods=1, missed 0%"));
+    assert!(!svg.contains("missed / never"), "no never band for counts");
+}
+
+#[test]
+fn tradeoff_draws_a_never_detecting_setting_in_the_missed_band() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("sweep.csv"), sweep_csv("both")).unwrap();
+    let mut o = opts(PlotFormat::Svg, &[PlotKind::Tradeoff]);
+    o.tradeoff_y = Some("detection_p50_s".into());
+    let p = plot_dir(tmp.path(), &o).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    assert!(svg.contains("missed / never detected"), "the band is drawn");
+    assert!(svg.contains("time to detection p50 (misses = never)"));
+    // The never-detecting point is labelled and placed in the band: its
+    // label sits above every tick of the axis.
+    let y_of = |needle: &str| -> f64 {
+        let at = svg
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in the SVG"));
+        let tag = &svg[svg[..at].rfind("<text").unwrap()..at];
+        let y = tag
+            .split(" y=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        y.parse().unwrap()
+    };
+    let never = y_of("missed 94%");
+    let band = y_of("missed / never detected");
+    let ok_point = y_of("threshold=1, periods=1, missed 0%");
+    assert!(
+        (never - band).abs() < 60.0 && never < ok_point,
+        "never label at y={never}, band at {band}, detected point at {ok_point}"
+    );
+    // PNG too.
+    o.format = PlotFormat::Png;
+    assert_valid(&plot_dir(tmp.path(), &o).unwrap()[0], PlotFormat::Png);
+}
+
+#[test]
+fn older_files_fall_back_or_name_the_missing_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("sweep.csv"), old_sweep_csv()).unwrap();
+    // Default y: total bad requests, and the title says so.
+    let p = plot_dir(
+        tmp.path(),
+        &opts(PlotFormat::Svg, &[PlotKind::Tradeoff, PlotKind::Sweep]),
+    )
+    .unwrap();
+    let tradeoff = fs::read_to_string(&p[0]).unwrap();
+    assert!(tradeoff.contains("total, not excess"), "fallback named");
+    let sweep = fs::read_to_string(&p[1]).unwrap();
+    assert!(
+        sweep.contains("its detection_p50_s ignores misses"),
+        "panel note"
+    );
+    // Detection quantiles that ignore misses are refused for the trade-off.
+    let mut o = opts(PlotFormat::Svg, &[PlotKind::Tradeoff]);
+    o.tradeoff_y = Some("detection_p50_s".into());
+    let msg = plot_dir(tmp.path(), &o).unwrap_err().to_string();
+    assert!(
+        msg.contains("sweep.csv: missing column `detection_p50_detected_s`"),
+        "{msg}"
+    );
+    // A needed column missing altogether: a PlotError naming file and column.
+    let text = sweep_csv("both").replace("missed_rate,", "missed_rat,");
+    fs::write(tmp.path().join("sweep.csv"), text).unwrap();
+    for kind in [PlotKind::Tradeoff, PlotKind::Sweep] {
+        let err = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[kind])).unwrap_err();
+        assert!(matches!(err, PlotError::MissingColumn { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .contains("sweep.csv: missing column `missed_rate`"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn sweep_panels_keep_healthy_and_faulty_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("sweep.csv"), sweep_csv("both")).unwrap();
+    let p = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Sweep])).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    for panel in [
+        "Healthy candidate: false-rollback rate",
+        "Faulty candidate: detect rate (1 − missed rate)",
+        "Faulty candidate: time to detection p50 (misses = never)",
+        "Faulty candidate: mean excess bad requests",
+    ] {
+        assert!(svg.contains(panel), "panel {panel:?}");
+    }
+    assert!(svg.contains("never (p50 among the misses)"), "never band");
+    assert!(
+        !svg.contains("median detection time"),
+        "no conditional detection"
+    );
+    // The variant column selects the panel; it is not a legend key.
+    assert!(!svg.contains("faults="));
+    assert!(svg.contains("canary · periods=2"));
+    let o = opts(PlotFormat::Png, &[PlotKind::Sweep]);
+    assert_valid(&plot_dir(tmp.path(), &o).unwrap()[0], PlotFormat::Png);
+}
+
+#[test]
+fn sweep_legend_names_only_varying_keys_and_notes_identical_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    // canary is swept over periods 1 and 2 with identical results; linear
+    // only over periods 1.
+    let mut text = String::from("threshold,periods,");
+    text += &SUMMARY_COLUMNS.join(",");
+    text.push('\n');
+    for (strategy, periods) in [("canary", 1.0), ("canary", 2.0), ("linear", 1.0)] {
+        for threshold in [1.0, 5.0] {
+            for faulty in [false, true] {
+                let rb = if faulty { 0.9 } else { 0.2 / threshold };
+                let det = if strategy == "canary" { 200.0 } else { 300.0 };
+                write!(text, "{threshold},{periods},").unwrap();
+                text += &summary_row(strategy, faulty, rb, Some(det), 100.0 * threshold);
+                text.push('\n');
+            }
+        }
+    }
+    fs::write(tmp.path().join("sweep.csv"), text).unwrap();
+    let p = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Sweep])).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    assert!(has_text(&svg, "canary · periods=1"), "canary names periods");
+    assert!(has_text(&svg, "linear"), "linear names no key");
+    assert!(!svg.contains("linear · periods"));
+    assert!(
+        svg.contains("canary · periods=2 = same as canary · periods=1"),
+        "identical lines are noted"
+    );
+}
+
+#[test]
+fn timeline_marks_units_thresholds_and_trims_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_fixtures(tmp.path());
+    let p = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Timeline])).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    for text in [
+        "alarm metric (%)",
+        "error_rate metric (%)",
+        "error_rate ≥ 5%",
+        "rollback started at 4 min",
+    ] {
+        assert!(svg.contains(text), "{text:?} missing");
+    }
+    for legend in ["detection", "rollback start", "rollback complete"] {
+        assert!(has_text(&svg, legend), "legend {legend:?} missing");
+    }
+    // The fixture runs 30 min, the last rollback completes at 6.08 min:
+    // the axis ends a margin after it (8.08 min), not at 30. (The other
+    // axes' ticks are 0, 10, 20 and 0, 50, 100.)
+    assert!(has_text(&svg, "6") && !has_text(&svg, "12") && !has_text(&svg, "28"));
+    // --until chooses the end.
+    let mut o = opts(PlotFormat::Svg, &[PlotKind::Timeline]);
+    o.until = Some(20 * 60 * 1_000_000);
+    plot_dir(tmp.path(), &o).unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    assert!(has_text(&svg, "18") && !has_text(&svg, "22") && !has_text(&svg, "28"));
+}
+
+#[test]
+fn detection_cdf_names_its_population() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_fixtures(tmp.path());
+    let p = plot_dir(
+        tmp.path(),
+        &opts(PlotFormat::Svg, &[PlotKind::DetectionCdf]),
+    )
+    .unwrap();
+    let svg = fs::read_to_string(&p[0]).unwrap();
+    assert!(svg.contains("all faulty runs"), "title");
+    assert!(svg.contains("misses never reach 100"), "axis");
+    assert!(svg.contains("% never"), "legend");
+}
+
+#[test]
+fn plot_out_writes_elsewhere_with_the_given_title() {
+    let input = tempfile::tempdir().unwrap();
+    let output = tempfile::tempdir().unwrap();
+    write_fixtures(input.path());
+    let out_dir = output.path().join("plots");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_canarysim"))
+        .arg("plot")
+        .arg(input.path())
+        .arg("--out")
+        .arg(&out_dir)
+        .args(["--title", "Design review: threshold 1 or 5?"])
+        .args(["--until", "12m"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for kind in PlotKind::ALL {
+        let name = format!("{}.svg", kind.name());
+        assert!(out_dir.join(&name).is_file(), "{name} not in --out");
+        assert!(
+            !input.path().join(&name).exists(),
+            "{name} written into DIR"
+        );
+        let svg = fs::read_to_string(out_dir.join(&name)).unwrap();
+        assert!(
+            svg.contains("Design review: threshold 1 or 5?"),
+            "{name}: title"
+        );
+    }
+    let timeline = fs::read_to_string(out_dir.join("timeline.svg")).unwrap();
+    assert!(
+        has_text(&timeline, "11") || has_text(&timeline, "12"),
+        "--until 12m"
+    );
+    assert!(!has_text(&timeline, "14") && !has_text(&timeline, "28"));
+    // A bad --until is a usage error.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_canarysim"))
+        .arg("plot")
+        .arg(input.path())
+        .args(["--until", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--until"));
 }

@@ -31,6 +31,9 @@ pub struct RunRow {
     /// Seconds from deployment start to detection; `None` when undefined.
     pub detection_s: Option<f64>,
     pub bad_requests: f64,
+    /// Bad requests the fault caused (`excess_bad_requests`); `None` when
+    /// the file predates the column or the cell is empty.
+    pub excess_bad_requests: Option<f64>,
 }
 
 /// State of a CloudWatch alarm in `timeline.csv` / `events.csv`.
@@ -128,6 +131,47 @@ impl SummaryTable {
     pub fn strategies(&self) -> Vec<String> {
         first_seen(self.rows.iter().map(|r| r.strategy.as_str()))
     }
+
+    /// Whether the row's candidate is faulty: `candidate_faulty`, or else
+    /// which of `false_rollback_rate` (healthy runs only) and `missed_rate`
+    /// (faulty runs only) is defined.
+    pub fn is_faulty(&self, row: &SummaryRow) -> Option<bool> {
+        row.candidate_faulty.or_else(|| {
+            if self.value(row, "false_rollback_rate").is_some() {
+                Some(false)
+            } else if self.value(row, "missed_rate").is_some() {
+                Some(true)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// A [`PlotError::MissingColumn`] naming the file unless it has `column`.
+    pub fn require(&self, column: &str) -> Result<(), PlotError> {
+        if self.has_column(column) {
+            Ok(())
+        } else {
+            Err(PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: column.to_owned(),
+            })
+        }
+    }
+
+    /// Whether `detection_p50_s` / `detection_p95_s` count a miss as
+    /// "never" (files that also have the conditional
+    /// `detection_p50_detected_s`); older files computed them over
+    /// detected runs only.
+    pub fn detection_counts_misses(&self) -> bool {
+        self.has_column("detection_p50_detected_s")
+    }
+}
+
+/// Whether `column` is a detection-time quantile over all runs that is
+/// undefined ("never") when it falls among the misses.
+pub fn is_never_quantile(column: &str) -> bool {
+    matches!(column, "detection_p50_s" | "detection_p95_s")
 }
 
 /// Unit of a summary column, from its name.
@@ -153,11 +197,42 @@ pub fn describe_column(column: &str) -> (String, Unit) {
         ("rollback_rate", "rollback rate"),
         ("false_rollback_rate", "false rollback rate"),
         ("missed_rate", "missed-fault rate"),
-        ("detection_mean_s", "mean detection time"),
-        ("detection_p50_s", "median detection time"),
-        ("detection_p95_s", "95th percentile detection time"),
+        (
+            "detection_mean_s",
+            "mean detection time (detected runs only)",
+        ),
+        ("detection_p50_s", "time to detection p50 (misses = never)"),
+        ("detection_p95_s", "time to detection p95 (misses = never)"),
+        (
+            "detection_mean_detected_s",
+            "mean detection time (detected runs only)",
+        ),
+        (
+            "detection_p50_detected_s",
+            "median detection time (detected runs only)",
+        ),
+        (
+            "detection_p95_detected_s",
+            "95th percentile detection time (detected runs only)",
+        ),
         ("bad_requests_mean", "mean bad requests per replication"),
         ("bad_requests_p95", "95th percentile of bad requests"),
+        (
+            "excess_bad_requests_mean",
+            "mean excess bad requests (caused by the fault)",
+        ),
+        (
+            "excess_bad_requests_p95",
+            "95th percentile of excess bad requests",
+        ),
+        (
+            "bad_requests_during_deploy_mean",
+            "mean bad requests during the deployment",
+        ),
+        (
+            "bad_requests_after_deploy_mean",
+            "mean bad requests after the deployment",
+        ),
         ("deploy_mean_s", "mean deployment duration"),
         ("deploy_p50_s", "median deployment duration"),
         ("candidate_requests_mean", "mean candidate requests"),
@@ -332,6 +407,7 @@ pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, PlotError> {
     let detection = f.column("detection_s")?;
     let bad = f.column("bad_requests")?;
     let faulty = f.optional_column("candidate_faulty");
+    let excess = f.optional_column("excess_bad_requests");
     f.records
         .iter()
         .map(|rec| {
@@ -356,6 +432,10 @@ pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, PlotError> {
                 outcome,
                 detection_s: f.opt_f64(rec, detection)?,
                 bad_requests: f.f64(rec, bad)?,
+                excess_bad_requests: match excess {
+                    Some(c) => f.opt_f64(rec, c)?,
+                    None => None,
+                },
             })
         })
         .collect()
@@ -432,14 +512,39 @@ pub fn read_events(path: &Path) -> Result<Vec<Event>, PlotError> {
         .collect()
 }
 
-/// Reads `alarms.csv` into (alarm name, threshold) pairs.
-pub fn read_thresholds(path: &Path) -> Result<Vec<(String, f64)>, PlotError> {
+/// One row of `alarms.csv`: an alarm's threshold, comparison and the unit
+/// of its metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmInfo {
+    pub name: String,
+    pub threshold: f64,
+    /// `>`, `>=`, `<` or `<=`; empty when the file has no such column.
+    pub comparison: String,
+    /// Unit of the alarm's metric (`%`, `ms`, `count`, ...); empty when
+    /// unknown (older files have no `unit` column).
+    pub unit: String,
+}
+
+/// Reads `alarms.csv` (name, threshold, optional comparison and unit).
+pub fn read_alarms(path: &Path) -> Result<Vec<AlarmInfo>, PlotError> {
     let f = CsvFile::open(path)?;
     let name = f.column("name")?;
     let threshold = f.column("threshold")?;
+    let comparison = f.optional_column("comparison");
+    let unit = f.optional_column("unit");
+    let opt_text = |rec: &StringRecord, c: Option<usize>| {
+        c.map_or(String::new(), |c| f.text(rec, c).to_owned())
+    };
     f.records
         .iter()
-        .map(|rec| Ok((f.nonempty(rec, name)?, f.f64(rec, threshold)?)))
+        .map(|rec| {
+            Ok(AlarmInfo {
+                name: f.nonempty(rec, name)?,
+                threshold: f.f64(rec, threshold)?,
+                comparison: opt_text(rec, comparison),
+                unit: opt_text(rec, unit),
+            })
+        })
         .collect()
 }
 
@@ -523,6 +628,49 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_miss_counting_columns_and_names_missing_ones() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = write(
+            tmp.path(),
+            "runs.csv",
+            "strategy,candidate_faulty,outcome,detection_s,bad_requests,excess_bad_requests,\
+             bad_requests_during_deploy,bad_requests_after_deploy\n\
+             canary,true,completed,,40,31,25,15\n",
+        );
+        let runs = read_runs(&p).unwrap();
+        assert_eq!(runs[0].excess_bad_requests, Some(31.0));
+        let p = write(
+            tmp.path(),
+            "summary.csv",
+            "strategy,reps,candidate_faulty,false_rollback_rate,missed_rate,detection_p50_s,\
+             detection_p50_detected_s,excess_bad_requests_mean\n\
+             canary,10,true,,0.94,,236,120\n\
+             canary,10,false,0.1,,,300,0\n",
+        );
+        let t = read_summary_table(&p).unwrap();
+        assert!(t.detection_counts_misses());
+        assert_eq!(t.is_faulty(&t.rows[0]), Some(true));
+        assert_eq!(t.value(&t.rows[0], "detection_p50_s"), None, "never");
+        assert_eq!(t.value(&t.rows[0], "excess_bad_requests_mean"), Some(120.0));
+        let err = t
+            .require("excess_bad_requests_p95")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("summary.csv: missing column `excess_bad_requests_p95`"),
+            "{err}"
+        );
+        let p = write(
+            tmp.path(),
+            "alarms.csv",
+            "name,threshold,comparison,unit\nerr,5,>=,%\n",
+        );
+        assert_eq!(read_alarms(&p).unwrap()[0].unit, "%");
+        let p = write(tmp.path(), "old.csv", "name,threshold\nerr,5\n");
+        assert_eq!(read_alarms(&p).unwrap()[0].unit, "");
+    }
+
+    #[test]
     fn sweep_keys_are_the_columns_before_strategy() {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(
@@ -561,7 +709,11 @@ mod tests {
         assert_eq!(describe_column("rollback_rate_lo").1, Unit::Rate);
         assert_eq!(
             describe_column("detection_p50_s").0,
-            "median detection time"
+            "time to detection p50 (misses = never)"
+        );
+        assert_eq!(
+            describe_column("excess_bad_requests_mean_hi").1,
+            Unit::Plain
         );
     }
 

@@ -1,10 +1,11 @@
-//! Empirical CDF of detection times per strategy, scaled to all replications.
+//! Empirical CDF of detection times per strategy, scaled to all replications
+//! of the population (the faulty-candidate runs when `runs.csv` has any).
 //!
 //! For each strategy, F(t) = (number of rolled-back or stopped replications
 //! with `detection_s` ≤ t) / (number of all replications). Dividing by all
 //! replications rather than by the detected ones makes each curve level off
-//! at the strategy's detection (rollback) rate, so one chart shows both how
-//! often and how fast a strategy reacts.
+//! at the strategy's detection (rollback) rate — a miss never reaches 100 %
+//! — so one chart shows both how often and how fast a strategy reacts.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -18,6 +19,18 @@ use super::{Chart, DrawError};
 pub struct DetectionCdfChart<'a> {
     runs: &'a [RunRow],
     summary: Option<&'a SummaryTable>,
+    title: Option<String>,
+}
+
+/// Which runs the curves count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Population {
+    /// The faulty-candidate runs (the file has some).
+    Faulty,
+    /// Only healthy-candidate runs: every detection is a false rollback.
+    Healthy,
+    /// `runs.csv` does not say.
+    All,
 }
 
 struct Curve {
@@ -34,10 +47,33 @@ impl<'a> DetectionCdfChart<'a> {
     /// `summary` (optional) adds the rollback rate's 95 % interval to the
     /// legend.
     pub fn new(runs: &'a [RunRow], summary: Option<&'a SummaryTable>) -> Self {
-        DetectionCdfChart { runs, summary }
+        DetectionCdfChart {
+            runs,
+            summary,
+            title: None,
+        }
+    }
+
+    /// Replaces the chart title.
+    pub fn title(mut self, title: Option<&str>) -> Self {
+        self.title = title.map(str::to_owned);
+        self
+    }
+
+    fn population(&self) -> Population {
+        if self.runs.iter().any(|r| r.candidate_faulty == Some(true)) {
+            Population::Faulty
+        } else if !self.runs.is_empty()
+            && self.runs.iter().all(|r| r.candidate_faulty == Some(false))
+        {
+            Population::Healthy
+        } else {
+            Population::All
+        }
     }
 
     fn curves(&self) -> Vec<Curve> {
+        let faulty_only = self.population() == Population::Faulty;
         first_seen(self.runs.iter().map(|r| r.strategy.as_str()))
             .into_iter()
             .map(|strategy| {
@@ -45,6 +81,7 @@ impl<'a> DetectionCdfChart<'a> {
                     .runs
                     .iter()
                     .filter(|r| r.strategy == strategy)
+                    .filter(|r| !faulty_only || r.candidate_faulty == Some(true))
                     .collect();
                 let detected = mine.iter().filter(|r| {
                     matches!(r.outcome, RunOutcome::RolledBack | RunOutcome::Stopped)
@@ -64,10 +101,11 @@ impl<'a> DetectionCdfChart<'a> {
 
     fn rollback_ci(&self, strategy: &str) -> Option<(f64, f64)> {
         let table = self.summary?;
-        let row = table
-            .rows
-            .iter()
-            .find(|r| r.strategy == strategy && r.keys.is_empty())?;
+        let row = table.rows.iter().find(|r| {
+            r.strategy == strategy
+                && r.keys.is_empty()
+                && (self.population() != Population::Faulty || table.is_faulty(r) != Some(false))
+        })?;
         Some((
             table.value(row, "rollback_rate_lo")?,
             table.value(row, "rollback_rate_hi")?,
@@ -83,13 +121,36 @@ impl Chart for DetectionCdfChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let curves = self.curves();
         let reps: usize = curves.iter().map(|c| c.reps).max().unwrap_or(0);
+        let population = self.population();
+        let (who, subtitle) = match population {
+            Population::Faulty => (
+                "all faulty runs",
+                "y = share of ALL faulty-candidate runs detected by time t; misses never \
+                 detect, so a curve levels off below 100 % at its detect rate.",
+            ),
+            Population::Healthy => (
+                "all healthy runs",
+                "Healthy candidate: every detection is a false rollback; y = share of ALL \
+                 runs, so each curve levels off at its false-rollback rate.",
+            ),
+            Population::All => (
+                "all runs",
+                "y = share of ALL runs detected by time t; runs that never detect keep a \
+                 curve below 100 %, so it levels off at its detect rate.",
+            ),
+        };
+        let default_title = match population {
+            Population::Healthy => {
+                format!(
+                    "Time to false rollback — empirical CDF (n = {reps} healthy runs per strategy)"
+                )
+            }
+            _ => format!("Time to detection — empirical CDF (n = {reps} runs per strategy, {who})"),
+        };
         let area = style::draw_title(
             root,
-            &format!("Time to detection — empirical CDF (n = {reps} replications per strategy)"),
-            Some(
-                "Only rolled-back or stopped replications step up; y is a share of ALL \
-                 replications, so each curve levels off at its strategy's rollback rate.",
-            ),
+            self.title.as_deref().unwrap_or(&default_title),
+            Some(subtitle),
         )?;
 
         let max_t = curves
@@ -153,7 +214,12 @@ impl Chart for DetectionCdfChart<'_> {
                         width: widths[i],
                         dashed: false,
                     },
-                    format!("{}: {} % {what}{ci}", c.strategy, fmt_num(rate)),
+                    format!(
+                        "{}: {} % {what}{ci}, {} % never",
+                        c.strategy,
+                        fmt_num(rate),
+                        fmt_num(100.0 - rate)
+                    ),
                 )
             })
             .collect();
@@ -175,7 +241,10 @@ impl Chart for DetectionCdfChart<'_> {
         chart
             .configure_mesh()
             .x_desc(format!("time from deployment start to detection ({unit})"))
-            .y_desc("detected by time t (% of all replications)")
+            .y_desc(match population {
+                Population::Healthy => format!("rolled back by time t (% of {who})"),
+                _ => format!("detected by time t (% of {who}; misses never reach 100)"),
+            })
             .axis_desc_style(style::font(style::AXIS_DESC_FONT_SIZE).color(&style::TEXT_COLOR))
             .label_style(style::font(style::TICK_FONT_SIZE).color(&style::TEXT_COLOR))
             .x_label_formatter(&|v| fmt_num(*v))

@@ -21,6 +21,7 @@ use crate::stats::{quantile, sorted};
 /// The exposure chart (`exposure.svg|png`).
 pub struct ExposureChart<'a> {
     runs: &'a [RunRow],
+    title: Option<String>,
 }
 
 struct BoxStats {
@@ -38,7 +39,13 @@ struct BoxStats {
 
 impl<'a> ExposureChart<'a> {
     pub fn new(runs: &'a [RunRow]) -> Self {
-        ExposureChart { runs }
+        ExposureChart { runs, title: None }
+    }
+
+    /// Replaces the chart title.
+    pub fn title(mut self, title: Option<&str>) -> Self {
+        self.title = title.map(str::to_owned);
+        self
     }
 
     fn boxes(&self) -> Vec<BoxStats> {
@@ -104,7 +111,11 @@ impl Chart for ExposureChart<'_> {
         let reps = boxes.iter().map(|b| b.n).max().unwrap_or(0);
         let area = style::draw_title(
             root,
-            &format!("Exposure: bad candidate requests per replication (n = {reps} per strategy)"),
+            &self.title.clone().unwrap_or_else(|| {
+                format!(
+                    "Exposure: bad candidate requests per replication (n = {reps} per strategy)"
+                )
+            }),
             Some("Bad request = served by the candidate and failed or breached the latency SLA."),
         )?;
         let items = vec![
@@ -119,6 +130,7 @@ impl Chart for ExposureChart<'_> {
                     color: style::AXIS_COLOR,
                     width: 1,
                     dashed: false,
+                    glyph: None,
                 },
                 "whiskers: 5th–95th percentile",
             ),

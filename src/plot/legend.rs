@@ -18,6 +18,12 @@ pub enum Swatch {
         width: u32,
         dashed: bool,
     },
+    /// A dashed line with its own dash pattern (dash, gap) in pixels.
+    Dash {
+        color: RGBColor,
+        width: u32,
+        dash: (u32, u32),
+    },
     /// A line with a marker in the middle.
     LineMarker {
         color: RGBColor,
@@ -39,11 +45,12 @@ pub enum Swatch {
         color: RGBColor,
         border: Option<RGBColor>,
     },
-    /// A vertical line (event markers).
+    /// A vertical line (event markers), with an optional glyph on it.
     Vertical {
         color: RGBColor,
         width: u32,
         dashed: bool,
+        glyph: Option<Shape>,
     },
     /// A small box-plot glyph explaining the exposure chart.
     BoxGlyph { color: RGBColor },
@@ -196,10 +203,19 @@ fn draw_swatch<DB: DrawingBackend>(
                 ))?;
             }
         }
+        Swatch::Dash { color, width, dash } => {
+            area.draw(&DashedPathElement::new(
+                [(x, y), (x1, y)],
+                dash.0,
+                dash.1,
+                color.stroke_width(*width),
+            ))?;
+        }
         Swatch::Vertical {
             color,
             width,
             dashed,
+            glyph,
         } => {
             let cx = (x + x1) / 2;
             let pts = [(cx, y - 10), (cx, y + 10)];
@@ -212,6 +228,9 @@ fn draw_swatch<DB: DrawingBackend>(
                 ))?;
             } else {
                 area.draw(&PathElement::new(pts, color.stroke_width(*width)))?;
+            }
+            if let Some(shape) = glyph {
+                style::draw_marker(area, (cx, y - 4), *shape, 5, color, true)?;
             }
         }
         Swatch::BoxGlyph { color } => {

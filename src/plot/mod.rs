@@ -32,8 +32,8 @@ use plotters::prelude::*;
 use crate::report::{AtomicFileSet, RUNS_CSV, SUMMARY_CSV, TIMELINE_CSV};
 
 pub use self::data::{
-    read_events, read_runs, read_summary_table, read_thresholds, read_timeline, AlarmState, Event,
-    RunOutcome, RunRow, SummaryRow, SummaryTable, Timeline, TimelineRow,
+    read_alarms, read_events, read_runs, read_summary_table, read_timeline, AlarmInfo, AlarmState,
+    Event, RunOutcome, RunRow, SummaryRow, SummaryTable, Timeline, TimelineRow,
 };
 pub use self::detection_cdf::DetectionCdfChart;
 pub use self::error::{DrawError, PlotError};
@@ -45,7 +45,8 @@ pub use self::tradeoff::TradeoffChart;
 /// Input file names besides those of [`crate::report`].
 pub const EVENTS_CSV: &str = "events.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
-/// Optional alarm thresholds for the timeline: columns name,threshold,comparison.
+/// Optional alarm thresholds for the timeline: columns name, threshold,
+/// comparison and (newer files) unit.
 pub const ALARMS_CSV: &str = "alarms.csv";
 
 /// Image format of the written plots.
@@ -86,9 +87,12 @@ pub enum PlotKind {
     DetectionCdf,
     /// Distribution of bad requests per replication (`runs.csv`).
     Exposure,
-    /// False rollbacks against detection speed, per sweep point (`sweep.csv`).
+    /// False rollbacks of a healthy candidate against what a faulty one
+    /// costs (excess bad requests, or detection time with misses as never),
+    /// per sweep point (`sweep.csv`).
     Tradeoff,
-    /// One summary column against one swept key (`sweep.csv`).
+    /// Healthy- and faulty-candidate metrics against one swept key, in
+    /// separate panels (`sweep.csv`).
     Sweep,
 }
 
@@ -147,15 +151,23 @@ pub struct PlotOptions {
     pub format: PlotFormat,
     /// Charts to draw; empty = every chart whose input file exists.
     pub kinds: Vec<PlotKind>,
-    /// Summary column on the y axis of the sweep chart (default
-    /// `detection_p50_s`).
+    /// Summary column of a single-panel sweep chart; `None` draws the
+    /// default panels (false rollbacks of the healthy candidate; detect
+    /// rate, time to detection and excess exposure of the faulty one).
     pub sweep_metric: Option<String>,
     /// Swept key on the x axis of the sweep chart (default: the first
     /// numeric swept column).
     pub sweep_x: Option<String>,
     /// Summary column on the y axis of the trade-off chart (default
-    /// `detection_mean_s`; e.g. `bad_requests_mean`).
+    /// `excess_bad_requests_mean`; e.g. `detection_p50_s`).
     pub tradeoff_y: Option<String>,
+    /// Folder to write the plots into (default: the input folder).
+    pub out: Option<PathBuf>,
+    /// Replaces the title of every chart drawn.
+    pub title: Option<String>,
+    /// End of the timeline's time axis in microseconds (default: the end of
+    /// the last deployment plus a margin).
+    pub until: Option<crate::time::Micros>,
 }
 
 /// A chart that can be drawn on any plotters backend.
@@ -232,8 +244,8 @@ fn render_into<C: Chart>(
 }
 
 /// Reads the CSV files in `dir` and writes the requested plots (or, with
-/// `opts.kinds` empty, every plot whose input exists) into `dir` as
-/// `<kind>.svg` or `<kind>.png`. All files are committed together; returns
+/// `opts.kinds` empty, every plot whose input exists) into `opts.out` (by
+/// default `dir`) as `<kind>.svg` or `<kind>.png`. All files are committed together; returns
 /// their paths in [`PlotKind`] order.
 ///
 /// Inputs: `timeline.csv` (+ optional `events.csv`, `alarms.csv`) for the
@@ -282,7 +294,8 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
         None
     };
 
-    let mut set = AtomicFileSet::new(dir)?;
+    let title = opts.title.as_deref();
+    let mut set = AtomicFileSet::new(opts.out.as_deref().unwrap_or(dir))?;
     for kind in kinds {
         match kind {
             PlotKind::Timeline => {
@@ -291,30 +304,33 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
                     Some(p) => read_events(&p)?,
                     None => Vec::new(),
                 };
-                let thresholds = match optional(ALARMS_CSV) {
-                    Some(p) => read_thresholds(&p)?,
+                let alarms = match optional(ALARMS_CSV) {
+                    Some(p) => read_alarms(&p)?,
                     None => Vec::new(),
                 };
-                let chart = TimelineChart::new(&timeline, &events, &thresholds);
+                let chart = TimelineChart::new(&timeline, &events, &alarms)
+                    .until(opts.until.map(crate::time::to_secs))
+                    .title(title);
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
             PlotKind::DetectionCdf => {
-                let chart = DetectionCdfChart::new(&runs, summary.as_ref());
+                let chart = DetectionCdfChart::new(&runs, summary.as_ref()).title(title);
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
             PlotKind::Exposure => {
-                let chart = ExposureChart::new(&runs);
+                let chart = ExposureChart::new(&runs).title(title);
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
             PlotKind::Tradeoff => {
                 let table = sweep.as_ref().expect("sweep.csv read above");
-                let chart = TradeoffChart::new(table, opts.tradeoff_y.as_deref())?;
+                let chart = TradeoffChart::new(table, opts.tradeoff_y.as_deref())?.title(title);
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
             PlotKind::Sweep => {
                 let table = sweep.as_ref().expect("sweep.csv read above");
                 let chart =
-                    SweepChart::new(table, opts.sweep_x.as_deref(), opts.sweep_metric.as_deref())?;
+                    SweepChart::new(table, opts.sweep_x.as_deref(), opts.sweep_metric.as_deref())?
+                        .title(title);
                 render_into(&chart, kind.name(), opts.format, &mut set)?;
             }
         }

@@ -7,35 +7,45 @@
 //! (green OK, red ALARM, grey INSUFFICIENT_DATA); with several, a lane per
 //! alarm under the metric strip shows each one's state instead (a strategy
 //! need not watch every alarm, so a combined background would mislead).
-//! Vertical lines mark hooks, the detection and the rollback. Weight steps and state changes come from
-//! `events.csv` when present (exact times), otherwise from the per-period
-//! rows of `timeline.csv`.
+//! Vertical lines mark hooks, the detection and the rollback; detection,
+//! rollback start and rollback complete also carry distinct glyphs (▼, ◆,
+//! ■) stacked at the top of the weight strip, since they often coincide.
+//! Each alarm's axis names the unit of its metric (from `alarms.csv`) and
+//! each threshold line has its own dash pattern and a label. The time axis
+//! ends shortly after the last deployment ends (or at `until`). Weight
+//! steps and state changes come from `events.csv` when present (exact
+//! times), otherwise from the per-period rows of `timeline.csv`.
 
 use std::ops::Range;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
-use plotters::element::{PathElement, Rectangle};
+use plotters::element::{DashedPathElement, PathElement, Rectangle};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::RGBColor;
 
-use super::data::{first_seen, AlarmState, Event, Timeline, TimelineRow};
+use super::data::{first_seen, AlarmInfo, AlarmState, Event, Timeline, TimelineRow};
 use super::legend::{self, LegendItem, Swatch};
-use super::style::{self, fmt_num, TickAxis};
+use super::style::{self, fmt_num, Shape, TickAxis};
 use super::{Chart, DrawError};
 
 /// The timeline chart (`timeline.svg|png`).
 pub struct TimelineChart<'a> {
     timeline: &'a Timeline,
     events: &'a [Event],
-    thresholds: &'a [(String, f64)],
+    alarms: &'a [AlarmInfo],
+    /// End of the time axis in seconds (default: the deployments' end plus
+    /// a margin).
+    until_s: Option<f64>,
+    title: Option<String>,
 }
 
 type Strip<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, TickAxis>>;
 
 /// How an event is marked: colour, width, dashed, legend label; also the
-/// drawing order (later entries are drawn on top).
+/// drawing order (later entries are drawn on top). [`GLYPHS`] adds a glyph
+/// to some.
 const MARKERS: [(&str, RGBColor, u32, bool, &str); 7] = [
     (
         "pre_traffic_hook_start",
@@ -103,6 +113,33 @@ fn marker_kinds() -> impl Iterator<Item = &'static (&'static str, RGBColor, u32,
     MARKERS.iter().chain(END_MARKERS.iter())
 }
 
+/// Glyphs of the events that often happen at the same moment, and their
+/// height in the weight strip (% of its axis), so they stay apart.
+const GLYPHS: [(&str, Shape, f64); 3] = [
+    ("detected", Shape::TriangleDown, 101.0),
+    ("rollback_start", Shape::Diamond, 86.0),
+    ("rollback_complete", Shape::Square, 71.0),
+];
+
+fn glyph(event: &str) -> Option<(Shape, f64)> {
+    GLYPHS.iter().find(|g| g.0 == event).map(|g| (g.1, g.2))
+}
+
+/// Dash pattern (dash, gap) of the n-th alarm's threshold line.
+fn threshold_dash(index: usize) -> (u32, u32) {
+    [(10, 5), (3, 3), (14, 4), (6, 3), (2, 6)][index % 5]
+}
+
+/// " %" or " ms" after a value; nothing for an empty unit; " count" is
+/// dropped (a count needs no suffix on a value).
+fn unit_suffix(unit: &str) -> String {
+    match unit {
+        "" | "count" => String::new(),
+        "%" => "%".to_owned(),
+        u => format!(" {u}"),
+    }
+}
+
 fn band_color(state: AlarmState) -> RGBColor {
     match state {
         AlarmState::Ok => style::BAND_OK,
@@ -121,15 +158,73 @@ struct Panel<'a> {
 impl<'a> TimelineChart<'a> {
     /// `thresholds` maps alarm names to their thresholds (alarms without an
     /// entry get no threshold line).
-    pub fn new(
-        timeline: &'a Timeline,
-        events: &'a [Event],
-        thresholds: &'a [(String, f64)],
-    ) -> Self {
+    pub fn new(timeline: &'a Timeline, events: &'a [Event], alarms: &'a [AlarmInfo]) -> Self {
         TimelineChart {
             timeline,
             events,
-            thresholds,
+            alarms,
+            until_s: None,
+            title: None,
+        }
+    }
+
+    /// Ends the time axis at `until_s` seconds (`None`: the deployments'
+    /// end plus a margin).
+    pub fn until(mut self, until_s: Option<f64>) -> Self {
+        self.until_s = until_s.filter(|t| *t > 0.0);
+        self
+    }
+
+    /// Replaces the chart title.
+    pub fn title(mut self, title: Option<&str>) -> Self {
+        self.title = title.map(str::to_owned);
+        self
+    }
+
+    fn alarm_info(&self, alarm: &str) -> Option<&AlarmInfo> {
+        self.alarms.iter().find(|a| a.name == alarm)
+    }
+
+    /// Unit of an alarm's metric, empty when unknown.
+    fn unit(&self, alarm: &str) -> &str {
+        self.alarm_info(alarm).map_or("", |a| a.unit.as_str())
+    }
+
+    /// "error_rate ≥ 5%".
+    fn threshold_label(&self, alarm: &str) -> Option<String> {
+        let a = self.alarm_info(alarm)?;
+        let cmp = match a.comparison.as_str() {
+            ">=" => "≥",
+            "<=" => "≤",
+            "" => "threshold",
+            c => c,
+        };
+        Some(format!(
+            "{alarm} {cmp} {}{}",
+            fmt_num(a.threshold),
+            unit_suffix(&a.unit)
+        ))
+    }
+
+    /// The alarm-metric axis description: its unit(s).
+    fn alarm_axis_desc(&self) -> String {
+        let units = first_seen(self.timeline.alarms.iter().map(|a| self.unit(a)));
+        match units.as_slice() {
+            [u] if u.is_empty() => "alarm metric".to_owned(),
+            [u] => format!("alarm metric ({u})"),
+            _ => {
+                let named: Vec<String> = units
+                    .iter()
+                    .map(|u| {
+                        if u.is_empty() {
+                            "?".to_owned()
+                        } else {
+                            u.clone()
+                        }
+                    })
+                    .collect();
+                format!("alarm metric ({})", named.join(" | "))
+            }
         }
     }
 
@@ -180,10 +275,48 @@ impl<'a> TimelineChart<'a> {
     }
 
     fn threshold(&self, alarm: &str) -> Option<f64> {
-        self.thresholds
+        self.alarm_info(alarm).map(|a| a.threshold)
+    }
+
+    /// End of the time axis in minutes: `until`, else the end of the last
+    /// deployment (completion, stop or rollback) plus a margin of two
+    /// periods or 15 %, whichever is more, within the data; the whole data
+    /// when some deployment has not ended.
+    fn x_max(&self, panels: &[Panel<'_>], period_s: f64) -> f64 {
+        let data_end_s = panels
             .iter()
-            .find(|(n, _)| n == alarm)
-            .map(|(_, t)| *t)
+            .flat_map(|p| {
+                p.rows
+                    .iter()
+                    .map(|r| r.period_start_s + period_s)
+                    .chain(p.events.iter().map(|e| e.time_s))
+            })
+            .fold(0.0, f64::max);
+        let end_of = |p: &Panel<'_>| {
+            p.events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.event.as_str(),
+                        "completed" | "stopped" | "rollback_complete"
+                    )
+                })
+                .map(|e| e.time_s)
+                .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
+        };
+        let end_s = match self.until_s {
+            Some(u) => u,
+            None => {
+                let ends: Vec<Option<f64>> = panels.iter().map(end_of).collect();
+                if ends.is_empty() || ends.iter().any(Option::is_none) {
+                    data_end_s
+                } else {
+                    let last = ends.into_iter().flatten().fold(0.0, f64::max);
+                    (last + (2.0 * period_s).max(0.15 * last)).min(data_end_s)
+                }
+            }
+        };
+        (end_s / 60.0).max(1.0)
     }
 
     fn legend_items(&self) -> Vec<LegendItem> {
@@ -220,16 +353,19 @@ impl<'a> TimelineChart<'a> {
                     width: 2 + 2 * (n_alarms - 1 - i) as u32,
                     dashed: false,
                 },
-                format!("{alarm} metric"),
+                match self.unit(alarm) {
+                    "" => format!("{alarm} metric"),
+                    u => format!("{alarm} metric ({u})"),
+                },
             ));
-            if self.threshold(alarm).is_some() {
+            if let Some(label) = self.threshold_label(alarm) {
                 items.push(LegendItem::new(
-                    Swatch::Line {
+                    Swatch::Dash {
                         color: style::alarm_color(i),
                         width: 2,
-                        dashed: true,
+                        dash: threshold_dash(i),
                     },
-                    format!("{alarm} threshold"),
+                    label,
                 ));
             }
         }
@@ -270,6 +406,7 @@ impl<'a> TimelineChart<'a> {
                     color: *color,
                     width: *width,
                     dashed: *dashed,
+                    glyph: glyph(name).map(|g| g.0),
                 },
                 *label,
             ));
@@ -337,6 +474,16 @@ fn steps(periods: &[(f64, f64, Option<f64>)]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// Periods cut at `x_max` minutes: later ones dropped, the last one
+/// shortened.
+fn clip(periods: Vec<(f64, f64, Option<f64>)>, x_max: f64) -> Vec<(f64, f64, Option<f64>)> {
+    periods
+        .into_iter()
+        .filter(|p| p.0 < x_max)
+        .map(|(t0, t1, v)| (t0, t1.min(x_max), v))
+        .collect()
+}
+
 fn rate(errors: f64, requests: f64) -> Option<f64> {
     (requests > 0.0).then(|| errors / requests * 100.0)
 }
@@ -386,6 +533,9 @@ impl Panel<'_> {
         let mut pts = vec![(0.0, 0.0)];
         let mut w = 0.0;
         for (t, v) in changes {
+            if t > x_max {
+                break;
+            }
             pts.push((t, w));
             pts.push((t, v));
             w = v;
@@ -453,6 +603,7 @@ impl Panel<'_> {
             }
         }
         for (event, text) in [
+            ("rollback_start", "rollback started at"),
             ("rollback_complete", "rolled back at"),
             ("stopped", "stopped at"),
             ("completed", "completed at"),
@@ -486,22 +637,17 @@ impl Chart for TimelineChart<'_> {
             "Replication 0 of each strategy; error rates and alarm metrics per {} s metric period.",
             fmt_num(period_s)
         );
-        let area = style::draw_title(root, "Deployment timeline", Some(&subtitle))?;
+        let area = style::draw_title(
+            root,
+            self.title.as_deref().unwrap_or("Deployment timeline"),
+            Some(&subtitle),
+        )?;
         let area = legend::draw(&area, &self.legend_items())?;
         if panels.is_empty() {
             return style::draw_note(&area, "timeline.csv has no rows");
         }
 
-        let end_s = panels
-            .iter()
-            .flat_map(|p| {
-                p.rows
-                    .iter()
-                    .map(|r| r.period_start_s + period_s)
-                    .chain(p.events.iter().map(|e| e.time_s))
-            })
-            .fold(0.0, f64::max);
-        let x_max = (end_s / 60.0).max(1.0);
+        let x_max = self.x_max(&panels, period_s);
 
         let mut rest = area;
         let mut last_plot_x: Option<Range<i32>> = None;
@@ -547,11 +693,18 @@ impl Chart for TimelineChart<'_> {
                 AreaSeries::new(weight.clone(), 0.0, style::WEIGHT_COLOR.mix(0.22))
                     .border_style(style::WEIGHT_COLOR.stroke_width(2)),
             )?;
-            self.draw_markers(&mut chart, panel, -3.0..108.0)?;
+            self.draw_markers(&mut chart, panel, -3.0..108.0, x_max)?;
+            self.draw_glyphs(root, &chart, panel, x_max)?;
 
             // Error-rate strip.
-            let cand = panel.periods(period_s, |r| rate(r.candidate_errors, r.candidate_requests));
-            let stab = panel.periods(period_s, |r| rate(r.stable_errors, r.stable_requests));
+            let cand = clip(
+                panel.periods(period_s, |r| rate(r.candidate_errors, r.candidate_requests)),
+                x_max,
+            );
+            let stab = clip(
+                panel.periods(period_s, |r| rate(r.stable_errors, r.stable_requests)),
+                x_max,
+            );
             let max = cand
                 .iter()
                 .chain(&stab)
@@ -577,7 +730,7 @@ impl Chart for TimelineChart<'_> {
                     chart.draw_series(LineSeries::new(seg, color.stroke_width(2)))?;
                 }
             }
-            self.draw_markers(&mut chart, panel, 0.0..top)?;
+            self.draw_markers(&mut chart, panel, 0.0..top, x_max)?;
             if !with_alarms {
                 last_plot_x = Some(chart.plotting_area().get_x_axis_pixel_range());
                 continue;
@@ -596,7 +749,11 @@ impl Chart for TimelineChart<'_> {
             let mut lo: f64 = 0.0;
             let mut hi: f64 = 0.0;
             for (i, alarm) in self.timeline.alarms.iter().enumerate() {
-                for r in &panel.rows {
+                for r in panel
+                    .rows
+                    .iter()
+                    .filter(|r| r.period_start_s / 60.0 < x_max)
+                {
                     if let Some(v) = r.alarms.get(i).and_then(|a| a.0) {
                         lo = lo.min(v);
                         hi = hi.max(v);
@@ -620,14 +777,17 @@ impl Chart for TimelineChart<'_> {
                 x_max,
                 bottom..top,
                 &ticks,
-                "alarm metric",
+                &self.alarm_axis_desc(),
                 n_alarms == 1,
                 bands,
             )?;
             let mut labels = Vec::new();
             for (i, alarm) in self.timeline.alarms.iter().enumerate() {
                 let color = style::alarm_color(i);
-                let series = panel.periods(period_s, |r| r.alarms.get(i).and_then(|a| a.0));
+                let series = clip(
+                    panel.periods(period_s, |r| r.alarms.get(i).and_then(|a| a.0)),
+                    x_max,
+                );
                 // Earlier alarms wider, so alarms on the same metric stay
                 // visible under later ones.
                 let width = 2 + 2 * (n_alarms - 1 - i) as u32;
@@ -635,22 +795,37 @@ impl Chart for TimelineChart<'_> {
                     chart.draw_series(LineSeries::new(seg, color.stroke_width(width)))?;
                 }
                 if let Some(t) = self.threshold(alarm) {
-                    chart.draw_series(DashedLineSeries::new(
-                        [(0.0, t), (x_max, t)],
-                        style::DASH.0,
-                        style::DASH.1,
+                    // Alarms with the same threshold: each line 3 px below
+                    // the previous one, so every dash pattern stays visible.
+                    let same_before = self.timeline.alarms[..i]
+                        .iter()
+                        .filter(|a| self.threshold(a) == Some(t))
+                        .count() as i32;
+                    let (dash, gap) = threshold_dash(i);
+                    let (x0, y) = chart.backend_coord(&(0.0, t));
+                    let (x1, _) = chart.backend_coord(&(x_max, t));
+                    let y = y + 3 * same_before;
+                    root.draw(&DashedPathElement::new(
+                        [(x0, y), (x1, y)],
+                        dash,
+                        gap,
                         color.stroke_width(2),
                     ))?;
                     let (x, y) = chart.backend_coord(&(x_max, t));
-                    labels.push((y, fmt_num(t), color, x));
+                    labels.push((
+                        y,
+                        format!("{}{}", fmt_num(t), unit_suffix(self.unit(alarm))),
+                        color,
+                        x,
+                    ));
                 }
             }
-            self.draw_markers(&mut chart, panel, bottom..top)?;
+            self.draw_markers(&mut chart, panel, bottom..top, x_max)?;
             draw_threshold_labels(root, labels)?;
             last_plot_x = Some(chart.plotting_area().get_x_axis_pixel_range());
             if n_alarms > 1 {
                 let mut chart = self.draw_lanes(root, &lanes_area, x_max, &states)?;
-                self.draw_markers(&mut chart, panel, 0.0..n_alarms as f64)?;
+                self.draw_markers(&mut chart, panel, 0.0..n_alarms as f64, x_max)?;
             }
         }
 
@@ -704,7 +879,7 @@ impl TimelineChart<'_> {
             .draw()?;
         for (i, lane) in states.iter().enumerate() {
             let y0 = n - 1.0 - i as f64;
-            chart.draw_series(lane.iter().map(|&(t0, t1, s)| {
+            chart.draw_series(lane.iter().filter(|l| l.0 < x_max).map(|&(t0, t1, s)| {
                 Rectangle::new(
                     [(t0, y0 + 0.08), (t1.min(x_max), y0 + 0.92)],
                     band_color(s).filled(),
@@ -722,15 +897,45 @@ impl TimelineChart<'_> {
         Ok(chart)
     }
 
+    /// Glyphs of detection, rollback start and rollback complete at the
+    /// top of the weight strip, stacked so that coinciding events stay
+    /// apart.
+    fn draw_glyphs<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &Strip<'_, DB>,
+        panel: &Panel<'_>,
+        x_max: f64,
+    ) -> Result<(), DrawError> {
+        for (name, shape, height) in GLYPHS {
+            let color = marker_kinds()
+                .find(|m| m.0 == name)
+                .map_or(style::TEXT_COLOR, |m| m.1);
+            for e in panel.events.iter().filter(|e| e.event == name) {
+                let t = e.time_s / 60.0;
+                if t > x_max {
+                    continue;
+                }
+                let px = chart.backend_coord(&(t, height));
+                style::draw_marker(root, px, shape, 6, &color, true)?;
+            }
+        }
+        Ok(())
+    }
+
     fn draw_markers<DB: DrawingBackend>(
         &self,
         chart: &mut Strip<'_, DB>,
         panel: &Panel<'_>,
         y: Range<f64>,
+        x_max: f64,
     ) -> Result<(), DrawError> {
         for (name, color, width, dashed, _) in marker_kinds() {
             for e in panel.events.iter().filter(|e| e.event == *name) {
                 let t = e.time_s / 60.0;
+                if t > x_max {
+                    continue;
+                }
                 let pts = [(t, y.start), (t, y.end)];
                 let s = color.stroke_width(*width);
                 if *dashed {
@@ -763,7 +968,7 @@ fn strip<'a, DB: DrawingBackend>(
         .x_label_area_size(if bottom { style::TIMELINE_X_TICKS } else { 0 })
         .y_label_area_size(style::Y_LABEL_AREA)
         .build_cartesian_2d(0.0..x_max, TickAxis::new(y.clone(), ticks.to_vec()))?;
-    chart.draw_series(bands.iter().map(|&(t0, t1, s)| {
+    chart.draw_series(bands.iter().filter(|b| b.0 < x_max).map(|&(t0, t1, s)| {
         Rectangle::new(
             [(t0, y.start), (t1.min(x_max), y.end)],
             band_color(s).filled(),

@@ -1,16 +1,23 @@
-//! Trade-off between false rollbacks and detection speed over a sweep.
+//! Trade-off between false rollbacks and what a faulty candidate costs, over
+//! a sweep.
 //!
 //! One point per (grid point, strategy) of `sweep.csv`: x = false rollback
-//! rate, y = a chosen summary column (default `detection_mean_s`), whiskers
-//! = the 95 % intervals where `<col>_lo`/`<col>_hi` exist, each point
-//! labelled with its swept values.
+//! rate, y = a chosen summary column of the faulty candidate, whiskers = the
+//! 95 % intervals where `<col>_lo`/`<col>_hi` exist, each point labelled with
+//! its swept values and its missed-fault rate (`missed 94%`). The default y,
+//! `excess_bad_requests_mean`, counts misses: a missed fault keeps failing
+//! requests. With `detection_p50_s` / `detection_p95_s` (quantiles over all
+//! faulty runs, a miss counting as never), a point whose quantile falls among
+//! the misses (empty cell) is drawn in a "missed / never" band above the
+//! axis rather than left out. Files without `excess_bad_requests_mean`
+//! (older sweeps) fall back to `bad_requests_mean` and the title says so.
 //!
 //! Which rows give x and y is decided from the data, not from column names:
-//! - rows with a healthy candidate (false rollback rate defined) and rows
-//!   with a faulty one both present: each faulty row's y is paired with the
-//!   healthy row of the same strategy and the same values of the swept keys
-//!   the two groups share (a key whose healthy and faulty values differ is
-//!   taken to be the one selecting the variant);
+//! - rows with a healthy candidate and rows with a faulty one both present:
+//!   each faulty row's y is paired with the healthy row of the same strategy
+//!   and the same values of the swept keys the two groups share (a key whose
+//!   healthy and faulty values differ is taken to be the one selecting the
+//!   variant);
 //! - only healthy rows: x and y from the same row;
 //! - only faulty rows: x falls back to the rollback rate, and the title says so.
 
@@ -19,12 +26,16 @@ use plotters::element::{DashedPathElement, PathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::{axis_unit, describe_column, short_key_names, SummaryRow, SummaryTable};
+use super::data::{
+    axis_unit, describe_column, is_never_quantile, short_key_names, SummaryRow, SummaryTable,
+};
 use super::legend::{self, LegendItem, Swatch};
-use super::style::{self, fmt_num};
+use super::style::{self, fmt_num, TickAxis};
 use super::{Chart, DrawError, PlotError};
 
-const DEFAULT_Y: &str = "detection_mean_s";
+const DEFAULT_Y: &str = "excess_bad_requests_mean";
+/// Used when a file has no [`DEFAULT_Y`] (sweeps written before it existed).
+const FALLBACK_Y: &str = "bad_requests_mean";
 
 /// The trade-off chart (`tradeoff.svg|png`).
 pub struct TradeoffChart {
@@ -35,6 +46,9 @@ pub struct TradeoffChart {
     strategies: Vec<String>,
     /// Short names of the swept keys in the point labels.
     label_keys: Vec<String>,
+    /// "threshold = alarms.error_rate.threshold" for abbreviated keys,
+    /// written under the legend.
+    key_note: Option<String>,
     points: Vec<Point>,
 }
 
@@ -43,9 +57,11 @@ struct Point {
     strategy: usize,
     /// Values of `label_keys`.
     keys: Vec<String>,
-    /// Axis values (x in percent).
+    /// Axis values (x in percent); `y` is `None` for "never".
     x: f64,
-    y: f64,
+    y: Option<f64>,
+    /// Missed-fault rate of the faulty row, in [0, 1].
+    missed: Option<f64>,
     x_ci: Option<(f64, f64)>,
     y_ci: Option<(f64, f64)>,
 }
@@ -57,10 +73,31 @@ fn ci(table: &SummaryTable, row: &SummaryRow, col: &str, factor: f64) -> Option<
     ))
 }
 
+/// `missed 94%`: whole percent, never rounding a partial miss to 0 or 100.
+pub(crate) fn missed_label(missed: f64) -> String {
+    let pct = missed * 100.0;
+    if pct <= 0.0 {
+        "0%".to_owned()
+    } else if pct < 0.5 {
+        "<1%".to_owned()
+    } else if (99.5..100.0).contains(&pct) {
+        ">99%".to_owned()
+    } else {
+        format!("{:.0}%", pct)
+    }
+}
+
 impl TradeoffChart {
     /// Prepares the chart from a sweep table; `y` chooses the y column.
     pub fn new(table: &SummaryTable, y: Option<&str>) -> Result<Self, PlotError> {
-        let y_col = y.unwrap_or(DEFAULT_Y);
+        let y_col = match y {
+            Some(c) => c,
+            None if table.has_column(DEFAULT_Y) || !table.has_column(FALLBACK_Y) => DEFAULT_Y,
+            None => FALLBACK_Y,
+        };
+        if y.is_none() {
+            table.require(y_col)?;
+        }
         if !table.has_column(y_col) || y_col == "false_rollback_rate" {
             return Err(PlotError::BadOption {
                 option: "tradeoff_y",
@@ -68,6 +105,15 @@ impl TradeoffChart {
                 problem: "not a numeric summary column",
                 path: table.path.clone(),
                 allowed: table.columns.join(", "),
+            });
+        }
+        table.require("missed_rate")?;
+        let never_band = is_never_quantile(y_col);
+        if never_band && !table.detection_counts_misses() {
+            // An older file: its detection quantiles ignore the misses.
+            return Err(PlotError::MissingColumn {
+                path: table.path.clone(),
+                column: "detection_p50_detected_s".to_owned(),
             });
         }
         let strategies = table.strategies();
@@ -80,12 +126,12 @@ impl TradeoffChart {
         let healthy: Vec<&SummaryRow> = table
             .rows
             .iter()
-            .filter(|r| table.value(r, "false_rollback_rate").is_some())
+            .filter(|r| table.is_faulty(r) == Some(false))
             .collect();
         let faulty: Vec<&SummaryRow> = table
             .rows
             .iter()
-            .filter(|r| table.value(r, "false_rollback_rate").is_none())
+            .filter(|r| table.is_faulty(r) != Some(false))
             .collect();
 
         // Swept keys shared by both groups (all keys if one group is empty).
@@ -108,6 +154,8 @@ impl TradeoffChart {
             |r: &SummaryRow| -> Vec<String> { shared.iter().map(|&k| r.keys[k].clone()).collect() };
 
         let (y_name, y_unit) = describe_column(y_col);
+        // The title names the quantity without the axis' explanation.
+        let y_short = y_name.split(" (").next().unwrap_or(&y_name).to_owned();
         let y_max = table
             .rows
             .iter()
@@ -119,12 +167,23 @@ impl TradeoffChart {
         } else {
             format!("{y_name} ({y_unit_label})")
         };
+        // The y value of a row: `Some(None)` = never (an empty quantile
+        // among the misses), `None` = nothing to draw.
+        let y_of = |r: &SummaryRow| -> Option<Option<f64>> {
+            match table.value(r, y_col) {
+                Some(v) => Some(Some(v * y_factor)),
+                None if never_band && table.value(r, "missed_rate").is_some_and(|m| m > 0.0) => {
+                    Some(None)
+                }
+                None => None,
+            }
+        };
 
         let mut points = Vec::new();
-        let (title, x_desc);
+        let (mut title, x_desc);
         if !healthy.is_empty() && !faulty.is_empty() {
             for f in &faulty {
-                let Some(y) = table.value(f, y_col) else {
+                let Some(y) = y_of(f) else {
                     continue;
                 };
                 let Some(h) = healthy.iter().find(|h| {
@@ -139,13 +198,14 @@ impl TradeoffChart {
                     strategy: strategy_index(f),
                     keys: label(f),
                     x: x * 100.0,
-                    y: y * y_factor,
+                    y,
+                    missed: table.value(f, "missed_rate"),
                     x_ci: ci(table, h, "false_rollback_rate", 100.0),
                     y_ci: ci(table, f, y_col, y_factor),
                 });
             }
             title = format!(
-                "Trade-off: false rollbacks (healthy candidate) vs {y_name} (faulty candidate)"
+                "Trade-off: false rollbacks (healthy candidate) vs {y_short} (faulty candidate)"
             );
             x_desc = "false rollback rate, healthy candidate (%)".to_owned();
         } else {
@@ -155,40 +215,45 @@ impl TradeoffChart {
                 "rollback_rate"
             };
             for r in &table.rows {
-                let (Some(x), Some(y)) = (table.value(r, x_col), table.value(r, y_col)) else {
+                let (Some(x), Some(y)) = (table.value(r, x_col), y_of(r)) else {
                     continue;
                 };
                 points.push(Point {
                     strategy: strategy_index(r),
                     keys: label(r),
                     x: x * 100.0,
-                    y: y * y_factor,
+                    y,
+                    missed: table.value(r, "missed_rate"),
                     x_ci: ci(table, r, x_col, 100.0),
                     y_ci: ci(table, r, y_col, y_factor),
                 });
             }
             if faulty.is_empty() {
-                title = format!("Trade-off: false rollback rate vs {y_name}");
+                title = format!("Trade-off: false rollback rate vs {y_short}");
                 x_desc = "false rollback rate (%)".to_owned();
             } else {
                 title = format!(
-                    "Trade-off: rollback rate vs {y_name} \
+                    "Trade-off: rollback rate vs {y_short} \
                      (fallback: no false-rollback data in this sweep)"
                 );
                 x_desc = "rollback rate (%)".to_owned();
             }
+        }
+        let mut subtitle = "One point per grid point and strategy, labelled with its swept \
+                            values and the % of faulty runs missed; whiskers: 95 % CI"
+            .to_owned();
+        if y.is_none() && y_col == FALLBACK_Y {
+            title.push_str(" — total, not excess");
+            subtitle = "No excess_bad_requests_mean in this sweep.csv: y counts every bad \
+                        request, baseline failures included; whiskers: 95 % CI"
+                .to_owned();
         }
         let key_list: Vec<String> = shared
             .iter()
             .filter(|&&k| names[k] != table.keys[k])
             .map(|&k| format!("{} = {}", names[k], table.keys[k]))
             .collect();
-        let mut subtitle =
-            "One point per sweep grid point and strategy; whiskers: 95 % CI".to_owned();
-        if !key_list.is_empty() {
-            subtitle.push_str("; ");
-            subtitle.push_str(&key_list.join(", "));
-        }
+        let key_note = (!key_list.is_empty()).then(|| key_list.join(", "));
         Ok(TradeoffChart {
             title,
             subtitle,
@@ -196,8 +261,17 @@ impl TradeoffChart {
             y_desc,
             strategies,
             label_keys: shared.iter().map(|&k| names[k].clone()).collect(),
+            key_note,
             points,
         })
+    }
+
+    /// Replaces the chart title.
+    pub fn title(mut self, title: Option<&str>) -> Self {
+        if let Some(t) = title {
+            self.title = t.to_owned();
+        }
+        self
     }
 }
 
@@ -313,21 +387,43 @@ impl Chart for TradeoffChart {
                 )
             })
             .collect();
+        let mut items = items;
+        if let Some(note) = &self.key_note {
+            items.push(LegendItem::row_break());
+            items.push(LegendItem::new(Swatch::Heading, note.clone()));
+        }
         let area = legend::draw(&area, &items)?;
 
-        // Data extent including the confidence whiskers.
-        let extent = |f: fn(&Point) -> f64, ci: fn(&Point) -> Option<(f64, f64)>| {
-            self.points
-                .iter()
-                .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
-                    let (a, b) = ci(p).map_or((f(p), f(p)), |c| (c.0.min(f(p)), c.1.max(f(p))));
-                    (lo.min(a), hi.max(b))
-                })
-        };
-        let (x_lo, x_hi) = extent(|p| p.x, |p| p.x_ci);
-        let (y_lo, y_hi) = extent(|p| p.y, |p| p.y_ci);
+        // Data extent including the confidence whiskers ("never" points
+        // count for x only).
+        let (x_lo, x_hi) = self
+            .points
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), p| {
+                let (a, b) = p.x_ci.map_or((p.x, p.x), |c| (c.0.min(p.x), c.1.max(p.x)));
+                (lo.min(a), hi.max(b))
+            });
+        let (y_lo, y_hi) = self
+            .points
+            .iter()
+            .filter_map(|p| p.y.map(|y| (y, p.y_ci)))
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), (y, ci)| {
+                let (a, b) = ci.map_or((y, y), |c| (c.0.min(y), c.1.max(y)));
+                (lo.min(a), hi.max(b))
+            });
         let x_range = style::scatter_range(x_lo, x_hi, Some(100.0));
-        let y_range = style::scatter_range(y_lo, y_hi, None);
+        let y_data = style::scatter_range(y_lo, y_hi, None);
+        let y_ticks = style::ticks(y_data.start, y_data.end, 8);
+        // The "missed / never" band above the data, when a point needs it.
+        let any_never = self.points.iter().any(|p| p.y.is_none());
+        let span = y_data.end - y_data.start;
+        let band = any_never.then(|| {
+            let lo = y_data.end + 0.03 * span;
+            (lo, lo + 0.16 * span)
+        });
+        let y_top = band.map_or(y_data.end, |b| b.1);
+        let never_y = band.map_or(0.0, |b| (b.0 + b.1) / 2.0);
+        let y_at = |p: &Point| p.y.unwrap_or(never_y);
 
         let mut chart = ChartBuilder::on(&area)
             .margin_left(style::MARGIN)
@@ -336,7 +432,7 @@ impl Chart for TradeoffChart {
             .margin_top(8)
             .x_label_area_size(style::X_LABEL_AREA)
             .y_label_area_size(style::Y_LABEL_AREA)
-            .build_cartesian_2d(x_range, y_range)?;
+            .build_cartesian_2d(x_range.clone(), TickAxis::new(y_data.start..y_top, y_ticks))?;
         chart
             .configure_mesh()
             .x_desc(self.x_desc.as_str())
@@ -351,21 +447,53 @@ impl Chart for TradeoffChart {
             .x_labels(12)
             .y_labels(10)
             .draw()?;
+        if let Some((lo, hi)) = band {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x_range.start, lo), (x_range.end, hi)],
+                style::BAND_INSUFFICIENT.filled(),
+            )))?;
+            let (x0, y0) = chart.backend_coord(&(x_range.start, hi));
+            let (x1, y1) = chart.backend_coord(&(x_range.end, lo));
+            root.draw(&PathElement::new(
+                vec![(x0, y1), (x1, y1)],
+                style::NOTE_COLOR.stroke_width(1),
+            ))?;
+            root.draw(&Text::new(
+                "missed / never detected",
+                (x1 - 6, y0 + 3),
+                style::text(
+                    style::TICK_FONT_SIZE,
+                    &style::NOTE_COLOR,
+                    HPos::Right,
+                    VPos::Top,
+                ),
+            ))?;
+            root.draw(&Text::new(
+                "never",
+                (x0 - 8, (y0 + y1) / 2),
+                style::text(
+                    style::TICK_FONT_SIZE,
+                    &style::TEXT_COLOR,
+                    HPos::Right,
+                    VPos::Center,
+                ),
+            ))?;
+        }
 
         // Confidence whiskers first, markers on top.
         for p in &self.points {
             let c = style::strategy_color(p.strategy).mix(0.5).stroke_width(1);
             if let Some((lo, hi)) = p.x_ci {
                 let (a, b) = (
-                    chart.backend_coord(&(lo, p.y)),
-                    chart.backend_coord(&(hi, p.y)),
+                    chart.backend_coord(&(lo, y_at(p))),
+                    chart.backend_coord(&(hi, y_at(p))),
                 );
                 root.draw(&PathElement::new(vec![a, b], c))?;
                 for (x, y) in [a, b] {
                     root.draw(&PathElement::new(vec![(x, y - 4), (x, y + 4)], c))?;
                 }
             }
-            if let Some((lo, hi)) = p.y_ci {
+            if let Some((lo, hi)) = p.y_ci.filter(|_| p.y.is_some()) {
                 let (a, b) = (
                     chart.backend_coord(&(p.x, lo)),
                     chart.backend_coord(&(p.x, hi)),
@@ -379,7 +507,7 @@ impl Chart for TradeoffChart {
         let pixels: Vec<(i32, i32)> = self
             .points
             .iter()
-            .map(|p| chart.backend_coord(&(p.x, p.y)))
+            .map(|p| chart.backend_coord(&(p.x, y_at(p))))
             .collect();
         for (p, &px) in self.points.iter().zip(&pixels) {
             let color = style::strategy_color(p.strategy);
@@ -403,7 +531,8 @@ impl Chart for TradeoffChart {
         let texts: Vec<String> = groups
             .iter()
             .map(|g| {
-                self.label_keys
+                let mut text = self
+                    .label_keys
                     .iter()
                     .enumerate()
                     .map(|(k, name)| {
@@ -412,7 +541,20 @@ impl Chart for TradeoffChart {
                         format!("{name}={}", values.join("/"))
                     })
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(", ");
+                let missed: Vec<String> =
+                    g.1.iter()
+                        .filter_map(|p| p.missed)
+                        .map(missed_label)
+                        .collect();
+                let missed = super::data::first_seen(missed.iter().map(String::as_str));
+                if !missed.is_empty() {
+                    if !text.is_empty() {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&format!("missed {}", missed.join("/")));
+                }
+                text
             })
             .collect();
         let groups: Vec<((i32, i32), usize)> =

@@ -95,8 +95,8 @@ fn sweep_csv_has_the_swept_keys_then_the_summary_columns() {
     }
 
     let (header, rows) = read_csv(&out.join("alarms.csv"));
-    assert_eq!(header, ["name", "threshold", "comparison"]);
-    assert_eq!(rows, [["error_rate", "5", ">="]]);
+    assert_eq!(header, ["name", "threshold", "comparison", "unit"]);
+    assert_eq!(rows, [["error_rate", "5", ">=", "%"]]);
 }
 
 #[test]
