@@ -6,7 +6,7 @@ use crate::alarm::{self, AlarmRule, Comparison, MissingData};
 use crate::cli::{AlarmArgs, Command, MergeArgs, PlotArgs, RunArgs, SweepArgs, ValidateArgs};
 use crate::plan::describe_plan;
 use crate::report::render_table;
-use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
+use crate::run::{default_out_dir, load_scenario, Error, Overrides};
 use crate::sweep::SweepPlots;
 
 /// Executes one parsed command, printing to stdout.
@@ -18,6 +18,25 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Sweep(args) => sweep(args),
         Command::Plot(args) => plot(args),
         Command::Merge(args) => merge(args),
+        Command::Schema => {
+            let schema = crate::scenario::json_schema();
+            let text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Error::Internal(format!("cannot print the schema: {e}")))?;
+            print(&format!("{text}\n"));
+            Ok(())
+        }
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut crate::cli::Cli::command(),
+                "canarysim",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out));
+            Ok(())
+        }
     }
 }
 
@@ -40,18 +59,17 @@ fn plot_format(name: &str) -> crate::plot::PlotFormat {
     }
 }
 
-/// Writes `alarms.csv` (for threshold lines) and the run's charts.
+/// Adds `alarms.csv` (for threshold lines) and the run's charts, drawn
+/// from the staged CSVs, to the run's output set.
 fn run_plots(
     sc: &crate::model::Scenario,
-    dir: &std::path::Path,
+    set: &mut crate::report::AtomicFileSet,
     format: &str,
 ) -> Result<Vec<std::path::PathBuf>, Error> {
-    use crate::plot::{plot_dir, PlotKind, PlotOptions};
-    let mut set = crate::report::AtomicFileSet::new(dir)?;
-    set.write_with(crate::sweep::ALARMS_CSV, |w| {
+    use crate::plot::{plot_into, PlotKind, PlotOptions};
+    let mut files = vec![set.write_with(crate::sweep::ALARMS_CSV, |w| {
         crate::sweep::write_alarms_csv(w, sc)
-    })?;
-    let mut files = set.commit()?;
+    })?];
     let opts = PlotOptions {
         format: plot_format(format),
         kinds: vec![
@@ -61,7 +79,8 @@ fn run_plots(
         ],
         ..PlotOptions::default()
     };
-    files.extend(plot_dir(dir, &opts).map_err(plot_error)?);
+    let staged = set.staging_dir().to_path_buf();
+    files.extend(plot_into(&staged, &opts, set).map_err(plot_error)?);
     Ok(files)
 }
 
@@ -105,19 +124,26 @@ fn run(args: RunArgs) -> Result<(), Error> {
     let overrides = args.opts.overrides();
     let loaded = crate::run::load(&args.scenario, &overrides)?;
     let sc = &loaded.scenario;
+    crate::run::check_memory(sc)?;
     if !args.opts.yes {
-        let cores = crate::run::worker_count(args.opts.threads);
+        let cores = crate::run::effective_cores(args.opts.threads);
         crate::run::check_exact_budget(&[sc], cores, "this run")?;
     }
     let out_dir = args.opts.out.clone().unwrap_or_else(|| default_out_dir(sc));
+    crate::run::check_out_dir(&out_dir, out_flag(args.opts.out.is_some()))?;
     let run_toml = crate::run::run_toml(&loaded, &command_line(), args.opts.threads)?;
-    let mut output = run_and_write(sc, &out_dir, args.opts.threads, Some(&run_toml))?;
-    if !args.opts.no_plots {
-        output
-            .files
-            .extend(run_plots(sc, &out_dir, &args.opts.format)?);
-    }
+    let plots = !args.opts.no_plots;
+    let output =
+        crate::run::run_and_write_with(sc, &out_dir, args.opts.threads, Some(&run_toml), |set| {
+            match plots {
+                true => run_plots(sc, set, &args.opts.format),
+                false => Ok(Vec::new()),
+            }
+        })?;
     if !args.opts.quiet {
+        for note in &output.notes {
+            let _ = writeln!(std::io::stderr(), "note: fast mode: {note}");
+        }
         let mut text = format!(
             "scenario {} — {} replications per strategy, seed {}\n\n",
             sc.name, sc.replications, sc.seed
@@ -171,6 +197,7 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| sweep::default_out_dir(&plan.base, args.shard));
+    crate::run::check_out_dir(&out_dir, out_flag(args.opts.out.is_some()))?;
     let command = command_line();
     let stop_after_points = match std::env::var(STOP_AFTER_POINTS_VAR) {
         Ok(v) => Some(v.trim().parse::<usize>().map_err(|_| {
@@ -203,7 +230,7 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
                 }
             } else {
                 progress.finish();
-                eprintln!("{hint}");
+                let _ = writeln!(std::io::stderr(), "{hint}");
                 sweep::journal::exit_between_appends(crate::run::EXIT_INTERRUPTED);
             }
         });
@@ -256,7 +283,20 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
     Ok(())
 }
 
+/// How messages name the output folder: the flag, or the scenario key its
+/// default comes from.
+fn out_flag(given: bool) -> &'static str {
+    if given {
+        "--out"
+    } else {
+        "name (the default output folder is out/<name>/)"
+    }
+}
+
 fn merge(args: MergeArgs) -> Result<(), Error> {
+    if let Some(out) = &args.out {
+        crate::run::check_out_dir(out, "--out")?;
+    }
     let plots = plots_of(args.no_plots, &args.format);
     let output = crate::sweep::merge(&args.shards, args.out.as_deref(), plots, &command_line())?;
     if !args.quiet {

@@ -7,7 +7,7 @@
 //! only a sweep's `sweep.csv` is appended per grid point instead, see
 //! [`crate::sweep`]).
 
-mod atomic;
+pub mod atomic;
 mod csv;
 mod error;
 pub mod run_toml;

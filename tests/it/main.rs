@@ -7,6 +7,7 @@ mod determinism;
 mod equivalence;
 mod properties;
 mod robustness;
+mod schema;
 mod shipped_scenarios;
 mod support;
 mod sweep;
