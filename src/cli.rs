@@ -32,6 +32,18 @@ pub enum Command {
     /// Combine the output folders of the shards of one sweep (`sweep --shard
     /// K/N`) into the sweep.csv a single run writes, then draw its plots.
     Merge(MergeArgs),
+    /// Print the JSON Schema of scenario files (for editors: Taplo / Even
+    /// Better TOML `#:schema` directive).
+    Schema,
+    /// Print a shell completion script: bash, zsh or fish.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -249,13 +261,17 @@ fn parse_seed(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("the seed must be an integer from 0 to {}", u64::MAX))
 }
 
-/// `--threads`: at least one worker.
+/// Most worker threads `--threads` accepts (each is an OS thread with its
+/// own stack; more than the cores only adds overhead).
+pub const MAX_THREADS: usize = 256;
+
+/// `--threads`: at least one worker, at most [`MAX_THREADS`].
 fn parse_threads(text: &str) -> Result<usize, String> {
     text.trim()
         .parse::<usize>()
         .ok()
-        .filter(|n| *n >= 1)
-        .ok_or_else(|| "the worker count must be an integer >= 1".to_string())
+        .filter(|n| (1..=MAX_THREADS).contains(n))
+        .ok_or_else(|| format!("the worker count must be an integer >= 1 and <= {MAX_THREADS}"))
 }
 
 /// `--shard K/N`.
@@ -264,13 +280,27 @@ fn parse_shard(text: &str) -> Result<crate::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 7] = ["run", "validate", "alarm", "help", "sweep", "plot", "merge"];
+pub const SUBCOMMANDS: [&str; 9] = [
+    "run",
+    "validate",
+    "alarm",
+    "help",
+    "sweep",
+    "plot",
+    "merge",
+    "schema",
+    "completions",
+];
 
-/// Inserts `run` when the first argument is not a subcommand or a flag, so
-/// `canarysim scenario.toml` means `canarysim run scenario.toml`.
+/// Inserts `run` when the first argument is not a subcommand or a flag and
+/// looks like a file (it exists, or has a `.` or a path separator), so
+/// `canarysim scenario.toml` means `canarysim run scenario.toml` while
+/// `canarysim frobnicate x.toml` is reported as an unknown command.
 pub fn with_default_subcommand(mut args: Vec<String>) -> Vec<String> {
     if let Some(first) = args.get(1) {
-        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) {
+        let looks_like_file =
+            first.contains(['.', '/', '\\']) || std::path::Path::new(first).exists();
+        if !first.starts_with('-') && !SUBCOMMANDS.contains(&first.as_str()) && looks_like_file {
             args.insert(1, "run".to_string());
         }
     }
@@ -291,6 +321,8 @@ mod tests {
     fn a_file_argument_defaults_to_run() {
         let a = with_default_subcommand(vec!["canarysim".into(), "s.toml".into()]);
         assert_eq!(a, ["canarysim", "run", "s.toml"]);
+        let f = with_default_subcommand(vec!["canarysim".into(), "frobnicate".into()]);
+        assert_eq!(f, ["canarysim", "frobnicate"]);
         let b = with_default_subcommand(vec!["canarysim".into(), "alarm".into()]);
         assert_eq!(b, ["canarysim", "alarm"]);
         let c = with_default_subcommand(vec!["canarysim".into(), "--help".into()]);

@@ -10,7 +10,7 @@ use crate::report::{
     render_report, render_table, AtomicFileSet, Exporter, JsonExporter, MarkdownExporter,
     ReportDoc, ResultSet, TableWidth, REPORT_MD,
 };
-use crate::run::{default_out_dir, load_scenario, run_and_write, Error, Overrides};
+use crate::run::{default_out_dir, load_scenario, Error, Overrides};
 use crate::sweep::SweepPlots;
 use crate::warnings::decision_warnings;
 
@@ -23,6 +23,25 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Sweep(args) => sweep(args),
         Command::Plot(args) => plot(args),
         Command::Merge(args) => merge(args),
+        Command::Schema => {
+            let schema = crate::scenario::json_schema();
+            let text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Error::Internal(format!("cannot print the schema: {e}")))?;
+            print(&format!("{text}\n"));
+            Ok(())
+        }
+        Command::Completions(args) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut crate::cli::Cli::command(),
+                "canarysim",
+                &mut out,
+            );
+            print(&String::from_utf8_lossy(&out));
+            Ok(())
+        }
     }
 }
 
@@ -45,18 +64,17 @@ fn plot_format(name: &str) -> crate::plot::PlotFormat {
     }
 }
 
-/// Writes `alarms.csv` (for threshold lines) and the run's charts.
+/// Adds `alarms.csv` (for threshold lines) and the run's charts, drawn
+/// from the staged CSVs, to the run's output set.
 fn run_plots(
     sc: &crate::model::Scenario,
-    dir: &std::path::Path,
+    set: &mut crate::report::AtomicFileSet,
     format: &str,
 ) -> Result<Vec<std::path::PathBuf>, Error> {
-    use crate::plot::{plot_dir, PlotKind, PlotOptions};
-    let mut set = crate::report::AtomicFileSet::new(dir)?;
-    set.write_with(crate::sweep::ALARMS_CSV, |w| {
+    use crate::plot::{plot_into, PlotKind, PlotOptions};
+    let mut files = vec![set.write_with(crate::sweep::ALARMS_CSV, |w| {
         crate::sweep::write_alarms_csv(w, sc)
-    })?;
-    let mut files = set.commit()?;
+    })?];
     let opts = PlotOptions {
         format: plot_format(format),
         kinds: vec![
@@ -66,7 +84,8 @@ fn run_plots(
         ],
         ..PlotOptions::default()
     };
-    files.extend(plot_dir(dir, &opts).map_err(plot_error)?);
+    let staged = set.staging_dir().to_path_buf();
+    files.extend(plot_into(&staged, &opts, set).map_err(plot_error)?);
     Ok(files)
 }
 
@@ -118,42 +137,62 @@ fn run(args: RunArgs) -> Result<(), Error> {
     let exports = Exports::of(&args.opts)?;
     let loaded = crate::run::load(&args.scenario, &overrides)?;
     let sc = &loaded.scenario;
+    crate::run::check_memory(sc)?;
     if !args.opts.yes {
-        let cores = crate::run::worker_count(args.opts.threads);
+        let cores = crate::run::effective_cores(args.opts.threads);
         crate::run::check_exact_budget(&[sc], cores, "this run")?;
     }
     let warnings = decision_warnings(sc);
     print_warnings(&warnings, args.opts.quiet);
     let out_dir = args.opts.out.clone().unwrap_or_else(|| default_out_dir(sc));
+    crate::run::check_out_dir(&out_dir, out_flag(args.opts.out.is_some()))?;
     let command = command_line();
     let run_toml = crate::run::run_toml(&loaded, &command, args.opts.threads)?;
-    let mut output = run_and_write(sc, &out_dir, args.opts.threads, Some(&run_toml))?;
+    let plots = !args.opts.no_plots;
+    let mut results = None;
+    let output = crate::run::run_and_write_with(
+        sc,
+        &out_dir,
+        args.opts.threads,
+        Some(&run_toml),
+        |set, summaries| {
+            let mut files = match plots {
+                true => run_plots(sc, set, &args.opts.format)?,
+                false => Vec::new(),
+            };
+            let set_results = ResultSet {
+                kind: "run",
+                scenario: sc.name.clone(),
+                seed: sc.seed,
+                replications: sc.replications,
+                mode: sc.sampling.name().to_owned(),
+                canarysim_version: crate::report::run_toml::VERSION.to_owned(),
+                command: command.clone(),
+                swept_keys: Vec::new(),
+                rows: ResultSet::rows_of(summaries),
+            };
+            let report = render_report(&ReportDoc {
+                question: loaded.question.clone(),
+                plan: describe_plan(sc),
+                grid: None,
+                results: &set_results,
+                plots: plot_captions(&files, &RUN_PLOTS),
+                warnings: &warnings,
+            });
+            files.push(set.write_bytes(REPORT_MD, report.as_bytes())?);
+            results = Some(set_results);
+            Ok(files)
+        },
+    )?;
+    // A folder written before output sets had a manifest is updated in
+    // place: drop charts of the other format there too.
     remove_stale_plots(&out_dir, &RUN_PLOTS, &args.opts.format);
-    if !args.opts.no_plots {
-        output
-            .files
-            .extend(run_plots(sc, &out_dir, &args.opts.format)?);
+    if !args.opts.quiet {
+        for note in &output.notes {
+            status(&format!("note: fast mode: {note}"));
+        }
     }
-    let results = ResultSet {
-        kind: "run",
-        scenario: sc.name.clone(),
-        seed: sc.seed,
-        replications: sc.replications,
-        mode: sc.sampling.name().to_owned(),
-        canarysim_version: crate::report::run_toml::VERSION.to_owned(),
-        command,
-        swept_keys: Vec::new(),
-        rows: ResultSet::rows_of(&output.summaries),
-    };
-    let report = render_report(&ReportDoc {
-        question: loaded.question.clone(),
-        plan: describe_plan(sc),
-        grid: None,
-        results: &results,
-        plots: plot_captions(&output.files, &RUN_PLOTS),
-        warnings: &warnings,
-    });
-    output.files.extend(write_report(&out_dir, &report)?);
+    let results = results.ok_or_else(|| Error::Internal("the run wrote no results".into()))?;
     let to_stdout = exports.write(&results)?;
     if !args.opts.quiet && !to_stdout {
         let mut text = format!(
@@ -378,6 +417,7 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
         .out
         .clone()
         .unwrap_or_else(|| sweep::default_out_dir(&plan.base, args.shard));
+    crate::run::check_out_dir(&out_dir, out_flag(args.opts.out.is_some()))?;
     let command = command_line();
     let stop_after_points = match std::env::var(STOP_AFTER_POINTS_VAR) {
         Ok(v) => Some(v.trim().parse::<usize>().map_err(|_| {
@@ -410,7 +450,7 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
                 }
             } else {
                 progress.finish();
-                eprintln!("{hint}");
+                let _ = writeln!(std::io::stderr(), "{hint}");
                 sweep::journal::exit_between_appends(crate::run::EXIT_INTERRUPTED);
             }
         });
@@ -507,7 +547,20 @@ fn sweep_results(
     Ok((results, written))
 }
 
+/// How messages name the output folder: the flag, or the scenario key its
+/// default comes from.
+fn out_flag(given: bool) -> &'static str {
+    if given {
+        "--out"
+    } else {
+        "name (the default output folder is out/<name>/)"
+    }
+}
+
 fn merge(args: MergeArgs) -> Result<(), Error> {
+    if let Some(out) = &args.out {
+        crate::run::check_out_dir(out, "--out")?;
+    }
     let plots = plots_of(args.no_plots, &args.format);
     let command = command_line();
     let mut output = crate::sweep::merge(&args.shards, args.out.as_deref(), plots, &command)?;

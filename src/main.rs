@@ -1,6 +1,7 @@
 //! The `canarysim` binary: parse arguments, call the library, map errors to
 //! exit codes (0 success, 2 bad input, 1 internal error).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,8 +13,21 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            if e.kind() == clap::error::ErrorKind::InvalidSubcommand {
+                if let Some(clap::error::ContextValue::String(name)) =
+                    e.get(clap::error::ContextKind::InvalidSubcommand)
+                {
+                    // Writing to a closed stderr must not panic (eprintln would).
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "error: {name:?} is not a command; commands: {}; to run a scenario, give the path of its .toml file",
+                        canarysim::cli::SUBCOMMANDS.join(", ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
             // clap prints help/version to stdout (exit 0) and usage errors
-            // to stderr (exit 2).
+            // to stderr (exit 2); a closed stream is ignored.
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
@@ -21,7 +35,8 @@ fn main() -> ExitCode {
     match canarysim::execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Never panic on a closed stderr (eprintln! would).
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -37,6 +37,9 @@ pub fn replication_seed(scenario_seed: u64, strategy: &str, replication: u32) ->
 /// All results of a run, in (strategy, replication) order.
 #[derive(Debug, Clone, Default)]
 pub struct RunResults {
+    /// Fast mode: the parts sampled per request in any replication
+    /// (`engine::FALLBACK_*` bits; see `engine::fallback_notes`).
+    pub fallbacks: u8,
     pub runs: Vec<RunRecord>,
     pub timeline: Vec<TimelineRow>,
     pub events: Vec<TimelineEvent>,
@@ -71,6 +74,7 @@ pub fn run_all_with_progress(sc: &Scenario, progress: &(dyn Fn() + Sync)) -> Run
     for _ in &sc.strategies {
         let mut per_function: Vec<Vec<RunRecord>> = Vec::new();
         for out in outputs.by_ref().take(reps as usize) {
+            results.fallbacks |= out.fallbacks;
             results.runs.push(out.record);
             results.timeline.extend(out.timeline);
             results.events.extend(out.events);

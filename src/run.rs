@@ -89,10 +89,7 @@ pub struct ScenarioDocument {
 /// checked and removed.
 pub fn read_document(path: &Path) -> Result<ScenarioDocument, Error> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text = scenario::read_text(path)?;
     document_from_text(text, file)
 }
 
@@ -234,26 +231,104 @@ pub fn worker_count(threads: Option<usize>) -> usize {
     threads.unwrap_or_else(rayon::current_num_threads).max(1)
 }
 
-/// Refuses (exit 2) an exact-mode run of `scenarios` (a run's scenario, or
-/// the grid points a sweep will run) whose expected request count would
-/// take longer than [`EXACT_BUDGET_S`] at [`EXACT_REQUESTS_PER_CORE_S`] per
-/// core on `cores` cores. Fast-mode scenarios cost nothing here: their cost
-/// does not grow with the request rate. `what` names the run in the
-/// message ("this run", "the 8 grid points this sweep runs").
-pub fn check_exact_budget(scenarios: &[&Scenario], cores: usize, what: &str) -> Result<(), Error> {
-    let exact: Vec<&&Scenario> = scenarios
+/// The cores a run can actually use: the worker count, but never more than
+/// the machine has ([`std::thread::available_parallelism`]): `--threads 64`
+/// on 2 cores runs no faster than 2 threads, so work estimates use this.
+pub fn effective_cores(threads: Option<usize>) -> usize {
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+    worker_count(threads).min(available).max(1)
+}
+
+/// Expected requests one replication draws one by one: every request in
+/// exact mode; in fast mode only what it cannot sample from distributions
+/// (README "Sampling modes"): conservatively every request when a
+/// percentile alarm may read a mixed latency population, plus the pending
+/// cold-start requests.
+pub fn per_request_work_per_replication(sc: &Scenario) -> f64 {
+    let all = expected_requests_per_replication(sc);
+    if sc.sampling == Sampling::Exact {
+        return all;
+    }
+    if sc
+        .alarms
         .iter()
-        .filter(|sc| sc.sampling == Sampling::Exact)
+        .any(|a| crate::metrics::needs_percentiles(&a.expr))
+    {
+        return all;
+    }
+    let cold: f64 = sc
+        .functions
+        .iter()
+        .flat_map(|f| &f.faults)
+        .map(|fault| match *fault {
+            crate::model::Fault::ColdStart { requests, .. } => requests as f64,
+            _ => 0.0,
+        })
+        .sum();
+    cold.min(all)
+}
+
+/// Most latency samples one replication may hold at once: a percentile
+/// alarm keeps one period's durations (8 bytes each) per replication and
+/// worker. 25 M samples = 200 MB per worker.
+pub const MAX_PERIOD_SAMPLES: f64 = 25e6;
+
+/// Refuses (exit 2) scenarios whose percentile alarms would hold more than
+/// [`MAX_PERIOD_SAMPLES`] durations of one period in memory: peak request
+/// rate × the alarm's period. Not skipped by `--yes` (it would run out of
+/// memory, not just take long).
+pub fn check_memory(sc: &Scenario) -> Result<(), Error> {
+    for alarm in &sc.alarms {
+        if !crate::metrics::needs_percentiles(&alarm.expr) {
+            continue;
+        }
+        let Some(f) = sc.functions.get(alarm.function) else {
+            continue;
+        };
+        let peak = RateFn::new(&f.traffic).max_rate(0, sc.horizon);
+        let samples = peak * alarm.period as f64 / 1e6;
+        if samples > MAX_PERIOD_SAMPLES {
+            return Err(Error::Usage(format!(
+                "alarms.{}: a percentile alarm keeps every duration of a period in memory; at a peak of {} requests/s over its period of {} that is about {} samples, more than the limit of {} (200 MB per worker); use a shorter period, a lower rate_per_s, or a Maximum/Average statistic",
+                alarm.name,
+                approx(peak),
+                crate::scenario::format_duration(alarm.period),
+                approx(samples),
+                approx(MAX_PERIOD_SAMPLES),
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses (exit 2) a run of `scenarios` (a run's scenario, or the grid
+/// points a sweep will run) whose requests drawn one by one (every request
+/// in exact mode, the fallbacks of fast mode: see
+/// [`per_request_work_per_replication`]) would take longer than
+/// [`EXACT_BUDGET_S`] at [`EXACT_REQUESTS_PER_CORE_S`] per core on `cores`
+/// cores (use [`effective_cores`]). `what` names the run in the message
+/// ("this run", "the 8 grid points this sweep runs").
+pub fn check_exact_budget(scenarios: &[&Scenario], cores: usize, what: &str) -> Result<(), Error> {
+    let per_rep_each: Vec<(f64, &&Scenario)> = scenarios
+        .iter()
+        .map(|sc| (per_request_work_per_replication(sc), sc))
+        .filter(|(w, _)| *w > 0.0)
         .collect();
-    let requests: f64 = exact.iter().map(|sc| expected_requests(sc)).sum();
+    let requests: f64 = per_rep_each
+        .iter()
+        .map(|(w, sc)| w * sc.strategies.len() as f64 * f64::from(sc.replications))
+        .sum();
     let capacity = EXACT_REQUESTS_PER_CORE_S * cores as f64;
     let seconds = requests / capacity;
     if seconds <= EXACT_BUDGET_S {
         return Ok(());
     }
-    let per_rep: f64 = exact
+    let all_exact = per_rep_each
         .iter()
-        .map(|sc| sc.strategies.len() as f64 * expected_requests_per_replication(sc))
+        .all(|(_, sc)| sc.sampling == Sampling::Exact);
+    let per_rep: f64 = per_rep_each
+        .iter()
+        .map(|(w, sc)| sc.strategies.len() as f64 * w)
         .sum();
     let max_reps = (EXACT_BUDGET_S * capacity / per_rep).floor();
     let reps_hint = if max_reps >= 1.0 {
@@ -261,10 +336,20 @@ pub fn check_exact_budget(scenarios: &[&Scenario], cores: usize, what: &str) -> 
     } else {
         "a shorter horizon or a lower rate (not even one replication fits)".to_owned()
     };
+    let (mode, fix) = if all_exact {
+        (
+            "exact mode",
+            "use --mode fast (its cost does not grow with the request rate) or ",
+        )
+    } else {
+        (
+            "fast mode, falling back to per-request sampling (percentile alarms over mixed latencies, pending cold starts),",
+            "use ",
+        )
+    };
     Err(Error::Usage(format!(
-        "exact mode would simulate about {} requests for {what}, about {} at {} M requests/s \
-         per core on {cores} core{} (the limit without --yes is {}); use --mode fast (its \
-         cost does not grow with the request rate) or {reps_hint}, or add --yes to run it anyway",
+        "{mode} would simulate about {} requests for {what}, about {} at {} M requests/s \
+         per core on {cores} core{} (the limit without --yes is {}); {fix}{reps_hint}, or add --yes to run it anyway",
         approx(requests),
         approx_duration(seconds),
         EXACT_REQUESTS_PER_CORE_S / 1e6,
@@ -328,8 +413,52 @@ pub fn simulate(sc: &Scenario, threads: Option<usize>) -> Result<RunResults, Err
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub summaries: Vec<Summary>,
+    /// What fast mode sampled per request ([`crate::engine::fallback_notes`]),
+    /// for a note on stderr.
+    pub notes: Vec<&'static str>,
     pub out_dir: PathBuf,
     pub files: Vec<PathBuf>,
+}
+
+/// Checks, before anything is simulated, that `dir` can be the output
+/// folder: it is a folder or can be created as one (no component is a file,
+/// `/dev/null` or too long a name). `what` names where the path came from
+/// in the message: `--out` or the scenario's `name`.
+pub fn check_out_dir(dir: &Path, what: &str) -> Result<(), Error> {
+    let refuse = |why: String| {
+        Error::Usage(format!(
+            "{what}: {} cannot be the output folder: {why}; choose a folder that exists or can be created",
+            dir.display()
+        ))
+    };
+    for component in dir.components() {
+        if component.as_os_str().len() > 255 {
+            return Err(refuse("a path component is longer than 255 bytes".into()));
+        }
+    }
+    let mut ancestor = Some(dir);
+    while let Some(a) = ancestor {
+        let a = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        match std::fs::metadata(a) {
+            Ok(meta) if meta.is_dir() => {
+                if meta.permissions().readonly() {
+                    return Err(refuse(format!("{} is read-only", a.display())));
+                }
+                return Ok(());
+            }
+            Ok(_) if a == dir => return Err(refuse("it exists and is not a folder".into())),
+            Ok(_) => return Err(refuse(format!("{} is a file, not a folder", a.display()))),
+            // Not found, or a component above is a file (reported when the
+            // walk reaches it).
+            Err(_) => {}
+        }
+        ancestor = a.parent();
+    }
+    Ok(())
 }
 
 /// The default output folder: `out/<scenario name>/`.
@@ -367,10 +496,26 @@ pub fn run_and_write(
     threads: Option<usize>,
     run_toml: Option<&str>,
 ) -> Result<RunOutput, Error> {
+    run_and_write_with(sc, out_dir, threads, run_toml, |_, _| Ok(Vec::new()))
+}
+
+/// [`run_and_write`], with `extra` adding files (plots rendered from the
+/// staged CSVs in [`AtomicFileSet::staging_dir`]) to the same set before
+/// it is committed; the paths it returns are listed after the CSVs.
+pub fn run_and_write_with<F>(
+    sc: &Scenario,
+    out_dir: &Path,
+    threads: Option<usize>,
+    run_toml: Option<&str>,
+    extra: F,
+) -> Result<RunOutput, Error>
+where
+    F: FnOnce(&mut AtomicFileSet, &[Summary]) -> Result<Vec<PathBuf>, Error>,
+{
     let results = simulate(sc, threads)?;
     let summaries = report::summarize(&results.runs);
     let alarm_names: Vec<String> = sc.alarms.iter().map(|a| a.name.clone()).collect();
-    let mut set = AtomicFileSet::new(out_dir)?;
+    let mut set = AtomicFileSet::replace(out_dir)?;
     set.write_with(report::RUNS_CSV, |w| report::write_runs(w, &results.runs))?;
     set.write_with(report::SUMMARY_CSV, |w| {
         report::write_summary(w, &summaries)
@@ -384,9 +529,11 @@ pub fn run_and_write(
     if let Some(text) = run_toml {
         set.write_bytes(RUN_TOML, text.as_bytes())?;
     }
+    extra(&mut set, &summaries)?;
     let files = set.commit()?;
     Ok(RunOutput {
         summaries,
+        notes: crate::engine::fallback_notes(results.fallbacks),
         out_dir: out_dir.to_path_buf(),
         files,
     })

@@ -447,6 +447,8 @@ fn hidden_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        // The output set's manifest is not a temporary.
+        .filter(|p| !p.ends_with(canarysim::report::atomic::MANIFEST))
         .collect()
 }
 

@@ -252,6 +252,19 @@ fn render_into<C: Chart>(
 /// timeline; `runs.csv` (+ optional `summary.csv`) for the detection CDF and
 /// the exposure chart; `sweep.csv` for the trade-off and sweep charts.
 pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotError> {
+    check_inputs(dir, opts)?;
+    let mut set = AtomicFileSet::new(opts.out.as_deref().unwrap_or(dir))?;
+    plot_into(dir, opts, &mut set)?;
+    Ok(set.commit()?)
+}
+
+/// The errors [`plot_into`] would raise before reading anything: no chart
+/// to draw, or a requested chart's input missing.
+fn check_inputs(dir: &Path, opts: &PlotOptions) -> Result<(), PlotError> {
+    chart_kinds(dir, opts).map(|_| ())
+}
+
+fn chart_kinds(dir: &Path, opts: &PlotOptions) -> Result<Vec<PlotKind>, PlotError> {
     let exists = |name: &str| dir.join(name).is_file();
     let mut kinds: Vec<PlotKind> = if opts.kinds.is_empty() {
         PlotKind::ALL
@@ -276,6 +289,20 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
             });
         }
     }
+    Ok(kinds)
+}
+
+/// Draws the charts of `opts` from the CSV files in `src` into `set` (not
+/// committed), so plots can join the set of the CSVs they are drawn from
+/// (`src` = [`AtomicFileSet::staging_dir`]). Returns the final paths.
+pub fn plot_into(
+    src: &Path,
+    opts: &PlotOptions,
+    set: &mut AtomicFileSet,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let dir = src;
+    let kinds = chart_kinds(dir, opts)?;
+    let exists = |name: &str| dir.join(name).is_file();
 
     let needs = |k: &[PlotKind]| kinds.iter().any(|x| k.contains(x));
     let optional = |name: &str| exists(name).then(|| dir.join(name));
@@ -295,7 +322,7 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
     };
 
     let title = opts.title.as_deref();
-    let mut set = AtomicFileSet::new(opts.out.as_deref().unwrap_or(dir))?;
+    let mut files = Vec::new();
     for kind in kinds {
         match kind {
             PlotKind::Timeline => {
@@ -311,29 +338,32 @@ pub fn plot_dir(dir: &Path, opts: &PlotOptions) -> Result<Vec<PathBuf>, PlotErro
                 let chart = TimelineChart::new(&timeline, &events, &alarms)
                     .until(opts.until.map(crate::time::to_secs))
                     .title(title);
-                render_into(&chart, kind.name(), opts.format, &mut set)?;
+                files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }
             PlotKind::DetectionCdf => {
                 let chart = DetectionCdfChart::new(&runs, summary.as_ref()).title(title);
-                render_into(&chart, kind.name(), opts.format, &mut set)?;
+                files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }
             PlotKind::Exposure => {
                 let chart = ExposureChart::new(&runs).title(title);
-                render_into(&chart, kind.name(), opts.format, &mut set)?;
+                files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }
             PlotKind::Tradeoff => {
                 let table = sweep.as_ref().expect("sweep.csv read above");
                 let chart = TradeoffChart::new(table, opts.tradeoff_y.as_deref())?.title(title);
-                render_into(&chart, kind.name(), opts.format, &mut set)?;
+                files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }
             PlotKind::Sweep => {
                 let table = sweep.as_ref().expect("sweep.csv read above");
                 let chart =
                     SweepChart::new(table, opts.sweep_x.as_deref(), opts.sweep_metric.as_deref())?
                         .title(title);
-                render_into(&chart, kind.name(), opts.format, &mut set)?;
+                files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }
         }
     }
-    Ok(set.commit()?)
+    Ok(files
+        .iter()
+        .map(|f| set.dir().join(f.file_name().unwrap_or_default()))
+        .collect())
 }

@@ -206,7 +206,7 @@ pub fn write_outputs(
     timeline: &[TimelineRow],
     events: &[TimelineEvent],
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let mut set = AtomicFileSet::new(dir)?;
+    let mut set = AtomicFileSet::replace(dir)?;
     set.write_with(RUNS_CSV, |w| write_runs(w, runs))?;
     set.write_with(SUMMARY_CSV, |w| write_summary(w, summaries))?;
     set.write_with(TIMELINE_CSV, |w| write_timeline(w, alarm_names, timeline))?;
@@ -485,7 +485,9 @@ mod tests {
             .map(|n| dir.join(n))
             .collect();
         assert_eq!(paths, expected);
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 4);
+        // The four files and the set's manifest.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 5);
+        assert!(dir.join(crate::report::atomic::MANIFEST).is_file());
         assert_eq!(
             std::fs::read_to_string(dir.join(RUNS_CSV)).unwrap(),
             to_string(|w| write_runs(w, &runs))

@@ -10,7 +10,7 @@
 //! `atomic` publishes a set of files all-or-nothing (only a sweep's
 //! `sweep.csv` is appended per grid point instead, see [`crate::sweep`]).
 
-mod atomic;
+pub mod atomic;
 pub mod columns;
 mod csv;
 mod document;

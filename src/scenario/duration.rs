@@ -39,6 +39,9 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
     let bytes = text.as_bytes();
     let mut pos = 0;
     let mut total: u128 = 0;
+    // Components must use each unit once, largest first ("1h30m", not
+    // "1h1h" or "30m1h"): a repeated unit is almost always a typo.
+    let mut last_unit: Option<u128> = None;
     while pos < bytes.len() {
         // Number: digits, optionally '.' and more digits.
         let int_start = pos;
@@ -80,6 +83,12 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
             Some((_, micros)) => *micros,
             None => return fail(&format!("unknown unit {unit:?}")),
         };
+        if last_unit.is_some_and(|last| unit_micros >= last) {
+            return fail(&format!(
+                "unit {unit:?} repeated or out of order; combine units once each, largest first, e.g. \"1h30m\""
+            ));
+        }
+        last_unit = Some(unit_micros);
         if int_digits.len() > 18 || frac_digits.len() > 18 {
             return fail("too many digits");
         }
@@ -134,6 +143,26 @@ pub fn format_duration(micros: Micros) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dur(pub Micros);
 
+impl schemars::JsonSchema for Dur {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": DURATION_HINT,
+            "pattern": DURATION_PATTERN,
+            "examples": ["90s", "5m", "1.5h", "250ms", "1h30m"]
+        })
+    }
+}
+
+/// The shape of a duration as a regular expression (for the JSON Schema):
+/// number-unit components, each unit at most once, largest first (the
+/// order itself is checked by [`parse_duration`]).
+pub const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)(d|h|m|s|ms|us|µs)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(d|h|m|s|ms|us|µs))*\s*$";
+
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_str(DurVisitor)
@@ -179,6 +208,9 @@ mod tests {
     #[test]
     fn rejects_bad_forms() {
         for bad in [
+            "1h1h",
+            "30m1h",
+            "1s1s",
             "",
             "  ",
             "-5s",

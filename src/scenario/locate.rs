@@ -98,6 +98,45 @@ fn key_span(table: &Table, key: &str, item: &Item) -> Option<std::ops::Range<usi
         .or_else(|| item.span())
 }
 
+/// Best-effort key path of the `key = value` on 1-based `line`, prefixed by
+/// the nearest `[table]` / `[[array]]` header above it (array indices are
+/// counted). Used for errors the TOML parser raises before any key path is
+/// known (a number too large for its type). `None` when the line holds no
+/// `key =`.
+pub fn key_at_line(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let current = lines.get(line.checked_sub(1)?)?;
+    let (key, _) = current.split_once('=')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    if key.is_empty() || key.starts_with('#') || key.starts_with('[') {
+        return None;
+    }
+    let mut header: Option<String> = None;
+    for l in lines[..line - 1].iter().rev() {
+        let l = l.trim();
+        if let Some(rest) = l.strip_prefix("[[") {
+            let name = rest.split("]]").next().unwrap_or("").trim().to_string();
+            let count = lines[..line - 1]
+                .iter()
+                .filter(|x| {
+                    x.trim().starts_with("[[")
+                        && x.trim()[2..].split("]]").next().map(str::trim) == Some(name.as_str())
+                })
+                .count();
+            header = Some(format!("{name}[{}]", count.saturating_sub(1)));
+            break;
+        }
+        if let Some(rest) = l.strip_prefix('[') {
+            header = Some(rest.split(']').next().unwrap_or("").trim().to_string());
+            break;
+        }
+    }
+    Some(match header {
+        Some(h) if !h.is_empty() => format!("{h}.{key}"),
+        _ => key.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,12 +28,86 @@ use error::Problem;
 /// Reads, parses and validates a scenario file. Errors show `path` as given.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    let text = read_text(path)?;
     let value = parse_document(&text, &file)?;
     from_value(value, &text, &file)
+}
+
+/// The JSON Schema (draft 2020-12) of scenario files, generated from the
+/// raw serde types the parser uses ([`raw::RawScenario`]), so it cannot
+/// drift from what is accepted: the doc comments are its descriptions,
+/// unknown keys are refused, enums and ranges are given where the raw
+/// types hold strings or plain numbers. Validation still checks more (cross
+/// references, the horizon against the deployment, ...).
+pub fn json_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(raw::RawScenario);
+    schema.insert("title".into(), "canarysim scenario".into());
+    // A `run.toml` is a scenario with a [canarysim] record; a [sweep]
+    // table gives a sweep's grid (values: arrays of the key's values or
+    // range strings).
+    if let Some(props) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        props.insert(
+            "sweep".into(),
+            serde_json::json!({
+                "description": "Grid of a sweep: key path → array of values or a range string \"A..B:STEP\", \"A..B:log:N\", \"A..B:lin:N\" (see `canarysim sweep`).",
+                "type": "object"
+            }),
+        );
+        props.insert(
+            "canarysim".into(),
+            serde_json::json!({
+                "description": "Written by canarysim in run.toml (version, command, mode, seed, ...); ignored when loading except mode and a large seed.",
+                "type": "object"
+            }),
+        );
+    }
+    schema.to_value()
+}
+
+/// Largest scenario file read: 8 MiB (the shipped ones are a few KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 8 << 20;
+
+/// Reads a scenario file as text, refusing anything that is not a regular
+/// file (a FIFO or a device could block forever or never end) and files
+/// larger than [`MAX_SCENARIO_BYTES`]. The file type is checked before the
+/// file is opened, since opening a FIFO blocks.
+pub fn read_text(path: &Path) -> Result<String, ScenarioError> {
+    use std::io::Read;
+    let file = path.display().to_string();
+    let io = |source: std::io::Error| ScenarioError::Io {
+        file: file.clone(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(io(std::io::Error::other(format!(
+            "it is {what}; give the path of a .toml file"
+        ))));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(io(std::io::Error::other(format!(
+            "larger than {} MiB, the most a scenario file may have",
+            MAX_SCENARIO_BYTES >> 20
+        ))));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 /// Parses scenario text as a TOML document. Syntax errors carry the line and
@@ -45,6 +119,20 @@ pub fn parse_document(text: &str, file: &str) -> Result<toml::Value, ScenarioErr
             let (line, column) = err.span().map_or((1, 1), |span| {
                 locate::line_column_of_offset(text, span.start)
             });
+            let message = err.message();
+            if message.contains("number too large")
+                || message.contains("invalid floating-point number")
+            {
+                if let Some(key) = locate::key_at_line(text, line) {
+                    let allowed = number_range_hint(&key);
+                    return Err(ScenarioError::Invalid {
+                        file: file.to_string(),
+                        key,
+                        line: Some(line),
+                        message: format!("number out of range; allowed: {allowed}"),
+                    });
+                }
+            }
             Err(ScenarioError::Syntax {
                 file: file.to_string(),
                 line,
@@ -52,6 +140,40 @@ pub fn parse_document(text: &str, file: &str) -> Result<toml::Value, ScenarioErr
                 message: one_line(err.message()),
             })
         }
+    }
+}
+
+/// The allowed range of a numeric key, by its last component, for numbers
+/// the TOML parser itself cannot hold (integers beyond ±2^63, floats beyond
+/// ±1.8e308).
+pub fn number_range_hint(key: &str) -> String {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last = last.split('[').next().unwrap_or(last);
+    match last {
+        "seed" => format!(
+            "an integer from 0 to {} (larger seeds up to {}: --seed)",
+            i64::MAX,
+            u64::MAX
+        ),
+        "replications" => format!("an integer from 1 to {}", crate::run::MAX_REPLICATIONS),
+        "rate_per_s" => format!(
+            "a finite number of requests per second > 0 and <= {}",
+            validate::MAX_RATE_PER_S
+        ),
+        "rate_per_min" => format!(
+            "a finite number of requests per minute > 0 and <= {}",
+            validate::MAX_RATE_PER_S * 60.0
+        ),
+        "threshold" => "a finite number (at most about 1.8e308)".into(),
+        k if k.ends_with("_ms") => {
+            format!("a latency in ms from 0 to {}", validate::MAX_LATENCY_MS)
+        }
+        k if k.contains("rate") || k.contains("probability") => "a probability in [0, 1]".into(),
+        _ => format!(
+            "integers from {} to {}, finite numbers of at most about 1.8e308",
+            i64::MIN,
+            i64::MAX
+        ),
     }
 }
 
@@ -129,10 +251,14 @@ fn serde_problem(err: &serde_path_to_error::Error<toml::de::Error>) -> Problem {
             message: format!("missing required key; expected {hint}"),
         };
     }
-    Problem {
-        path,
-        message: friendly_types(&message),
+    let mut message = friendly_types(&message);
+    if message.contains("found floating point") && message.contains("integer") {
+        message.push_str(&format!(
+            "; allowed: {}",
+            number_range_hint(&path.to_string())
+        ));
     }
+    Problem { path, message }
 }
 
 /// What a required key (reported missing by serde) should hold.

@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::duration::Dur;
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     /// Scenario name, used for the output folder. Optional; default: the file
@@ -22,8 +23,10 @@ pub struct RawScenario {
     pub name: Option<String>,
     /// Master random seed (integer >= 0). Default 1. Every random stream is
     /// derived from it.
+    #[schemars(range(min = 0))]
     pub seed: Option<i64>,
     /// Replications per strategy, 1 to 10,000,000. Default 1000.
+    #[schemars(range(min = 1, max = 10_000_000))]
     pub replications: Option<i64>,
     /// Required. Simulated time from deployment start to the end of each
     /// replication; > 0 and <= 7 days. Must be at least every strategy's
@@ -68,7 +71,7 @@ pub struct RawScenario {
 }
 
 /// `[functions.NAME]`: one function of a multi-function deployment.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFunction {
     /// This function's requests (same keys as `[traffic]`). Default: the
@@ -91,12 +94,13 @@ pub struct RawFunction {
 }
 
 /// `[deployment]`: how the functions of one deployment fail together.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDeployment {
     /// `stack` (default, CloudFormation semantics): the first function whose
     /// deployment fails rolls back every other function too, completed ones
     /// included. `per_function`: each function rolls back on its own.
+    #[schemars(extend("enum" = ["stack", "per_function", null]))]
     pub rollback: Option<String>,
     /// Delay from the first failure to the stack rollback of the other
     /// functions (a delay, see `review_time`). Default "0s".
@@ -112,15 +116,42 @@ pub struct RawDeployment {
 #[serde(transparent)]
 pub struct RawDelay(pub toml::Value);
 
+impl JsonSchema for RawDelay {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Delay".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let duration = generator.subschema_for::<Dur>();
+        schemars::json_schema!({
+            "description": "A fixed delay (a duration string, or \"never\" where the key says so), or a random one: { median, p99 } (lognormal), { mean, sd } (lognormal) or { min, max } (uniform), each a duration.",
+            "anyOf": [
+                duration,
+                { "const": "never" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "median": duration, "p99": duration, "mean": duration,
+                        "sd": duration, "min": duration, "max": duration
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
 /// `[traffic]`: a Poisson arrival process, optionally modulated.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTraffic {
     /// Mean requests per second; > 0, finite, <= 1,000,000. Give exactly one
     /// of `rate_per_s` and `rate_per_min`.
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub rate_per_s: Option<f64>,
     /// Mean requests per minute; > 0, finite, <= 60,000,000. Give exactly one
     /// of `rate_per_s` and `rate_per_min`.
+    #[schemars(range(min = 0, max = 60_000_000))]
     pub rate_per_min: Option<f64>,
     /// Optional sinusoidal daily pattern, e.g.
     /// `diurnal = { amplitude = 0.3, period = "24h", phase = "0s" }`.
@@ -132,7 +163,7 @@ pub struct RawTraffic {
 
 /// `traffic.diurnal`: the rate is multiplied by
 /// `1 + amplitude * sin(2π (t + phase) / period)`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDiurnal {
     /// Required; in [0, 1) so the rate never reaches zero.
@@ -145,7 +176,7 @@ pub struct RawDiurnal {
 
 /// `[[traffic.bursts]]`: the rate is multiplied by `multiplier` during
 /// [start, start + duration).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBurst {
     /// Required duration from deployment start.
@@ -157,7 +188,7 @@ pub struct RawBurst {
 }
 
 /// `[versions]`: the two versions of the function.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVersions {
     /// `[versions.stable]`. Defaults: `error_rate = 0`,
@@ -169,7 +200,7 @@ pub struct RawVersions {
 }
 
 /// One version's behaviour without injected faults.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVersion {
     /// Probability in [0, 1] that a request fails on its own.
@@ -183,7 +214,7 @@ pub struct RawVersion {
 }
 
 /// `latency = { ... }`: either `fixed_ms`, or `median_ms` and `p99_ms`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLatency {
     /// Every request takes exactly this long (ms, > 0).
@@ -204,11 +235,12 @@ pub struct RawLatency {
 /// | `intermittent` | `after`, `error_rate`, `on`, `off` (all but `after` required) |
 /// | `latency_shift` | `after`, `add_ms`, `multiplier` (at least one must change latency) |
 /// | `cold_start` | `requests` (required), `extra_ms` (required) |
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFault {
     /// Required: `step_error`, `ramp_error`, `intermittent`, `latency_shift`
     /// or `cold_start`.
+    #[schemars(extend("enum" = ["step_error", "ramp_error", "intermittent", "latency_shift", "cold_start"]))]
     pub kind: String,
     /// Onset, counted from the moment the candidate first receives traffic.
     /// Default "0s". Not for `cold_start`.
@@ -262,7 +294,7 @@ impl RawFault {
 }
 
 /// `[slo]`: what counts as a bad request besides a failure.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     /// A successful candidate request slower than this many ms (> 0) counts
@@ -271,7 +303,7 @@ pub struct RawSlo {
 }
 
 /// `[metrics]`: CloudWatch metric settings.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetrics {
     /// Base metric period: "10s", "20s", "30s" or a multiple of "60s".
@@ -289,11 +321,12 @@ pub struct RawMetrics {
 }
 
 /// `[metrics.filters.NAME]`: a CloudWatch Logs metric filter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFilter {
     /// Which requests the metric sees: `function` (all versions), `version`
     /// (the candidate only) or `alias`. Default `function`.
+    #[schemars(extend("enum" = ["function", "version", "alias", null]))]
     pub scope: Option<String>,
     /// Required. `$.statusCode` or `$.duration`, an operator (`>`, `>=`, `<`,
     /// `<=`, `=`, `!=`) and a number, optionally inside braces, e.g.
@@ -309,7 +342,7 @@ pub struct RawFilter {
 
 /// `[alarms.NAME]`: a CloudWatch metric alarm. Give either `expression` or
 /// `metric` (with an optional `statistic`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAlarm {
     /// Which requests the metrics see: `function` (FunctionName dimension, all
@@ -317,6 +350,7 @@ pub struct RawAlarm {
     /// or `canary_stage` (API Gateway canary-stage metrics: every request the
     /// canary deployment answered, stage-cache hits included; without a
     /// stage cache the same requests as `version`). Default `function`.
+    #[schemars(extend("enum" = ["function", "version", "alias", "canary_stage", null]))]
     pub scope: Option<String>,
     /// Metric math over `+ - * /`, parentheses, unary minus, numbers and
     /// metrics: `errors` (Errors Sum), `invocations` (Invocations Sum), or
@@ -338,13 +372,17 @@ pub struct RawAlarm {
     /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`,
     /// `LessThanThreshold`, `LessThanOrEqualToThreshold`. The statistic is
     /// the left operand.
+    #[schemars(extend("enum" = [">", ">=", "<", "<=", "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]))]
     pub comparison: String,
     /// N, the number of most recent periods evaluated (>= 1). Default 1.
+    #[schemars(range(min = 1))]
     pub evaluation_periods: Option<i64>,
     /// M, breaching datapoints among the N that trigger ALARM; 1 to N.
     /// Default N.
+    #[schemars(range(min = 1))]
     pub datapoints_to_alarm: Option<i64>,
     /// `missing` (default), `notBreaching`, `breaching` or `ignore`.
+    #[schemars(extend("enum" = ["missing", "notBreaching", "breaching", "ignore", null]))]
     pub treat_missing_data: Option<String>,
     /// Alarm period: "10s", "20s", "30s" or a multiple of "60s", and a
     /// multiple of `metrics.period`. Default `metrics.period`. period ×
@@ -354,9 +392,11 @@ pub struct RawAlarm {
     /// E, how many recent periods are fetched when data is missing; >= N and
     /// <= 10,000. Default N + max(floor(N/3), 2) (gives AWS's documented 5
     /// for N = 3).
+    #[schemars(range(min = 1, max = 10_000))]
     pub evaluation_range: Option<i64>,
     /// `evaluate` (default) or `ignore`: whether percentile datapoints with too
     /// few samples change the alarm state.
+    #[schemars(extend("enum" = ["evaluate", "ignore", null]))]
     pub evaluate_low_sample_count_percentile: Option<String>,
     /// Multi-function scenarios: the `[functions.NAME]` whose metrics the
     /// alarm reads. Required there when there is more than one function;
@@ -377,12 +417,13 @@ pub struct RawAlarm {
 /// Every kind takes `alarms`, `rollback`, `pre_traffic_hook` and
 /// `post_traffic_hook`; all but `lattice` take `rollback_latency` and
 /// `poll_interval`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategy {
     /// Deployment system: `codedeploy` (default), `apigw_canary` (API Gateway
     /// canary release), `steps` (a custom step plan) or `lattice` (VPC
     /// Lattice weighted target groups with a rollback function).
+    #[schemars(extend("enum" = ["codedeploy", "apigw_canary", "steps", "lattice", null]))]
     pub kind: Option<String>,
     /// A predefined CodeDeploy configuration: `AllAtOnce`,
     /// `Canary10Percent5Minutes`, `Canary10Percent10Minutes`,
@@ -394,9 +435,11 @@ pub struct RawStrategy {
     /// A custom shape instead of `config`: `canary`, `linear` or
     /// `all_at_once`.
     #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["canary", "linear", "all_at_once", null]))]
     pub shape: Option<String>,
     /// Custom `canary`/`linear` only (required there): integer percentage
     /// shifted per step, 1 to 99.
+    #[schemars(range(min = 1, max = 99))]
     pub percentage: Option<i64>,
     /// Custom `canary`/`linear` only (required there): whole minutes >= 1
     /// between shifts. The first-to-last shift span must be <= 2880 minutes
@@ -421,6 +464,7 @@ pub struct RawStrategy {
     /// (default: at the shift to 100 %, 90 min for
     /// Linear10PercentEvery10Minutes) or `extra_interval` (one interval
     /// later, 100 min).
+    #[schemars(extend("enum" = ["last_shift", "extra_interval", null]))]
     pub linear_completion: Option<String>,
     /// `apigw_canary` (required): canarySettings.percentTraffic, the share of
     /// requests routed to the canary deployment, a number from 0.0 to 100.0.
@@ -501,7 +545,7 @@ impl RawStrategy {
 
 /// `operator = { ... }` of an `apigw_canary` strategy: a person watching the
 /// canary by hand.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOperator {
     /// Required: time from the moment a fault first affects the canary's
@@ -514,7 +558,7 @@ pub struct RawOperator {
 }
 
 /// `cache = { ... }` of an `apigw_canary` strategy: the stage cache.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCache {
     /// Required: hit ratio of the warm production cache, in [0, 1).
@@ -529,7 +573,7 @@ pub struct RawCache {
 }
 
 /// One step of a `steps` plan.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     /// Required: candidate traffic in percent, in (0, 100]; strictly
@@ -542,7 +586,7 @@ pub struct RawStep {
 }
 
 /// One scheduled listener update of a `lattice` strategy.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLatticeChange {
     /// Required: when the update is issued, from the initial update.
@@ -556,7 +600,7 @@ pub struct RawLatticeChange {
 /// running unit and integration tests, or a pipeline's test stage. A failed
 /// hook stops and rolls back the deployment (for `lattice` through the
 /// rollback function, without SNS).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHook {
     /// Required; > 0, and <= "1h" for `codedeploy` (CodeDeploy's hook time
@@ -573,7 +617,7 @@ pub struct RawHook {
 }
 
 /// `catch = { ... }`: catch probabilities per fault kind.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCatch {
     pub step_error: Option<f64>,

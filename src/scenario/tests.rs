@@ -817,7 +817,7 @@ fn bad_inputs_name_key_and_allowed_values() {
         (alarm("").replace("[strategies.canary]", "[strategies.canary]\nalarms = [\"error_rate\", \"latency\"]"), "strategies.canary.alarms[1]", vec!["unknown alarm \"latency\"", "defined alarms: error_rate"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nalarms = [\"x\"]"), "strategies.canary.alarms[0]", vec!["no alarms are defined"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nlinear_completion = \"never\""), "strategies.canary.linear_completion", vec!["last_shift, extra_interval"]),
-        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npoll_interval = \"0s\""), "strategies.canary.poll_interval", vec!["> 0"]),
+        (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npoll_interval = \"0s\""), "strategies.canary.poll_interval", vec!["at least 1s"]),
         (format!("{MINIMAL}\n[strategies.canary.pre_traffic_hook]\nduration = \"61m\"\n"), "strategies.canary.pre_traffic_hook.duration", vec!["<= 1h", "1h1m"]),
         (format!("{MINIMAL}\n[strategies.canary.post_traffic_hook]\nduration = \"1m\"\nflaky_probability = 2\n"), "strategies.canary.post_traffic_hook.flaky_probability", vec!["[0, 1]"]),
         (format!("{MINIMAL}\n[strategies.canary.post_traffic_hook]\nduration = \"1m\"\ncatch = {{ ramp_error = -1 }}\n"), "strategies.canary.post_traffic_hook.catch.ramp_error", vec!["[0, 1]"]),

@@ -142,15 +142,12 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     }
     let functions = functions(&root, &raw)?;
     let multi_function = !raw.functions.is_empty();
+    check_fault_edges(&root, &functions, multi_function, horizon)?;
     let deployment = deployment(&root, &raw, multi_function)?;
 
     let sla_ms = match raw.slo.as_ref().and_then(|s| s.latency_ms) {
         None => None,
-        Some(ms) => Some(positive(
-            &root.key("slo").key("latency_ms"),
-            ms,
-            "a latency in ms",
-        )?),
+        Some(ms) => Some(latency_ms(&root.key("slo").key("latency_ms"), ms)?),
     };
 
     let metrics = metrics(&root.key("metrics"), &raw.metrics)?;
@@ -185,6 +182,12 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         .iter()
         .map(|(name, s)| {
             let path = strategies_path.key(name);
+            if name.trim().is_empty() || name.chars().any(char::is_control) {
+                return Err(Problem::new(
+                    &path,
+                    format!("strategy name {name:?} is empty or has control characters; name strategies like [strategies.canary]"),
+                ));
+            }
             if multi_function && name.contains('/') {
                 return Err(Problem::new(
                     &path,
@@ -345,6 +348,80 @@ fn function(
         faults,
         deploy,
     })
+}
+
+/// Most on/off edges an intermittent fault may have within the horizon:
+/// each is a control event of every replication, so a tiny `on`/`off`
+/// would make a replication's work (and its event queue) unbounded.
+pub const MAX_FAULT_EDGES: u64 = 100_000;
+
+/// Shortest `poll_interval` (a poll is a control event; 1 s bounds them to
+/// 604,800 per replication at the longest horizon).
+pub const MIN_POLL_INTERVAL: Micros = 1_000_000;
+
+/// Largest latency (ms) any latency key accepts: 15 minutes, Lambda's
+/// longest timeout. Bounding latencies keeps a Sum or Average of durations
+/// finite, so an alarm on them cannot be silently disabled by infinity.
+pub const MAX_LATENCY_MS: f64 = 900_000.0;
+
+/// Largest `multiplier` of a `latency_shift` fault.
+pub const MAX_LATENCY_MULTIPLIER: f64 = 1000.0;
+
+/// Refuses intermittent faults whose on/off edges within the horizon
+/// exceed [`MAX_FAULT_EDGES`].
+fn check_fault_edges(
+    root: &KeyPath,
+    functions: &[Function],
+    multi_function: bool,
+    horizon: Micros,
+) -> VResult<()> {
+    for f in functions {
+        let base = if multi_function {
+            root.key("functions").key(&f.name).key("faults")
+        } else {
+            root.key("faults")
+        };
+        for (i, fault) in f.faults.iter().enumerate() {
+            if let Fault::Intermittent { on, off, .. } = *fault {
+                let cycle = on.saturating_add(off).max(1);
+                let edges = (horizon / cycle).saturating_mul(2);
+                if edges > MAX_FAULT_EDGES {
+                    let min_cycle = (horizon * 2).div_ceil(MAX_FAULT_EDGES);
+                    return Err(Problem::new(
+                        &base.index(i).key("on"),
+                        format!(
+                            "on = {} and off = {} switch the fault {edges} times within the horizon; at most {MAX_FAULT_EDGES} on/off edges are allowed, so on + off must be at least {}",
+                            format_duration(on),
+                            format_duration(off),
+                            format_duration(min_cycle)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A number as a message shows it: `1e300`, not 301 digits.
+fn shown(x: f64) -> String {
+    if x.abs() >= 1e15 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A latency in ms: > 0, finite and at most [`MAX_LATENCY_MS`].
+fn latency_ms(path: &KeyPath, value: f64) -> VResult<f64> {
+    let ms = positive(path, value, "a latency in ms")?;
+    if ms > MAX_LATENCY_MS {
+        return Err(Problem::new(
+            path,
+            format!("must be a latency in ms from 0 to {MAX_LATENCY_MS} (15 minutes, Lambda's longest timeout); got {}", shown(ms)),
+        ));
+    }
+    Ok(ms)
 }
 
 fn faults(path: &KeyPath, raw: &[RawFault]) -> VResult<Vec<Fault>> {
@@ -710,7 +787,7 @@ fn version_profile(
         },
         timeout_ms: match raw.timeout_ms {
             None => base.timeout_ms,
-            Some(ms) => Some(positive(&path.key("timeout_ms"), ms, "a timeout in ms")?),
+            Some(ms) => Some(latency_ms(&path.key("timeout_ms"), ms)?),
         },
     })
 }
@@ -723,11 +800,11 @@ fn latency(path: &KeyPath, raw: &RawLatency) -> VResult<LatencyDist> {
             format!("give either fixed_ms, or median_ms and p99_ms, not both; {HINT}"),
         )),
         (Some(ms), None, None) => Ok(LatencyDist::Fixed {
-            ms: positive(&path.key("fixed_ms"), ms, "a latency in ms")?,
+            ms: latency_ms(&path.key("fixed_ms"), ms)?,
         }),
         (None, Some(median), Some(p99)) => {
-            let median_ms = positive(&path.key("median_ms"), median, "a latency in ms")?;
-            let p99_ms = positive(&path.key("p99_ms"), p99, "a latency in ms")?;
+            let median_ms = latency_ms(&path.key("median_ms"), median)?;
+            let p99_ms = latency_ms(&path.key("p99_ms"), p99)?;
             if p99_ms <= median_ms {
                 return Err(Problem::new(
                     &path.key("p99_ms"),
@@ -822,10 +899,10 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
         },
         FaultKind::LatencyShift => {
             let add_ms = raw.add_ms.unwrap_or(0.0);
-            if !(add_ms.is_finite() && add_ms >= 0.0) {
+            if !(add_ms.is_finite() && (0.0..=MAX_LATENCY_MS).contains(&add_ms)) {
                 return Err(Problem::new(
                     &path.key("add_ms"),
-                    format!("must be a latency in ms >= 0 (finite); got {add_ms}"),
+                    format!("must be a latency in ms from 0 to {MAX_LATENCY_MS}; got {add_ms}"),
                 ));
             }
             let multiplier = positive(
@@ -833,6 +910,15 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
                 raw.multiplier.unwrap_or(1.0),
                 "a multiplier",
             )?;
+            if multiplier > MAX_LATENCY_MULTIPLIER {
+                return Err(Problem::new(
+                    &path.key("multiplier"),
+                    format!(
+                        "must be a multiplier > 0 and <= {MAX_LATENCY_MULTIPLIER}; got {}",
+                        shown(multiplier)
+                    ),
+                ));
+            }
             if add_ms == 0.0 && multiplier == 1.0 {
                 return Err(Problem::new(
                     path,
@@ -855,10 +941,9 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
             }
             Fault::ColdStart {
                 requests: requests as u64,
-                extra_ms: positive(
+                extra_ms: latency_ms(
                     &path.key("extra_ms"),
                     required(&path.key("extra_ms"), raw.extra_ms, &why)?,
-                    "a latency in ms",
                 )?,
             }
         }
@@ -1306,7 +1391,16 @@ fn strategy(
             .map_or(DEFAULT_ROLLBACK_LATENCY, |d| d.0),
         poll_interval: match raw.poll_interval {
             None => DEFAULT_POLL_INTERVAL,
-            Some(d) => positive_duration(&path.key("poll_interval"), d.0)?,
+            Some(d) if d.0 < MIN_POLL_INTERVAL => {
+                return Err(Problem::new(
+                    &path.key("poll_interval"),
+                    format!(
+                        "must be at least 1s (each poll is work in every replication); got {}",
+                        format_duration(d.0)
+                    ),
+                ))
+            }
+            Some(d) => d.0,
         },
     };
     let kind = match (kind_name, shift) {
@@ -1391,10 +1485,9 @@ fn apigw(path: &KeyPath, raw: &RawStrategy, guard: PollGuard) -> VResult<ApiGwSp
             }
             Some(StageCache {
                 hit_ratio: c.hit_ratio,
-                hit_latency_ms: positive(
+                hit_latency_ms: latency_ms(
                     &p.key("hit_latency_ms"),
                     c.hit_latency_ms.unwrap_or(DEFAULT_CACHE_HIT_LATENCY_MS),
-                    "a latency in ms",
                 )?,
                 warmup: c.warmup.map_or(DEFAULT_CACHE_WARMUP, |d| d.0),
             })

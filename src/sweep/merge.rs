@@ -165,7 +165,7 @@ pub fn merge(
     let csv = journal::encode(records)
         .map_err(|e| Error::Internal(format!("formatting sweep.csv: {e}")))?;
     let run_toml = plan.run_toml(&version, command, None, None)?;
-    let mut set = AtomicFileSet::new(&out_dir)?;
+    let mut set = AtomicFileSet::replace(&out_dir)?;
     set.write_bytes(SWEEP_CSV, &csv)?;
     set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base))?;
     set.write_bytes(RUN_TOML, run_toml.as_bytes())?;

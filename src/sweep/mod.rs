@@ -424,6 +424,7 @@ fn run_point(
         None => run_all_with_progress(sc, &tick),
         Some(pool) => pool.install(|| run_all_with_progress(sc, &tick)),
     };
+    progress.note_fallbacks(runs.fallbacks);
     PointResult {
         index,
         values: plan.point_values(index),
@@ -628,6 +629,9 @@ pub fn resume_command(command: &[String]) -> String {
 /// `max_points` grid points or an exact-mode sweep estimated to take more
 /// than an hour ([`check_exact_budget`]), unless `yes`.
 pub fn check_limits(plan: &SweepPlan, slice: &[usize], opts: &SweepOptions) -> Result<(), Error> {
+    for &i in slice {
+        crate::run::check_memory(&plan.points[i])?;
+    }
     if opts.yes {
         return Ok(());
     }
@@ -643,7 +647,7 @@ pub fn check_limits(plan: &SweepPlan, slice: &[usize], opts: &SweepOptions) -> R
         )));
     }
     let scenarios: Vec<&Scenario> = slice.iter().map(|&i| &plan.points[i]).collect();
-    check_exact_budget(&scenarios, worker_count(opts.threads), &what)
+    check_exact_budget(&scenarios, crate::run::effective_cores(opts.threads), &what)
 }
 
 /// Runs the sweep (or its shard) into `out_dir`:
@@ -678,8 +682,12 @@ pub fn run_and_write(
     let (resumed_points, valid_len) = if opts.resume && csv_path.exists() {
         let expected: Vec<_> = slice.iter().map(|&i| plan.expected_point(i)).collect();
         check_resumable(plan, out_dir, opts.shard)?;
-        let bytes = std::fs::read(&csv_path)
-            .map_err(|e| Error::Report(report::ReportError::io("read", &csv_path, e)))?;
+        let bytes = std::fs::read(&csv_path).map_err(|e| {
+            Error::Usage(format!(
+                "cannot resume from {}: cannot read it ({e}); run without --resume to start over",
+                csv_path.display()
+            ))
+        })?;
         let scan = journal::scan(&bytes, &header, &expected, indexed).map_err(|m| {
             Error::Usage(format!(
                 "cannot resume from {}: {m}; run without --resume to start over",
@@ -687,11 +695,15 @@ pub fn run_and_write(
             ))
         })?;
         if scan.valid_len == 0 {
+            // Empty, or cut inside its header: a fresh header, and nothing
+            // to truncate (truncating to 0 would drop the header again).
             let mut set = AtomicFileSet::new(out_dir)?;
             set.write_bytes(SWEEP_CSV, &encode(std::iter::once(header.clone()))?)?;
             set.commit()?;
+            (0, None)
+        } else {
+            (scan.points.len(), Some(scan.valid_len))
         }
-        (scan.points.len(), Some(scan.valid_len))
     } else {
         remove_sweep_plots(out_dir);
         let run_toml = plan.run_toml(
@@ -700,7 +712,7 @@ pub fn run_and_write(
             Some(worker_count(opts.threads)),
             opts.shard,
         )?;
-        let mut set = AtomicFileSet::new(out_dir)?;
+        let mut set = AtomicFileSet::replace(out_dir)?;
         set.write_bytes(RUN_TOML, run_toml.as_bytes())?;
         set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base))?;
         set.write_bytes(SWEEP_CSV, &encode(std::iter::once(header.clone()))?)?;

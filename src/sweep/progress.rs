@@ -7,7 +7,7 @@
 //! any order; they only count, so they cannot change any result.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -26,6 +26,9 @@ pub struct SweepProgress {
     enabled: bool,
     shown: AtomicBool,
     start: Instant,
+    quiet: bool,
+    /// Fast-mode fallback notes already printed (`engine::FALLBACK_*` bits).
+    noted: AtomicU8,
 }
 
 impl SweepProgress {
@@ -42,6 +45,8 @@ impl SweepProgress {
             enabled,
             shown: AtomicBool::new(false),
             start: Instant::now(),
+            quiet,
+            noted: AtomicU8::new(0),
         }
     }
 
@@ -68,10 +73,24 @@ impl SweepProgress {
         self.bar.set_length(total);
     }
 
+    /// Prints, once per kind and unless quiet, the note that fast mode fell
+    /// back to per-request sampling (`bits`: `engine::FALLBACK_*`).
+    pub fn note_fallbacks(&self, bits: u8) {
+        let new = bits & !self.noted.fetch_or(bits, Ordering::Relaxed);
+        if !self.quiet {
+            for note in crate::engine::fallback_notes(new) {
+                self.println(&format!("note: fast mode: {note}"));
+            }
+        }
+    }
+
     /// Prints a line on stderr without garbling the bar (it is hidden while
     /// the line is printed, then drawn again).
     pub fn println(&self, line: &str) {
-        self.bar.suspend(|| eprintln!("{line}"));
+        self.bar.suspend(|| {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "{line}");
+        });
     }
 
     /// Removes the bar from the terminal (also before an interrupted sweep

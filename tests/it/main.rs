@@ -9,6 +9,7 @@ mod outputs;
 mod properties;
 mod readme;
 mod robustness;
+mod schema;
 mod shipped_scenarios;
 mod support;
 mod sweep;

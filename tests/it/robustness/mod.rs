@@ -2,6 +2,7 @@
 //! resumed sweeps, sharded sweeps and their merge, and the `run.toml`
 //! reproducibility record of every output folder.
 
+mod hostile;
 mod limits;
 mod resume;
 mod run_record;
