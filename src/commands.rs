@@ -142,6 +142,9 @@ fn run(args: RunArgs) -> Result<(), Error> {
         let cores = crate::run::effective_cores(args.opts.threads);
         crate::run::check_exact_budget(&[sc], cores, "this run")?;
     }
+    if !args.opts.no_plots {
+        check_plotted_rows(sc)?;
+    }
     let warnings = decision_warnings(sc);
     print_warnings(&warnings, args.opts.quiet);
     let out_dir = args.opts.out.clone().unwrap_or_else(|| default_out_dir(sc));
@@ -203,6 +206,27 @@ fn run(args: RunArgs) -> Result<(), Error> {
         print(&text);
     }
     report_files(&output.files, args.opts.quiet);
+    Ok(())
+}
+
+/// Refuses, before simulating, a run whose plots would stack more than
+/// [`crate::plot::MAX_PLOTTED_ROWS`] strategy rows.
+fn check_plotted_rows(sc: &crate::model::Scenario) -> Result<(), Error> {
+    let per_strategy = if sc.multi_function {
+        sc.functions.len() + 1
+    } else {
+        1
+    };
+    let rows = sc.strategies.len() * per_strategy;
+    if rows > crate::plot::MAX_PLOTTED_ROWS {
+        return Err(Error::Usage(format!(
+            "strategies: {} strategies × {per_strategy} row(s) each make {rows} rows, more than \
+             the {} the plots draw; run with --no-plots (the CSV files and report.md hold every \
+             row) or split the scenario",
+            sc.strategies.len(),
+            crate::plot::MAX_PLOTTED_ROWS
+        )));
+    }
     Ok(())
 }
 
@@ -553,7 +577,7 @@ fn out_flag(given: bool) -> &'static str {
     if given {
         "--out"
     } else {
-        "name (the default output folder is out/<name>/)"
+        "name (the default output folder, out/<name>/ or out/<name>-sweep/, is named after it)"
     }
 }
 

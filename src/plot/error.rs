@@ -51,6 +51,19 @@ pub enum PlotError {
     /// plotters failed while drawing.
     #[error("cannot render {file}: {message}")]
     Render { file: String, message: String },
+    /// A chart whose image would exceed [`MAX_PLOT_PIXELS`](super::MAX_PLOT_PIXELS)
+    /// (it grows with the number of strategies, alarms or grid series).
+    #[error(
+        "the {file} chart would be {width} × {height} pixels, more than the limit of {limit} \
+         pixels (it grows with the number of strategies, alarms and swept series); draw \
+         fewer with `canarysim plot DIR --kind ...`, split the scenario, or pass --no-plots"
+    )]
+    TooLarge {
+        file: String,
+        width: u32,
+        height: u32,
+        limit: u64,
+    },
     /// Writing the output files failed.
     #[error(transparent)]
     Write(#[from] ReportError),

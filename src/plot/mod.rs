@@ -201,7 +201,19 @@ pub fn render_png<C: Chart>(chart: &C, path: &Path) -> Result<(), DrawError> {
     draw_and_present(chart, BitMapBackend::new(path, chart.size()))
 }
 
-/// Renders `chart` into the set as `<stem>.<ext>`.
+/// Largest image a chart may have, in pixels (width × height): 25 M, a
+/// 100 MB RGBA bitmap in memory. Charts grow with the number of
+/// strategies, alarms and swept series; beyond this one is refused rather
+/// than drawn.
+pub const MAX_PLOT_PIXELS: u64 = 25_000_000;
+
+/// Most strategy rows (strategies × functions) a run draws plots for; a
+/// scenario with more is refused before it is simulated unless it runs
+/// with `--no-plots` (the timeline stacks one panel per row).
+pub const MAX_PLOTTED_ROWS: usize = 40;
+
+/// Renders `chart` into the set as `<stem>.<ext>`, refusing an image
+/// larger than [`MAX_PLOT_PIXELS`].
 fn render_into<C: Chart>(
     chart: &C,
     stem: &str,
@@ -209,6 +221,15 @@ fn render_into<C: Chart>(
     set: &mut AtomicFileSet,
 ) -> Result<PathBuf, PlotError> {
     let file = format!("{stem}.{}", format.extension());
+    let (width, height) = chart.size();
+    if u64::from(width) * u64::from(height) > MAX_PLOT_PIXELS {
+        return Err(PlotError::TooLarge {
+            file,
+            width,
+            height,
+            limit: MAX_PLOT_PIXELS,
+        });
+    }
     let render_err = |e: DrawError| PlotError::Render {
         file: file.clone(),
         message: e.0,
@@ -366,4 +387,35 @@ pub fn plot_into(
         .iter()
         .map(|f| set.dir().join(f.file_name().unwrap_or_default()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chart that only reports a size; drawing it must never happen.
+    struct Huge;
+
+    impl Chart for Huge {
+        fn size(&self) -> (u32, u32) {
+            (5_000, 5_001)
+        }
+        fn draw<DB: DrawingBackend>(&self, _: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
+            unreachable!("a chart over the pixel limit is never drawn")
+        }
+    }
+
+    #[test]
+    fn a_chart_over_the_pixel_limit_is_refused_before_drawing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut set = AtomicFileSet::new(dir.path()).unwrap();
+        for format in [PlotFormat::Svg, PlotFormat::Png] {
+            let err = render_into(&Huge, "timeline", format, &mut set).unwrap_err();
+            let PlotError::TooLarge { width, height, .. } = &err else {
+                panic!("{err}")
+            };
+            assert_eq!((*width, *height), (5_000, 5_001));
+            assert!(err.to_string().contains("--no-plots"), "{err}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod bad_scenarios;
 mod cli;
 mod determinism;
 mod equivalence;
+mod golden;
 mod outputs;
 mod properties;
 mod readme;

@@ -629,8 +629,20 @@ impl ScenarioGen {
                 MISSING[a.missing],
                 periods[a.period_pick % periods.len()]
             );
-            if let Some(extra) = a.extra_range {
-                let _ = writeln!(t, "evaluation_range = {}", a.n + extra);
+            // Validation rejects a range that can never hold a visible
+            // datapoint (E·P < ingestion delay + evaluation interval): keep
+            // every generated range at least that long.
+            let period_s = u64::from(periods[a.period_pick % periods.len()]);
+            let can_see = (self.ingestion_s + 60).div_ceil(period_s) as u32;
+            let default_range = a.n + (a.n / 3).max(2);
+            match a.extra_range {
+                Some(extra) => {
+                    let _ = writeln!(t, "evaluation_range = {}", (a.n + extra).max(can_see));
+                }
+                None if default_range < can_see => {
+                    let _ = writeln!(t, "evaluation_range = {can_see}");
+                }
+                None => {}
             }
             if a.low_sample_ignore {
                 t.push_str("evaluate_low_sample_count_percentile = \"ignore\"\n");

@@ -63,8 +63,14 @@ fn sweep_csv_has_the_swept_keys_then_the_summary_columns() {
         text.contains("candidate=faulty, alarms.error_rate.threshold=5, alarms.error_rate.evaluation_periods=2, traffic.rate_per_s=100"),
         "{text}"
     );
-    for file in ["sweep.csv", "alarms.csv", "tradeoff.svg", "sweep.svg"] {
-        assert!(text.contains(file), "{text}");
+    for file in [
+        "sweep.csv",
+        "alarms.csv",
+        "tradeoff.svg",
+        "sweep.svg",
+        "report.md",
+    ] {
+        assert!(stderr(&o).contains(file), "{}", stderr(&o));
         assert!(out.join(file).is_file(), "{file} written");
     }
 

@@ -311,3 +311,31 @@ fn resume_repairs_an_empty_or_cut_header_and_refuses_damaged_files() {
     let o = sweep(&dir, "3", &["--resume"], &[]);
     assert_refused(&o, "garbage sweep.csv", &["cannot resume", "sweep.csv"]);
 }
+
+#[test]
+fn plots_are_bounded_by_the_number_of_strategy_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "horizon = \"10m\"\nreplications = 2\n[traffic]\nrate_per_s = 1\n\
+         [alarms.e]\nmetric = \"Errors\"\ncomparison = \">\"\nthreshold = 0\n",
+    );
+    for i in 0..41 {
+        text.push_str(&format!("[strategies.s{i:02}]\nconfig = \"AllAtOnce\"\n"));
+    }
+    let file = dir.path().join("many.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let (file, out) = (file.to_str().unwrap(), out.to_str().unwrap());
+    let o = limited(&[file, "--out", out], "", Duration::from_secs(60));
+    assert_refused(&o, "41 strategies", &["strategies", "--no-plots", "40"]);
+    assert!(
+        !Path::new(out).exists(),
+        "refused before anything is written"
+    );
+    let o = limited(
+        &[file, "--out", out, "--no-plots", "-q"],
+        "",
+        Duration::from_secs(60),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
