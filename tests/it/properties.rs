@@ -632,7 +632,7 @@ impl ScenarioGen {
             // Validation rejects a range that can never hold a visible
             // datapoint (E·P < ingestion delay + evaluation interval): keep
             // every generated range at least that long.
-            let period_s = u64::from(periods[a.period_pick % periods.len()]);
+            let period_s = periods[a.period_pick % periods.len()];
             let can_see = (self.ingestion_s + 60).div_ceil(period_s) as u32;
             let default_range = a.n + (a.n / 3).max(2);
             match a.extra_range {
