@@ -933,3 +933,54 @@ fn plot_out_writes_elsewhere_with_the_given_title() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--until"));
 }
+
+#[test]
+fn exposure_plots_the_fault_s_excess_says_healthy_and_falls_back_to_totals() {
+    let svg = |runs: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("runs.csv"), runs).unwrap();
+        let written = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Exposure])).unwrap();
+        fs::read_to_string(&written[0]).unwrap()
+    };
+    // Today's runs.csv: the fault's excess, with every number readable.
+    let text = svg(&runs_csv());
+    assert!(
+        text.contains("excess bad requests (caused by the fault)"),
+        "{text}"
+    );
+    assert!(text.contains("All runs of each strategy (n = 200)"));
+    assert!(!text.contains('…'), "a label is truncated");
+    assert!(text.contains("p95 "));
+    assert!(!text.contains("healthy candidate"));
+
+    // A healthy candidate: excess 0 by construction, no degenerate box.
+    let healthy: String = runs_csv()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.to_owned() + "\n";
+            }
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells[3] = "false";
+            cells[11] = "0";
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let text = svg(&healthy);
+    assert!(text.contains("healthy candidate:") && text.contains("no excess"));
+    assert!(text.contains("baseline bad requests: mean"));
+    assert!(!text.contains("whiskers"), "no box, so no box legend");
+
+    // An older runs.csv without the column: all bad requests, said so.
+    let older: String = runs_csv()
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            [&cells[..11], &cells[14..]].concat().join(",") + "\n"
+        })
+        .collect();
+    let text = svg(&older);
+    assert!(text.contains("(total, baseline included)"), "{text}");
+    assert!(text.contains("no excess_bad_requests column"));
+}

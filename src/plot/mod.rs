@@ -80,7 +80,8 @@ pub enum PlotKind {
     Timeline,
     /// Empirical CDF of detection times (`runs.csv`).
     DetectionCdf,
-    /// Distribution of bad requests per replication (`runs.csv`).
+    /// Distribution of excess bad requests (caused by the fault) per
+    /// replication; all bad requests for older files (`runs.csv`).
     Exposure,
     /// False rollbacks of a healthy candidate against what a faulty one
     /// costs (excess bad requests, or detection time with misses as never),
