@@ -10,41 +10,11 @@ use std::path::{Path, PathBuf};
 
 use canarysim::plot::{plot_dir, PlotError, PlotFormat, PlotKind, PlotOptions};
 
-/// The summary.csv / sweep.csv columns the plots are written against: quantiles
-/// of detection over all faulty runs (a miss = never, empty cell) plus the
-/// conditional `*_detected_s` ones, and the fault's excess bad requests.
-const SUMMARY_COLUMNS: [&str; 30] = [
-    "strategy",
-    "reps",
-    "candidate_faulty",
-    "rollback_rate",
-    "rollback_rate_lo",
-    "rollback_rate_hi",
-    "false_rollback_rate",
-    "false_rollback_rate_lo",
-    "false_rollback_rate_hi",
-    "missed_rate",
-    "missed_rate_lo",
-    "missed_rate_hi",
-    "detection_p50_s",
-    "detection_p95_s",
-    "detection_mean_detected_s",
-    "detection_p50_detected_s",
-    "detection_p95_detected_s",
-    "bad_requests_mean",
-    "bad_requests_mean_lo",
-    "bad_requests_mean_hi",
-    "bad_requests_p95",
-    "excess_bad_requests_mean",
-    "excess_bad_requests_mean_lo",
-    "excess_bad_requests_mean_hi",
-    "excess_bad_requests_p95",
-    "bad_requests_during_deploy_mean",
-    "bad_requests_after_deploy_mean",
-    "deploy_mean_s",
-    "deploy_p50_s",
-    "candidate_requests_mean",
-];
+/// The summary.csv / sweep.csv columns the plots are written against: the
+/// report's own list (quantiles of detection over all faulty runs, a miss =
+/// never, plus the conditional `*_detected_s` ones, and the fault's excess
+/// bad requests).
+use canarysim::report::SUMMARY_COLUMNS;
 
 const STRATEGIES: [&str; 3] = ["all_at_once", "canary", "linear"];
 const REPS: usize = 200;
@@ -239,7 +209,7 @@ fn timeline_and_events(two_alarms: bool) -> (String, String) {
     (tl, ev)
 }
 
-/// One summary.csv row in SUMMARY_COLUMNS order.
+/// One summary.csv row in the order of the report's SUMMARY_COLUMNS.
 fn summary_row(
     strategy: &str,
     faulty: bool,
@@ -269,40 +239,63 @@ fn summary_row(
         .filter(|_| never_share < 0.05)
         .map(|d| d + 90.0);
     let excess = if faulty { bad_mean * 0.9 } else { 0.0 };
-    let cells = [
-        strategy.to_owned(),
-        REPS.to_string(),
-        faulty.to_string(),
-        rollback.to_string(),
-        lo.to_string(),
-        hi.to_string(),
-        opt(false_rb[0]),
-        opt(false_rb[1]),
-        opt(false_rb[2]),
-        opt(missed[0]),
-        opt(missed[1]),
-        opt(missed[2]),
-        opt(p50),
-        opt(p95),
-        opt(detection_mean),
-        opt(detection_mean.map(|d| d - 10.0)),
-        opt(detection_mean.map(|d| d + 90.0)),
-        bad_mean.to_string(),
-        (bad_mean * 0.95).to_string(),
-        (bad_mean * 1.05).to_string(),
-        (bad_mean * 1.3).to_string(),
-        excess.to_string(),
-        (excess * 0.95).to_string(),
-        (excess * 1.05).to_string(),
-        (excess * 1.3).to_string(),
-        (bad_mean * 0.7).to_string(),
-        (bad_mean * 0.3).to_string(),
-        "600".into(),
-        "600".into(),
-        "5000".into(),
+    // By name, then put in the report's column order.
+    let cells: [(&str, String); 30] = [
+        ("strategy", strategy.to_owned()),
+        ("reps", REPS.to_string()),
+        ("candidate_faulty", faulty.to_string()),
+        ("rollback_rate", rollback.to_string()),
+        ("rollback_rate_lo", lo.to_string()),
+        ("rollback_rate_hi", hi.to_string()),
+        ("false_rollback_rate", opt(false_rb[0])),
+        ("false_rollback_rate_lo", opt(false_rb[1])),
+        ("false_rollback_rate_hi", opt(false_rb[2])),
+        ("missed_rate", opt(missed[0])),
+        ("missed_rate_lo", opt(missed[1])),
+        ("missed_rate_hi", opt(missed[2])),
+        ("detection_p50_s", opt(p50)),
+        ("detection_p95_s", opt(p95)),
+        ("detection_mean_detected_s", opt(detection_mean)),
+        (
+            "detection_p50_detected_s",
+            opt(detection_mean.map(|d| d - 10.0)),
+        ),
+        (
+            "detection_p95_detected_s",
+            opt(detection_mean.map(|d| d + 90.0)),
+        ),
+        ("bad_requests_mean", bad_mean.to_string()),
+        ("bad_requests_mean_lo", (bad_mean * 0.95).to_string()),
+        ("bad_requests_mean_hi", (bad_mean * 1.05).to_string()),
+        ("bad_requests_p95", (bad_mean * 1.3).to_string()),
+        ("excess_bad_requests_mean", excess.to_string()),
+        ("excess_bad_requests_mean_lo", (excess * 0.95).to_string()),
+        ("excess_bad_requests_mean_hi", (excess * 1.05).to_string()),
+        ("excess_bad_requests_p95", (excess * 1.3).to_string()),
+        (
+            "bad_requests_during_deploy_mean",
+            (bad_mean * 0.7).to_string(),
+        ),
+        (
+            "bad_requests_after_deploy_mean",
+            (bad_mean * 0.3).to_string(),
+        ),
+        ("deploy_mean_s", "600".into()),
+        ("deploy_p50_s", "600".into()),
+        ("candidate_requests_mean", "5000".into()),
     ];
     assert_eq!(cells.len(), SUMMARY_COLUMNS.len());
-    cells.join(",")
+    SUMMARY_COLUMNS
+        .iter()
+        .map(|c| {
+            let (_, v) = cells
+                .iter()
+                .find(|(n, _)| n == c)
+                .unwrap_or_else(|| panic!("fixture has no value for summary column `{c}`"));
+            v.as_str()
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn summary_csv() -> String {
@@ -941,4 +934,55 @@ fn plot_out_writes_elsewhere_with_the_given_title() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--until"));
+}
+
+#[test]
+fn exposure_plots_the_fault_s_excess_says_healthy_and_falls_back_to_totals() {
+    let svg = |runs: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("runs.csv"), runs).unwrap();
+        let written = plot_dir(tmp.path(), &opts(PlotFormat::Svg, &[PlotKind::Exposure])).unwrap();
+        fs::read_to_string(&written[0]).unwrap()
+    };
+    // Today's runs.csv: the fault's excess, with every number readable.
+    let text = svg(&runs_csv());
+    assert!(
+        text.contains("excess bad requests (caused by the fault)"),
+        "{text}"
+    );
+    assert!(text.contains("All runs of each strategy (n = 200)"));
+    assert!(!text.contains('…'), "a label is truncated");
+    assert!(text.contains("p95 "));
+    assert!(!text.contains("healthy candidate"));
+
+    // A healthy candidate: excess 0 by construction, no degenerate box.
+    let healthy: String = runs_csv()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                return line.to_owned() + "\n";
+            }
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells[3] = "false";
+            cells[11] = "0";
+            cells.join(",") + "\n"
+        })
+        .collect();
+    let text = svg(&healthy);
+    assert!(text.contains("healthy candidate:") && text.contains("no excess"));
+    assert!(text.contains("baseline bad requests: mean"));
+    assert!(!text.contains("whiskers"), "no box, so no box legend");
+
+    // An older runs.csv without the column: all bad requests, said so.
+    let older: String = runs_csv()
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            [&cells[..11], &cells[14..]].concat().join(",") + "\n"
+        })
+        .collect();
+    let text = svg(&older);
+    assert!(text.contains("(total, baseline included)"), "{text}");
+    assert!(text.contains("no excess_bad_requests column"));
 }

@@ -11,16 +11,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
+use serde::Deserialize;
 
 use super::PlotError;
+use crate::record::RunRecord;
+use crate::report::RUNS_COLUMNS;
 
-/// How one replication ended (`outcome` of `runs.csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunOutcome {
-    RolledBack,
-    Stopped,
-    Completed,
-}
+/// How one replication ended (`outcome` of `runs.csv`): the record's own
+/// [`Outcome`](crate::record::Outcome).
+pub use crate::record::Outcome as RunOutcome;
 
 /// The columns of one `runs.csv` row that the charts use.
 #[derive(Debug, Clone, PartialEq)]
@@ -400,45 +399,141 @@ impl CsvFile {
 }
 
 /// Reads `runs.csv`.
+///
+/// A file with every column of [`RUNS_COLUMNS`] (what the simulator writes
+/// today) is read by deserializing [`RunRecord`] rows, the type that wrote
+/// it. An older file (before `excess_bad_requests` and the during/after
+/// split) is read by the same column names into the few fields the charts
+/// need, `excess_bad_requests` undefined if absent; a missing required column is
+/// a [`PlotError::MissingColumn`] naming the file.
 pub fn read_runs(path: &Path) -> Result<Vec<RunRow>, PlotError> {
-    let f = CsvFile::open(path)?;
-    let strategy = f.column("strategy")?;
-    let outcome = f.column("outcome")?;
-    let detection = f.column("detection_s")?;
-    let bad = f.column("bad_requests")?;
-    let faulty = f.optional_column("candidate_faulty");
-    let excess = f.optional_column("excess_bad_requests");
-    f.records
+    let read_err = |source| PlotError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(read_err)?;
+    let headers = reader.headers().map_err(read_err)?.clone();
+    let has = |c: &str| headers.iter().any(|h| h == c);
+    let records = reader
+        .records()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(read_err)?;
+    let cell_err = |rec: &StringRecord, e: csv::Error| deserialize_error(path, &headers, rec, e);
+    if RUNS_COLUMNS.iter().all(|c| has(c)) {
+        return records
+            .iter()
+            .map(|rec| {
+                rec.deserialize::<RunRecord>(Some(&headers))
+                    .map(RunRow::from)
+                    .map_err(|e| cell_err(rec, e))
+            })
+            .collect();
+    }
+    for column in ["strategy", "outcome", "detection_s", "bad_requests"] {
+        if !has(column) {
+            return Err(PlotError::MissingColumn {
+                path: path.to_path_buf(),
+                column: column.to_owned(),
+            });
+        }
+    }
+    records
         .iter()
         .map(|rec| {
-            let outcome = match f.text(rec, outcome) {
-                "rolled_back" => RunOutcome::RolledBack,
-                "stopped" => RunOutcome::Stopped,
-                "completed" => RunOutcome::Completed,
-                s => {
-                    return Err(f.bad(
-                        rec,
-                        outcome,
-                        format!("`{s}` is not one of rolled_back, stopped, completed"),
-                    ))
-                }
-            };
+            let r: OlderRun = rec
+                .deserialize(Some(&headers))
+                .map_err(|e| cell_err(rec, e))?;
             Ok(RunRow {
-                strategy: f.nonempty(rec, strategy)?,
-                candidate_faulty: match faulty {
-                    Some(c) => f.opt_bool(rec, c)?,
-                    None => None,
-                },
-                outcome,
-                detection_s: f.opt_f64(rec, detection)?,
-                bad_requests: f.f64(rec, bad)?,
-                excess_bad_requests: match excess {
-                    Some(c) => f.opt_f64(rec, c)?,
-                    None => None,
-                },
+                strategy: r.strategy,
+                candidate_faulty: r.candidate_faulty,
+                outcome: r.outcome,
+                detection_s: r.detection_s.filter(|v| v.is_finite()),
+                bad_requests: r.bad_requests,
+                excess_bad_requests: r.excess_bad_requests.filter(|v| v.is_finite()),
             })
         })
         .collect()
+}
+
+/// The `runs.csv` columns the charts need, by [`RunRecord`]'s field names,
+/// for files without all of today's columns; an absent optional column
+/// reads as undefined.
+#[derive(Deserialize)]
+struct OlderRun {
+    strategy: String,
+    candidate_faulty: Option<bool>,
+    outcome: RunOutcome,
+    detection_s: Option<f64>,
+    bad_requests: f64,
+    excess_bad_requests: Option<f64>,
+}
+
+impl From<RunRecord> for RunRow {
+    fn from(r: RunRecord) -> RunRow {
+        RunRow {
+            strategy: r.strategy,
+            candidate_faulty: Some(r.candidate_faulty),
+            outcome: r.outcome,
+            detection_s: r.detection_s,
+            bad_requests: r.bad_requests as f64,
+            excess_bad_requests: Some(r.excess_bad_requests as f64),
+        }
+    }
+}
+
+/// A serde error of one row as a [`PlotError::BadRow`] naming the file,
+/// line and column (or [`PlotError::Read`] for any other error). The csv
+/// crate names the column of a cell that does not parse as a number or a
+/// boolean, but not of an unknown enum spelling; that column is found by
+/// parsing the row's enum cells (`outcome`, `trigger`) on their own.
+fn deserialize_error(
+    path: &Path,
+    headers: &StringRecord,
+    rec: &StringRecord,
+    e: csv::Error,
+) -> PlotError {
+    let csv::ErrorKind::Deserialize { pos, err } = e.kind() else {
+        return PlotError::Read {
+            path: path.to_path_buf(),
+            source: e,
+        };
+    };
+    let cell = |name: &str| {
+        let i = headers.iter().position(|h| h == name)?;
+        Some((i, rec.get(i)?))
+    };
+    let enum_column = || {
+        use serde::de::{value::StrDeserializer, IntoDeserializer};
+        let fails =
+            |name: &str, parses: fn(StrDeserializer<'_, serde::de::value::Error>) -> bool| {
+                cell(name)
+                    .filter(|(_, text)| !parses(text.into_deserializer()))
+                    .map(|(i, _)| i)
+            };
+        fails("outcome", |d| RunOutcome::deserialize(d).is_ok()).or_else(|| {
+            fails("trigger", |d| {
+                crate::record::Trigger::deserialize(d).is_ok()
+            })
+        })
+    };
+    let column = err
+        .field()
+        .map(|i| i as usize)
+        .or_else(enum_column)
+        .and_then(|i| headers.get(i))
+        .unwrap_or("?");
+    PlotError::BadRow {
+        path: path.to_path_buf(),
+        line: pos.as_ref().or(rec.position()).map_or(0, |p| p.line()),
+        column: column.to_owned(),
+        problem: match err.kind() {
+            csv::DeserializeErrorKind::UnexpectedEndOfRow => "row too short".to_owned(),
+            kind => kind.to_string(),
+        },
+    }
 }
 
 /// Reads `timeline.csv`; alarms are the `<name>_value` / `<name>_state`
@@ -589,6 +684,7 @@ pub fn read_summary_table(path: &Path) -> Result<SummaryTable, PlotError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{ALARMS_CSV, RUNS_CSV, SUMMARY_CSV, SWEEP_CSV, TIMELINE_CSV};
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
         let p = dir.join(name);
@@ -601,7 +697,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(
             tmp.path(),
-            "runs.csv",
+            RUNS_CSV,
             "strategy,candidate_faulty,outcome,detection_s,bad_requests\n\
              canary,true,rolled_back,300,12\n\
              canary,true,completed,,0\n",
@@ -632,7 +728,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(
             tmp.path(),
-            "runs.csv",
+            RUNS_CSV,
             "strategy,candidate_faulty,outcome,detection_s,bad_requests,excess_bad_requests,\
              bad_requests_during_deploy,bad_requests_after_deploy\n\
              canary,true,completed,,40,31,25,15\n",
@@ -641,7 +737,7 @@ mod tests {
         assert_eq!(runs[0].excess_bad_requests, Some(31.0));
         let p = write(
             tmp.path(),
-            "summary.csv",
+            SUMMARY_CSV,
             "strategy,reps,candidate_faulty,false_rollback_rate,missed_rate,detection_p50_s,\
              detection_p50_detected_s,excess_bad_requests_mean\n\
              canary,10,true,,0.94,,236,120\n\
@@ -662,7 +758,7 @@ mod tests {
         );
         let p = write(
             tmp.path(),
-            "alarms.csv",
+            ALARMS_CSV,
             "name,threshold,comparison,unit\nerr,5,>=,%\n",
         );
         assert_eq!(read_alarms(&p).unwrap()[0].unit, "%");
@@ -675,7 +771,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(
             tmp.path(),
-            "sweep.csv",
+            SWEEP_CSV,
             "a.threshold,mode,strategy,reps,candidate_faulty,rollback_rate\n\
              1,fast,canary,10,true,0.5\n\
              5,fast,canary,10,true,\n",
@@ -722,7 +818,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let p = write(
             tmp.path(),
-            "timeline.csv",
+            TIMELINE_CSV,
             "strategy,period_start_s,candidate_weight_pct,stable_requests,stable_errors,\
              candidate_requests,candidate_errors,err_value,err_state\n\
              canary,0,10,90,0,10,1,10,INSUFFICIENT_DATA\n\

@@ -1,4 +1,10 @@
-//! Distribution of bad requests per replication, one box per strategy.
+//! The fault's exposure: excess bad requests per replication (the bad
+//! candidate requests the fault caused, `excess_bad_requests` of
+//! `runs.csv`), one box per strategy over all its runs. A healthy
+//! candidate's excess is 0 by construction, so its slot says so instead of
+//! drawing a degenerate box, and shows the baseline's bad requests in
+//! words. A `runs.csv` without the column (older output) falls back to all
+//! bad requests, and the title says "total, baseline included".
 //!
 //! Box = 25th–75th percentile, line = median, whiskers = 5th–95th
 //! percentile, crosses = minimum and maximum, diamond = mean. Quantiles are
@@ -16,6 +22,7 @@ use super::data::{first_seen, RunRow};
 use super::legend::{self, LegendItem, Swatch};
 use super::style::{self, fmt_num, Shape, TickAxis};
 use super::{Chart, DrawError};
+use crate::report::RUNS_CSV;
 use crate::stats::{quantile, sorted};
 
 /// The exposure chart (`exposure.svg|png`).
@@ -24,9 +31,17 @@ pub struct ExposureChart<'a> {
     title: Option<String>,
 }
 
+/// What the boxes count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    /// `excess_bad_requests`: the bad requests the fault caused.
+    Excess,
+    /// `bad_requests`: all of them, baseline failures included (files
+    /// without `excess_bad_requests`).
+    Total,
+}
+
 struct BoxStats {
-    strategy: String,
-    n: usize,
     min: f64,
     p5: f64,
     p25: f64,
@@ -35,6 +50,34 @@ struct BoxStats {
     p95: f64,
     max: f64,
     mean: f64,
+}
+
+impl BoxStats {
+    fn of(values: Vec<f64>) -> Option<BoxStats> {
+        let v = sorted(values);
+        let q = |p| quantile(&v, p);
+        Some(BoxStats {
+            min: *v.first()?,
+            p5: q(0.05)?,
+            p25: q(0.25)?,
+            median: q(0.5)?,
+            p75: q(0.75)?,
+            p95: q(0.95)?,
+            max: *v.last()?,
+            mean: v.iter().sum::<f64>() / v.len() as f64,
+        })
+    }
+}
+
+/// One strategy's slot on the x axis.
+struct Slot {
+    strategy: String,
+    /// Replications of the strategy.
+    n: usize,
+    /// The box of the measure; `None` for a healthy candidate (no excess).
+    stats: Option<BoxStats>,
+    /// For a healthy candidate: its (baseline) bad requests.
+    baseline: Option<BoxStats>,
 }
 
 impl<'a> ExposureChart<'a> {
@@ -48,30 +91,48 @@ impl<'a> ExposureChart<'a> {
         self
     }
 
-    fn boxes(&self) -> Vec<BoxStats> {
+    /// Excess bad requests when every run has them, else all bad requests.
+    fn measure(&self) -> Measure {
+        if self.runs.iter().all(|r| r.excess_bad_requests.is_some()) {
+            Measure::Excess
+        } else {
+            Measure::Total
+        }
+    }
+
+    fn slots(&self, measure: Measure) -> Vec<Slot> {
         first_seen(self.runs.iter().map(|r| r.strategy.as_str()))
             .into_iter()
-            .filter_map(|strategy| {
-                let v = sorted(
-                    self.runs
-                        .iter()
-                        .filter(|r| r.strategy == strategy)
-                        .map(|r| r.bad_requests)
-                        .collect(),
-                );
-                let q = |p| quantile(&v, p);
-                Some(BoxStats {
-                    n: v.len(),
-                    min: *v.first()?,
-                    p5: q(0.05)?,
-                    p25: q(0.25)?,
-                    median: q(0.5)?,
-                    p75: q(0.75)?,
-                    p95: q(0.95)?,
-                    max: *v.last()?,
-                    mean: v.iter().sum::<f64>() / v.len() as f64,
+            .map(|strategy| {
+                let mine: Vec<&RunRow> = self
+                    .runs
+                    .iter()
+                    .filter(|r| r.strategy == strategy)
+                    .collect();
+                let values: Vec<f64> = mine
+                    .iter()
+                    .map(|r| match measure {
+                        Measure::Excess => r.excess_bad_requests.unwrap_or(0.0),
+                        Measure::Total => r.bad_requests,
+                    })
+                    .collect();
+                let healthy = measure == Measure::Excess
+                    && mine.iter().all(|r| r.candidate_faulty == Some(false))
+                    && values.iter().all(|&v| v == 0.0);
+                let (stats, baseline) = if healthy {
+                    (
+                        None,
+                        BoxStats::of(mine.iter().map(|r| r.bad_requests).collect()),
+                    )
+                } else {
+                    (BoxStats::of(values), None)
+                };
+                Slot {
                     strategy,
-                })
+                    n: mine.len(),
+                    stats,
+                    baseline,
+                }
             })
             .collect()
     }
@@ -107,16 +168,37 @@ impl Chart for ExposureChart<'_> {
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
-        let boxes = self.boxes();
-        let reps = boxes.iter().map(|b| b.n).max().unwrap_or(0);
+        let measure = self.measure();
+        let slots = self.slots(measure);
+        let boxes: Vec<&BoxStats> = slots.iter().filter_map(|s| s.stats.as_ref()).collect();
+        let reps = slots.iter().map(|s| s.n).max().unwrap_or(0);
+        let (title, subtitle) = match measure {
+            Measure::Excess if boxes.is_empty() && !slots.is_empty() => (
+                "Exposure: excess bad requests (caused by the fault) per replication",
+                format!(
+                    "All runs of each strategy (n = {reps}). The candidate is healthy: \
+                     no request failed because of a fault (excess = 0)."
+                ),
+            ),
+            Measure::Excess => (
+                "Exposure: excess bad requests (caused by the fault) per replication",
+                format!(
+                    "All runs of each strategy (n = {reps}). Excess = bad candidate requests \
+                     the fault caused; baseline failures excluded."
+                ),
+            ),
+            Measure::Total => (
+                "Exposure: bad requests per replication (total, baseline included)",
+                format!(
+                    "All runs of each strategy (n = {reps}). {RUNS_CSV} has no \
+                     excess_bad_requests column (older output): baseline failures count too."
+                ),
+            ),
+        };
         let area = style::draw_title(
             root,
-            &self.title.clone().unwrap_or_else(|| {
-                format!(
-                    "Exposure: bad candidate requests per replication (n = {reps} per strategy)"
-                )
-            }),
-            Some("Bad request = served by the candidate and failed or breached the latency SLA."),
+            self.title.as_deref().unwrap_or(title),
+            Some(&subtitle),
         )?;
         let items = vec![
             LegendItem::new(
@@ -151,7 +233,12 @@ impl Chart for ExposureChart<'_> {
                 "minimum / maximum",
             ),
         ];
-        let area = legend::draw(&area, &items)?;
+        // Without a box the legend would explain nothing on the chart.
+        let area = if boxes.is_empty() {
+            area
+        } else {
+            legend::draw(&area, &items)?
+        };
 
         let max = boxes.iter().map(|b| b.max).fold(0.0, f64::max);
         let min_pos = boxes
@@ -192,16 +279,21 @@ impl Chart for ExposureChart<'_> {
         } else {
             Vec::new()
         };
-        let n = boxes.len().max(1);
+        let n = slots.len().max(1);
         let x_range = -0.5f64..(n as f64 - 0.5);
+        let what = match measure {
+            Measure::Excess => "excess bad requests per replication",
+            Measure::Total => "bad requests per replication",
+        };
         let y_desc = if scale.log {
-            "bad requests per replication (log scale of 1 + n)"
+            format!("{what} (log scale of 1 + n)")
         } else {
-            "bad requests per replication"
+            what.to_owned()
         };
 
-        // Two lines of hand-drawn labels under each box: name and numbers.
-        let label_area = 64;
+        // Three lines of hand-drawn labels under each box: the name, then
+        // the numbers on two lines so they fit a narrow slot.
+        let label_area = 84;
         let mut builder = ChartBuilder::on(&area);
         builder
             .margin_left(style::MARGIN)
@@ -211,8 +303,9 @@ impl Chart for ExposureChart<'_> {
             .x_label_area_size(label_area)
             .y_label_area_size(style::Y_LABEL_AREA);
         // The log axis gets ticks at 0, 1, 10, 100, … only.
-        // The log axis gets ticks at 0, 1, 10, 100, … only.
-        let ticks = if scale.log {
+        let ticks = if boxes.is_empty() {
+            vec![0.0]
+        } else if scale.log {
             key_points
         } else {
             // Counts: whole-number ticks only.
@@ -246,9 +339,47 @@ impl Chart for ExposureChart<'_> {
         let slot = if n > 1 { (x1 - x0).abs() } else { 600 };
         let half = (slot as f64 * 0.22).clamp(12.0, 90.0) as i32;
         let (_, axis_y) = chart.backend_coord(&(0.0, y_bottom));
-        for (i, b) in boxes.iter().enumerate() {
+        let name_font = style::bold(style::SUBTITLE_FONT_SIZE);
+        let f = style::font(style::TICK_FONT_SIZE);
+        let width = (slot - 8).max(40) as u32;
+        let label = |text: &str, x: i32, y: i32, color: &RGBColor, font: &FontDesc<'_>| {
+            root.draw(&Text::new(
+                style::fit_text(font, text, width),
+                (x, y),
+                font.color(color).pos(Pos::new(HPos::Center, VPos::Center)),
+            ))
+        };
+        for (i, s) in slots.iter().enumerate() {
             let color = style::strategy_color(i);
             let (cx, _) = px(i as f64, 0.0);
+            label(&s.strategy, cx, axis_y + 18, &color, &name_font)?;
+            let Some(b) = &s.stats else {
+                // A healthy candidate: no excess, so no box; say so in the
+                // plot and give its (baseline) bad requests underneath.
+                for (k, line) in ["healthy candidate:", "no excess"].iter().enumerate() {
+                    label(line, cx, axis_y - 44 + 20 * k as i32, &color, &f)?;
+                }
+                if let Some(base) = &s.baseline {
+                    let lines = [
+                        format!("baseline bad requests: mean {}", fmt_num(base.mean)),
+                        format!(
+                            "median {} · p95 {}",
+                            fmt_num(base.median),
+                            fmt_num(base.p95)
+                        ),
+                    ];
+                    for (k, line) in lines.iter().enumerate() {
+                        label(
+                            line,
+                            cx,
+                            axis_y + 42 + 18 * k as i32,
+                            &style::TEXT_COLOR,
+                            &f,
+                        )?;
+                    }
+                }
+                continue;
+            };
             let y = |v: f64| px(i as f64, v).1;
             let stroke = color.stroke_width(2);
             // Whiskers with caps.
@@ -275,34 +406,31 @@ impl Chart for ExposureChart<'_> {
             }
             style::draw_marker(root, (cx, y(b.mean)), Shape::Diamond, 6, &color, false)?;
 
-            // Labels under the axis.
-            let name_font = style::bold(style::SUBTITLE_FONT_SIZE);
-            let width = (slot - 8).max(40) as u32;
-            root.draw(&Text::new(
-                style::fit_text(&name_font, &b.strategy, width),
-                (cx, axis_y + 18),
-                name_font
-                    .color(&color)
-                    .pos(Pos::new(HPos::Center, VPos::Center)),
-            ))?;
-            let stats = format!(
-                "mean {} · median {} · p95 {}",
-                fmt_num(b.mean),
-                fmt_num(b.median),
-                fmt_num(b.p95)
-            );
-            let f = style::font(style::TICK_FONT_SIZE);
-            root.draw(&Text::new(
-                style::fit_text(&f, &stats, width),
-                (cx, axis_y + 42),
-                f.color(&style::TEXT_COLOR)
-                    .pos(Pos::new(HPos::Center, VPos::Center)),
-            ))?;
+            // The numbers under the name, on two lines.
+            let lines = [
+                format!("mean {} · median {}", fmt_num(b.mean), fmt_num(b.median)),
+                format!("p95 {} · max {}", fmt_num(b.p95), fmt_num(b.max)),
+            ];
+            for (k, line) in lines.iter().enumerate() {
+                label(
+                    line,
+                    cx,
+                    axis_y + 42 + 18 * k as i32,
+                    &style::TEXT_COLOR,
+                    &f,
+                )?;
+            }
         }
-        if boxes.is_empty() {
-            style::draw_note(&area, "runs.csv has no rows")?;
-        } else if max == 0.0 {
-            style::draw_note(&area, "no bad request in any replication")?;
+        if slots.is_empty() {
+            style::draw_note(&area, &format!("{RUNS_CSV} has no rows"))?;
+        } else if max == 0.0 && !boxes.is_empty() {
+            style::draw_note(
+                &area,
+                match measure {
+                    Measure::Excess => "the fault caused no bad request in any replication",
+                    Measure::Total => "no bad request in any replication",
+                },
+            )?;
         }
         Ok(())
     }

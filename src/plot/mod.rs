@@ -29,7 +29,9 @@ use std::str::FromStr;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::report::{AtomicFileSet, RUNS_CSV, SUMMARY_CSV, TIMELINE_CSV};
+use crate::report::AtomicFileSet;
+/// The input file names, from the report's output contract.
+pub use crate::report::{ALARMS_CSV, EVENTS_CSV, RUNS_CSV, SUMMARY_CSV, SWEEP_CSV, TIMELINE_CSV};
 
 pub use self::data::{
     read_alarms, read_events, read_runs, read_summary_table, read_timeline, AlarmInfo, AlarmState,
@@ -41,13 +43,6 @@ pub use self::exposure::ExposureChart;
 pub use self::sweep::SweepChart;
 pub use self::timeline::TimelineChart;
 pub use self::tradeoff::TradeoffChart;
-
-/// Input file names besides those of [`crate::report`].
-pub const EVENTS_CSV: &str = "events.csv";
-pub const SWEEP_CSV: &str = "sweep.csv";
-/// Optional alarm thresholds for the timeline: columns name, threshold,
-/// comparison and (newer files) unit.
-pub const ALARMS_CSV: &str = "alarms.csv";
 
 /// Image format of the written plots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,7 +80,8 @@ pub enum PlotKind {
     Timeline,
     /// Empirical CDF of detection times (`runs.csv`).
     DetectionCdf,
-    /// Distribution of bad requests per replication (`runs.csv`).
+    /// Distribution of excess bad requests (caused by the fault) per
+    /// replication; all bad requests for older files (`runs.csv`).
     Exposure,
     /// False rollbacks of a healthy candidate against what a faulty one
     /// costs (excess bad requests, or detection time with misses as never),
