@@ -407,6 +407,35 @@ pub fn draw_dashed<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Labels a "never" band drawn above a time axis (runs whose time never
+/// came): a rule along its lower edge, `note` at its top right and the
+/// tick-like word "never" left of the axis. `top_left` and `bottom_right`
+/// are the band's corners in pixels of `root`.
+pub fn label_never_band<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    top_left: (i32, i32),
+    bottom_right: (i32, i32),
+    note: &str,
+    note_size: f64,
+) -> Result<(), DrawError> {
+    let ((x0, y0), (x1, y1)) = (top_left, bottom_right);
+    root.draw(&PathElement::new(
+        vec![(x0, y1), (x1, y1)],
+        NOTE_COLOR.stroke_width(1),
+    ))?;
+    root.draw(&Text::new(
+        note.to_owned(),
+        (x1 - 6, y0 + 3),
+        text(note_size, &NOTE_COLOR, HPos::Right, VPos::Top),
+    ))?;
+    root.draw(&Text::new(
+        "never",
+        (x0 - 8, (y0 + y1) / 2),
+        text(TICK_FONT_SIZE, &TEXT_COLOR, HPos::Right, VPos::Center),
+    ))?;
+    Ok(())
+}
+
 /// Height of the optional subtitle line under the title.
 pub const SUBTITLE_HEIGHT: u32 = 24;
 

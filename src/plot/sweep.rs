@@ -20,7 +20,7 @@
 //! chart is one panel of that column, over the population it is defined for.
 
 use plotters::coord::Shift;
-use plotters::element::{PathElement, Polygon};
+use plotters::element::Polygon;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -783,32 +783,13 @@ impl SweepChart {
                 [(x.start, lo), (x.end, hi)],
                 style::BAND_INSUFFICIENT.filled(),
             )))?;
-            let (px0, py0) = chart.backend_coord(&(x.start, hi));
-            let (px1, py1) = chart.backend_coord(&(x.end, lo));
-            root.draw(&PathElement::new(
-                vec![(px0, py1), (px1, py1)],
-                style::NOTE_COLOR.stroke_width(1),
-            ))?;
-            root.draw(&Text::new(
+            style::label_never_band(
+                root,
+                chart.backend_coord(&(x.start, hi)),
+                chart.backend_coord(&(x.end, lo)),
                 "never (p50 among the misses)",
-                (px1 - 6, py0 + 3),
-                style::text(
-                    style::POINT_LABEL_FONT_SIZE,
-                    &style::NOTE_COLOR,
-                    HPos::Right,
-                    VPos::Top,
-                ),
-            ))?;
-            root.draw(&Text::new(
-                "never",
-                (px0 - 8, (py0 + py1) / 2),
-                style::text(
-                    style::TICK_FONT_SIZE,
-                    &style::TEXT_COLOR,
-                    HPos::Right,
-                    VPos::Center,
-                ),
-            ))?;
+                style::POINT_LABEL_FONT_SIZE,
+            )?;
         }
 
         // Sideways spread of coinciding points: 1.2 % of the y range apart

@@ -452,32 +452,13 @@ impl Chart for TradeoffChart {
                 [(x_range.start, lo), (x_range.end, hi)],
                 style::BAND_INSUFFICIENT.filled(),
             )))?;
-            let (x0, y0) = chart.backend_coord(&(x_range.start, hi));
-            let (x1, y1) = chart.backend_coord(&(x_range.end, lo));
-            root.draw(&PathElement::new(
-                vec![(x0, y1), (x1, y1)],
-                style::NOTE_COLOR.stroke_width(1),
-            ))?;
-            root.draw(&Text::new(
+            style::label_never_band(
+                root,
+                chart.backend_coord(&(x_range.start, hi)),
+                chart.backend_coord(&(x_range.end, lo)),
                 "missed / never detected",
-                (x1 - 6, y0 + 3),
-                style::text(
-                    style::TICK_FONT_SIZE,
-                    &style::NOTE_COLOR,
-                    HPos::Right,
-                    VPos::Top,
-                ),
-            ))?;
-            root.draw(&Text::new(
-                "never",
-                (x0 - 8, (y0 + y1) / 2),
-                style::text(
-                    style::TICK_FONT_SIZE,
-                    &style::TEXT_COLOR,
-                    HPos::Right,
-                    VPos::Center,
-                ),
-            ))?;
+                style::TICK_FONT_SIZE,
+            )?;
         }
 
         // Confidence whiskers first, markers on top.
