@@ -31,6 +31,7 @@ use crate::model::{
     Statistic,
 };
 use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
+use crate::seed::{control_seed, function_seed};
 use crate::strategy::{self, Control, Strategy};
 use crate::time::{secs, to_secs, Micros};
 use crate::traffic::RateFn;
@@ -244,24 +245,6 @@ struct World<'a> {
     finished: Option<(Micros, Outcome)>,
     timeline: Option<Vec<TimelineRow>>,
     events: Option<Vec<TimelineEvent>>,
-}
-
-/// Derives the secondary stream (hooks, operators, delays) from a
-/// replication seed so control decisions never shift the traffic stream.
-fn control_seed(seed: u64) -> u64 {
-    crate::montecarlo::splitmix64(seed ^ 0x6a09_e667_f3bc_c909)
-}
-
-/// The seed of function `index`'s streams: the replication seed itself for
-/// a single-function scenario (so its results do not change), else mixed
-/// with the function's name (stable when other functions are added).
-fn function_seed(sc: &Scenario, index: usize, seed: u64) -> u64 {
-    if sc.multi_function {
-        let name = crate::montecarlo::name_hash(&sc.functions[index].name);
-        crate::montecarlo::splitmix64(seed ^ name)
-    } else {
-        seed
-    }
 }
 
 /// Simulates one replication of strategy `strategy_index` with `seed`.

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod record;
 pub mod report;
 pub mod scenario;
+pub mod seed;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;

@@ -114,7 +114,7 @@ impl DelayDist {
     /// A lognormal given its median and 99th percentile (p99 > median > 0).
     pub fn from_median_p99(median: Micros, p99: Micros) -> DelayDist {
         let median_s = median as f64 / 1e6;
-        let sigma = (p99 as f64 / median as f64).ln() / crate::version::Z_99;
+        let sigma = (p99 as f64 / median as f64).ln() / crate::stats::Z_99;
         DelayDist::LogNormal { median_s, sigma }
     }
 

@@ -1,38 +1,16 @@
 //! Monte Carlo replications across strategies in parallel (rayon).
 //!
 //! Determinism contract: each replication's random streams are derived only
-//! from (scenario seed, strategy name, replication index), results are
-//! collected by index and aggregated in index order, so outputs do not depend
-//! on the thread count or scheduling.
+//! from (scenario seed, strategy name, replication index) — see
+//! [`crate::seed`] — results are collected by index and aggregated in index
+//! order, so outputs do not depend on the thread count or scheduling.
 
 use rayon::prelude::*;
 
 use crate::engine::{run_replication, ReplicationOptions, ReplicationOutput};
 use crate::model::Scenario;
 use crate::record::{RunRecord, TimelineEvent, TimelineRow};
-
-/// SplitMix64 finaliser: a bijective 64-bit mixer (Steele, Lea, Flood 2014).
-pub fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// FNV-1a of a strategy (or function) name, so its streams do not change
-/// when other strategies (functions) are added, removed or renamed.
-pub fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// The seed of one replication's random streams.
-pub fn replication_seed(scenario_seed: u64, strategy: &str, replication: u32) -> u64 {
-    let a = splitmix64(scenario_seed);
-    let b = splitmix64(a ^ name_hash(strategy));
-    splitmix64(b ^ u64::from(replication))
-}
+use crate::seed::replication_seed;
 
 /// All results of a run, in (strategy, replication) order.
 #[derive(Debug, Clone, Default)]
@@ -86,18 +64,4 @@ pub fn run_all_with_progress(sc: &Scenario, progress: &(dyn Fn() + Sync)) -> Run
         results.runs.extend(per_function.into_iter().flatten());
     }
     results
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seeds_differ_by_strategy_and_replication_and_are_stable() {
-        let a = replication_seed(1, "canary", 0);
-        assert_eq!(a, replication_seed(1, "canary", 0));
-        assert_ne!(a, replication_seed(1, "canary", 1));
-        assert_ne!(a, replication_seed(1, "linear", 0));
-        assert_ne!(a, replication_seed(2, "canary", 0));
-    }
 }

@@ -98,7 +98,7 @@ pub fn fmt_delay(d: &DelayDist) -> String {
         DelayDist::LogNormal { median_s, sigma } => format!(
             "lognormal median {} (σ {sigma:.2}, p99 {})",
             seconds(median_s),
-            seconds(median_s * (sigma * crate::version::Z_99).exp())
+            seconds(median_s * (sigma * crate::stats::Z_99).exp())
         ),
         DelayDist::Uniform { min, max } => {
             format!("uniform {}–{}", fmt_duration(min), fmt_duration(max))

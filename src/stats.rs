@@ -6,6 +6,11 @@
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+/// z of the standard normal at 0.99, Φ⁻¹(0.99): turns a lognormal's
+/// (median, p99) into σ = ln(p99 / median) / z. Used by `model` (delay
+/// distributions), `version` (latency samplers) and `plan`.
+pub const Z_99: f64 = 2.326_347_874_040_840_8;
+
 /// Two-sided confidence level of every interval in the reports.
 pub const CONFIDENCE_LEVEL: f64 = 0.95;
 

@@ -5,9 +5,7 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::model::{LatencyDist, VersionProfile};
-
-/// z of the standard normal at 0.99, used to turn (median, p99) into σ.
-pub const Z_99: f64 = 2.326_347_874_040_840_8;
+use crate::stats::Z_99;
 
 /// HTTP-like status of a request, visible to log metric filters.
 pub const STATUS_OK: f64 = 200.0;

@@ -81,13 +81,25 @@ pub fn build<'a>(
 ) -> Box<dyn Strategy + 'a> {
     let watched = watched_alarms(spec, sc, function);
     let plan = match (sc.functions[function].deploy, &spec.kind) {
-        (Deploy::AllAtOnce, kind) => rollout::Plan::all_at_once(kind),
+        (Deploy::AllAtOnce, kind) => all_at_once(kind),
         (Deploy::Strategy, StrategyKind::CodeDeploy(cd)) => codedeploy::plan(cd, spec, watched),
         (Deploy::Strategy, StrategyKind::ApiGwCanary(a)) => apigw::plan(a, spec, watched),
         (Deploy::Strategy, StrategyKind::Lattice(l)) => lattice::plan(l, spec, watched),
         (Deploy::Strategy, StrategyKind::Steps(s)) => steps::plan(s, spec, watched),
     };
     Box::new(rollout::Rollout::new(plan))
+}
+
+/// The plan of a function released all at once ([`rollout::Plan::all_at_once`])
+/// with the kind's direct rollback path and propagation delay.
+fn all_at_once(kind: &StrategyKind) -> rollout::Plan<'static> {
+    let (direct_chain, propagation) = match kind {
+        StrategyKind::Lattice(l) => (lattice::direct_chain(l), Some(l.propagation_delay)),
+        StrategyKind::CodeDeploy(cd) => (rollout::latency_chain(cd.guard.rollback_latency), None),
+        StrategyKind::ApiGwCanary(a) => (rollout::latency_chain(a.guard.rollback_latency), None),
+        StrategyKind::Steps(s) => (rollout::latency_chain(s.guard.rollback_latency), None),
+    };
+    rollout::Plan::all_at_once(direct_chain, propagation)
 }
 
 /// The alarms of `spec` that read `function`'s metrics.

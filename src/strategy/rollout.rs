@@ -25,7 +25,7 @@ use std::borrow::Cow;
 
 use super::{Control, Strategy};
 use crate::alarm::AlarmState;
-use crate::model::{DelayDist, Hook, Operator, StrategyKind};
+use crate::model::{DelayDist, Hook, Operator};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
 
@@ -92,18 +92,11 @@ pub struct Plan<'a> {
 
 impl Plan<'_> {
     /// A compensation function released all at once within a deployment:
-    /// 100 % at t = 0, no hooks, no watching, completed at once (after the
-    /// propagation delay for VPC Lattice); rolled back only with the stack,
-    /// through the kind's direct rollback path.
-    pub fn all_at_once(kind: &StrategyKind) -> Plan<'static> {
-        let (direct_chain, propagation) = match kind {
-            StrategyKind::Lattice(l) => {
-                (super::lattice::direct_chain(l), Some(l.propagation_delay))
-            }
-            StrategyKind::CodeDeploy(cd) => (latency_chain(cd.guard.rollback_latency), None),
-            StrategyKind::ApiGwCanary(a) => (latency_chain(a.guard.rollback_latency), None),
-            StrategyKind::Steps(s) => (latency_chain(s.guard.rollback_latency), None),
-        };
+    /// 100 % at t = 0, no hooks, no watching, completed at once (after
+    /// `propagation` for VPC Lattice); rolled back only with the stack,
+    /// through the kind's direct rollback path `direct_chain` (see
+    /// `strategy::all_at_once`, which picks both per kind).
+    pub fn all_at_once(direct_chain: Vec<Stage>, propagation: Option<DelayDist>) -> Plan<'static> {
         Plan {
             label: Cow::Borrowed("AllAtOnce"),
             pre_hook: None,
