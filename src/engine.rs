@@ -888,21 +888,33 @@ impl<'a> World<'a> {
                 &dist,
                 &mut self.bin_scratch,
             );
-            let mut ok_bad = vec![0u64; bins.len()];
+            // Bad successes per bin, kept only where the excess split needs
+            // them (a faulty candidate): no allocation on the common path.
+            let split = coupling.filter(|_| is_candidate(slot));
+            let mut ok_bad = if split.is_some() {
+                vec![0u64; bins.len()]
+            } else {
+                Vec::new()
+            };
             for (i, &count) in ok_bins.iter().enumerate() {
-                if bins.is_cap(i) {
+                let bad = if bins.is_cap(i) {
                     timeouts += count;
-                    ok_bad[i] = count;
+                    true
                 } else if self
                     .sc
                     .sla_ms
                     .is_some_and(|sla| bins.representative(i, &dist) > sla)
                 {
                     slow += count;
+                    true
+                } else {
+                    false
+                };
+                if bad && split.is_some() {
                     ok_bad[i] = count;
                 }
             }
-            if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
+            if let Some(base_share) = split {
                 let bad_over = self
                     .sc
                     .sla_ms
