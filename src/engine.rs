@@ -20,7 +20,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Exp1, Poisson};
 use rand_pcg::Pcg64Mcg;
 
-use crate::alarm::AlarmState;
+use crate::alarm::{eval_interval, slide_step, AlarmState};
 use crate::fast::{self, Bins, DurationDist, LatencyGroup, GL8};
 use crate::faults::FaultTimeline;
 use crate::metrics::{
@@ -164,34 +164,6 @@ struct AlarmRuntime {
     history: VecDeque<(Micros, Datapoint)>,
     history_cap: usize,
     state: AlarmState,
-}
-
-/// The step by which windows of an alarm period slide: CloudWatch evaluates
-/// a period of one minute or longer every minute "based on data from
-/// minutes 1 to 5 … then at the end of minute 6 … minutes 2 to 6"
-/// (reference §1.3), i.e. over windows that end at every evaluation. The
-/// step is the evaluation interval, rounded up to a multiple of the base
-/// metric period (so windows close at period boundaries); a step equal to
-/// the period means aligned windows.
-fn slide(period: Micros, eval_interval: Micros, base: Micros) -> Micros {
-    let gcd = |mut a: Micros, mut b: Micros| {
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        a
-    };
-    let lcm = eval_interval / gcd(eval_interval, base) * base;
-    lcm.min(period)
-}
-
-/// Evaluation cadence of an alarm period: every 10 s below one minute,
-/// every minute otherwise (reference §1.3).
-fn eval_interval(period: Micros) -> Micros {
-    if period < secs(60) {
-        secs(10)
-    } else {
-        secs(60)
-    }
 }
 
 /// The mutable world of one function in one replication, minus the
@@ -438,7 +410,7 @@ impl<'a> World<'a> {
         // Window sets as (period, offset); the base period's aligned set first.
         let mut sets: Vec<(Micros, Micros)> = vec![(base, 0)];
         for a in mine() {
-            let step = slide(a.period, eval_interval(a.period), base);
+            let step = slide_step(a.period, base);
             for offset in (0..a.period).step_by(step as usize) {
                 if !sets.contains(&(a.period, offset)) {
                     sets.push((a.period, offset));
@@ -485,7 +457,7 @@ impl<'a> World<'a> {
             .zip(&active)
             .map(|(a, &on)| {
                 let interval = eval_interval(a.period);
-                let step = slide(a.period, interval, base);
+                let step = slide_step(a.period, base);
                 let range = a.rule.evaluation_range as usize;
                 let per_period = (a.period / step) as usize;
                 AlarmRuntime {
