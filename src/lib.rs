@@ -1,7 +1,6 @@
 //! canarysim: a discrete-event Monte Carlo simulator of deployment strategies.
 pub mod alarm;
 pub mod cli;
-pub mod engine;
 pub mod faults;
 pub mod metrics;
 pub mod model;
@@ -11,13 +10,16 @@ pub mod record;
 pub mod report;
 pub mod scenario;
 pub mod seed;
+pub mod sim;
 pub mod stats;
 pub mod strategy;
 pub mod sweep;
-pub mod time;
+pub use sim::time;
+pub mod judge;
 pub mod traffic;
 pub mod version;
 pub mod warnings;
+pub mod world;
 
 pub mod commands;
 pub mod run;
@@ -26,5 +28,4 @@ pub(crate) mod testkit;
 
 pub use commands::execute;
 pub use run::Error;
-pub mod fast;
 pub mod plot;

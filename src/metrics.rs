@@ -6,11 +6,11 @@
 //! not invoked, so an empty scope yields a *missing* datapoint; metric math
 //! treats a missing series as 0 and drops a division by zero (reference §1.10).
 
-use crate::fast::LatencyGroup;
 use crate::model::{
     AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
 };
 use crate::version::Served;
+use crate::world::LatencyGroup;
 
 /// Metric slots: requests each version served itself, and requests an API
 /// Gateway stage cache answered for it (hits never invoke the function, so

@@ -7,16 +7,16 @@
 
 use rayon::prelude::*;
 
-use crate::engine::{run_replication, ReplicationOptions, ReplicationOutput};
 use crate::model::Scenario;
 use crate::record::{RunRecord, TimelineEvent, TimelineRow};
 use crate::seed::replication_seed;
+use crate::world::{run_replication, ReplicationOptions, ReplicationOutput};
 
 /// All results of a run, in (strategy, replication) order.
 #[derive(Debug, Clone, Default)]
 pub struct RunResults {
     /// Fast mode: the parts sampled per request in any replication
-    /// (`engine::FALLBACK_*` bits; see `engine::fallback_notes`).
+    /// (`world::FALLBACK_*` bits; see `world::fallback_notes`).
     pub fallbacks: u8,
     pub runs: Vec<RunRecord>,
     pub timeline: Vec<TimelineRow>,

@@ -413,7 +413,7 @@ pub fn simulate(sc: &Scenario, threads: Option<usize>) -> Result<RunResults, Err
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub summaries: Vec<Summary>,
-    /// What fast mode sampled per request ([`crate::engine::fallback_notes`]),
+    /// What fast mode sampled per request ([`crate::world::fallback_notes`]),
     /// for a note on stderr.
     pub notes: Vec<&'static str>,
     pub out_dir: PathBuf,
@@ -533,7 +533,7 @@ where
     let files = set.commit()?;
     Ok(RunOutput {
         summaries,
-        notes: crate::engine::fallback_notes(results.fallbacks),
+        notes: crate::world::fallback_notes(results.fallbacks),
         out_dir: out_dir.to_path_buf(),
         files,
     })

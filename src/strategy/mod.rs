@@ -17,26 +17,27 @@ pub mod rollout;
 pub(crate) mod script;
 pub mod steps;
 
-use crate::alarm::AlarmState;
+use crate::judge::Verdict;
 use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
 
-/// What a strategy may do and see at the moment of a callback. The engine
-/// implements it; tests implement it with a script.
+/// What a strategy may do and see at the moment of a callback. The world
+/// (`crate::world`) implements it; tests implement it with a script.
 pub trait Control {
     fn now(&self) -> Micros;
     /// Calls `Strategy::on_timer(token)` at `at` (≥ now).
     fn schedule(&mut self, at: Micros, token: u32);
-    /// Like `schedule`, for alarm polls: at equal times a poll runs after
-    /// alarm evaluations and before every other strategy timer.
+    /// Like `schedule`, for polls of the judges: at equal times a poll runs
+    /// after judge evaluations and before every other strategy timer.
     fn schedule_poll(&mut self, at: Micros, token: u32);
     /// Sets the candidate's traffic share in percent (0–100).
     fn set_candidate_weight(&mut self, pct: f64);
-    /// The first watched alarm (scenario index) currently in ALARM.
-    fn alarm_firing(&self, watched: &[usize]) -> Option<usize>;
-    /// The scenario name of alarm `index`.
-    fn alarm_name(&self, index: usize) -> String;
+    /// The first watched judge (a scenario alarm index) whose verdict is
+    /// [`Verdict::Failing`] (a CloudWatch alarm in ALARM).
+    fn failing_judge(&self, watched: &[usize]) -> Option<usize>;
+    /// The scenario name of judge `index`.
+    fn judge_name(&self, index: usize) -> String;
     /// Runs a validation hook's verdict: true if it failed.
     fn hook_fails(&mut self, hook: &Hook) -> bool;
     /// One draw of a random delay from the control stream (hooks, operators,
@@ -64,9 +65,9 @@ pub trait Control {
 pub trait Strategy {
     fn start(&mut self, ctl: &mut dyn Control);
     fn on_timer(&mut self, token: u32, ctl: &mut dyn Control);
-    /// Alarm `index` (a scenario index) changed state to `state` at the
+    /// Judge `index` (a scenario alarm index) changed its verdict at the
     /// current evaluation. CloudWatch alarm actions fire on such transitions.
-    fn on_alarm(&mut self, _index: usize, _state: AlarmState, _ctl: &mut dyn Control) {}
+    fn on_verdict(&mut self, _index: usize, _verdict: Verdict, _ctl: &mut dyn Control) {}
     /// Another function of the same deployment failed: roll this one back
     /// too (CloudFormation stack rollback), even if it already completed.
     fn abort(&mut self, _trigger: &Trigger, _ctl: &mut dyn Control) {}

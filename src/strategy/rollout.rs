@@ -24,7 +24,7 @@
 use std::borrow::Cow;
 
 use super::{Control, Strategy};
-use crate::alarm::AlarmState;
+use crate::judge::Verdict;
 use crate::model::{DelayDist, Hook, Operator};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::time::Micros;
@@ -335,8 +335,8 @@ impl Strategy for Rollout<'_> {
                 if !self.active() {
                     return;
                 }
-                if let Some(alarm) = ctl.alarm_firing(&self.plan.watched) {
-                    let name = ctl.alarm_name(alarm);
+                if let Some(judge) = ctl.failing_judge(&self.plan.watched) {
+                    let name = ctl.judge_name(judge);
                     self.fail(&Trigger::Alarm(name), true, ctl);
                 } else {
                     ctl.schedule_poll(ctl.now() + interval, POLL);
@@ -371,13 +371,13 @@ impl Strategy for Rollout<'_> {
         }
     }
 
-    fn on_alarm(&mut self, index: usize, state: AlarmState, ctl: &mut dyn Control) {
+    fn on_verdict(&mut self, index: usize, verdict: Verdict, ctl: &mut dyn Control) {
         if self.plan.watch == Watch::Transition
-            && state == AlarmState::Alarm
+            && verdict == Verdict::Failing
             && self.active()
             && self.plan.watched.contains(&index)
         {
-            let name = ctl.alarm_name(index);
+            let name = ctl.judge_name(index);
             self.fail(&Trigger::Alarm(name), true, ctl);
         }
     }

@@ -1,23 +1,20 @@
-//! A scripted [`Control`] for strategy unit tests: a tiny event loop (alarm
-//! changes, then polls, then timers at equal times, like the engine), alarm
-//! states and hook verdicts set by the test, a seeded control stream, and a
-//! log of everything the strategy did.
+//! A scripted [`Control`] for strategy unit tests: the kernel's event queue
+//! ([`crate::sim::EventQueue`], so same-time alarm changes, polls and timers
+//! run in the world's order), alarm states and hook verdicts set by the
+//! test, a seeded control stream, and a log of everything the strategy did.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use super::{Control, Strategy};
 use crate::alarm::AlarmState;
+use crate::judge::Verdict;
 use crate::model::{DelayDist, Hook};
 use crate::record::{EventKind, Outcome, Trigger};
+use crate::sim::{Class, EventQueue};
 use crate::time::Micros;
-
-const CLASS_ALARM: u8 = 0;
-const CLASS_POLL: u8 = 1;
-const CLASS_TIMER: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
@@ -29,8 +26,7 @@ enum Ev {
 
 pub struct Script {
     now: Micros,
-    queue: BinaryHeap<Reverse<(Micros, u8, u64, Ev)>>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     states: Vec<AlarmState>,
     changes: Vec<AlarmState>,
     aborts: Vec<Trigger>,
@@ -54,8 +50,7 @@ impl Script {
     pub fn new(alarms: usize, seed: u64) -> Script {
         Script {
             now: 0,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             states: vec![AlarmState::InsufficientData; alarms],
             changes: Vec::new(),
             aborts: Vec::new(),
@@ -71,15 +66,14 @@ impl Script {
         }
     }
 
-    fn push(&mut self, at: Micros, class: u8, ev: Ev) {
-        self.seq += 1;
-        self.queue.push(Reverse((at, class, self.seq, ev)));
-    }
-
     /// Alarm `index` changes to `state` at `at` (an alarm evaluation).
     pub fn alarm_at(&mut self, at: Micros, index: usize, state: AlarmState) -> &mut Self {
         self.changes.push(state);
-        self.push(at, CLASS_ALARM, Ev::Alarm(index, self.changes.len() - 1));
+        self.queue.push(
+            at,
+            Class::Judgement,
+            Ev::Alarm(index, self.changes.len() - 1),
+        );
         self
     }
 
@@ -87,25 +81,28 @@ impl Script {
     pub fn abort_at(&mut self, at: Micros, trigger: &str) -> &mut Self {
         self.aborts
             .push(trigger.parse().expect("a trigger's text form parses"));
-        self.push(at, CLASS_TIMER, Ev::Abort(self.aborts.len() - 1));
+        self.queue
+            .push(at, Class::Timer, Ev::Abort(self.aborts.len() - 1));
         self
     }
 
     /// Starts `strategy` at t = 0 and runs it until `until`.
     pub fn run(&mut self, strategy: &mut dyn Strategy, until: Micros) {
         strategy.start(self);
-        while let Some(Reverse((at, _, _, ev))) = self.queue.peek().copied() {
+        while let Some(at) = self.queue.peek_time() {
             if at > until {
                 break;
             }
-            self.queue.pop();
+            let Some((_, ev)) = self.queue.pop() else {
+                break;
+            };
             self.now = at;
             match ev {
                 Ev::Alarm(index, change) => {
                     let state = self.changes[change];
                     if self.states[index] != state {
                         self.states[index] = state;
-                        strategy.on_alarm(index, state, self);
+                        strategy.on_verdict(index, Verdict::from(state), self);
                     }
                 }
                 Ev::Poll(token) | Ev::Timer(token) => strategy.on_timer(token, self),
@@ -129,11 +126,13 @@ impl Control for Script {
     }
 
     fn schedule(&mut self, at: Micros, token: u32) {
-        self.push(at.max(self.now), CLASS_TIMER, Ev::Timer(token));
+        self.queue
+            .push(at.max(self.now), Class::Timer, Ev::Timer(token));
     }
 
     fn schedule_poll(&mut self, at: Micros, token: u32) {
-        self.push(at.max(self.now), CLASS_POLL, Ev::Poll(token));
+        self.queue
+            .push(at.max(self.now), Class::Poll, Ev::Poll(token));
     }
 
     fn set_candidate_weight(&mut self, pct: f64) {
@@ -143,14 +142,14 @@ impl Control for Script {
         self.weights.push((self.now, pct));
     }
 
-    fn alarm_firing(&self, watched: &[usize]) -> Option<usize> {
+    fn failing_judge(&self, watched: &[usize]) -> Option<usize> {
         watched
             .iter()
             .copied()
             .find(|&i| self.states[i] == AlarmState::Alarm)
     }
 
-    fn alarm_name(&self, index: usize) -> String {
+    fn judge_name(&self, index: usize) -> String {
         format!("alarm{index}")
     }
 

@@ -27,7 +27,7 @@ pub struct SweepProgress {
     shown: AtomicBool,
     start: Instant,
     quiet: bool,
-    /// Fast-mode fallback notes already printed (`engine::FALLBACK_*` bits).
+    /// Fast-mode fallback notes already printed (`world::FALLBACK_*` bits).
     noted: AtomicU8,
 }
 
@@ -74,11 +74,11 @@ impl SweepProgress {
     }
 
     /// Prints, once per kind and unless quiet, the note that fast mode fell
-    /// back to per-request sampling (`bits`: `engine::FALLBACK_*`).
+    /// back to per-request sampling (`bits`: `world::FALLBACK_*`).
     pub fn note_fallbacks(&self, bits: u8) {
         let new = bits & !self.noted.fetch_or(bits, Ordering::Relaxed);
         if !self.quiet {
-            for note in crate::engine::fallback_notes(new) {
+            for note in crate::world::fallback_notes(new) {
                 self.println(&format!("note: fast mode: {note}"));
             }
         }

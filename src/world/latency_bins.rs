@@ -129,10 +129,6 @@ impl Bins {
         self.edges.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.edges.is_empty()
-    }
-
     pub fn lo(&self, i: usize) -> f64 {
         self.edges[i]
     }

@@ -1,0 +1,118 @@
+//! What a strategy may do to and learn from its function's world (the
+//! [`Control`] trait): schedule timers and polls, set the candidate's
+//! weight, read the judges' verdicts, run hooks, draw delays from the
+//! control stream, and record detections, rollbacks and its end.
+
+use rand::Rng;
+
+use super::{Ev, World};
+use crate::model::{DelayDist, Fault, Hook};
+use crate::record::{EventKind, Outcome, TimelineEvent, Trigger};
+use crate::sim::time::{to_secs, Micros};
+use crate::sim::Class;
+use crate::strategy::Control;
+
+impl Control for World<'_> {
+    fn now(&self) -> Micros {
+        self.now
+    }
+
+    fn schedule(&mut self, at: Micros, token: u32) {
+        self.queue
+            .push(at.max(self.now), Class::Timer, Ev::Strategy(token));
+    }
+
+    fn schedule_poll(&mut self, at: Micros, token: u32) {
+        self.queue
+            .push(at.max(self.now), Class::Poll, Ev::Poll(token));
+    }
+
+    fn set_candidate_weight(&mut self, pct: f64) {
+        self.weight = (pct / 100.0).clamp(0.0, 1.0);
+        if pct > 0.0 && self.faults.onset().is_none() {
+            self.faults.set_onset(self.now);
+            for t in self.faults.breakpoints(self.sc.horizon) {
+                self.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
+            }
+            if let Some(c) = &self.cache {
+                if c.warmup > 0 && self.now + c.warmup <= self.sc.horizon {
+                    self.queue
+                        .push(self.now + c.warmup, Class::Breakpoint, Ev::Breakpoint);
+                }
+            }
+        }
+        self.note(EventKind::Weight, &format!("{pct}"));
+    }
+
+    fn failing_judge(&self, watched: &[usize]) -> Option<usize> {
+        self.judges.first_failing(watched)
+    }
+
+    fn judge_name(&self, index: usize) -> String {
+        self.judges.get(index).name().to_string()
+    }
+
+    fn hook_fails(&mut self, hook: &Hook) -> bool {
+        let p = hook_failure_probability(hook, &self.func.faults);
+        self.control_rng.random::<f64>() < p
+    }
+
+    fn draw_delay(&mut self, delay: &DelayDist) -> Micros {
+        delay.sample(&mut self.control_rng)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        if p >= 1.0 {
+            true
+        } else if p <= 0.0 {
+            false
+        } else {
+            self.control_rng.random::<f64>() < p
+        }
+    }
+
+    fn fault_visible_at(&self) -> Option<Micros> {
+        self.faults.first_effect()
+    }
+
+    fn detected(&mut self, trigger: &Trigger) {
+        if self.detection.is_none() {
+            self.detection = Some(self.now);
+            self.trigger = trigger.clone();
+        }
+        if self.events.is_some() {
+            self.note(EventKind::Detected, &trigger.to_string());
+        }
+    }
+
+    fn rollback_complete(&mut self) {
+        self.rollback_done = Some(self.now);
+        self.note(EventKind::RollbackComplete, "");
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.finished = Some((self.now, outcome));
+        self.bad_at_deploy_end = Some(self.bad_requests);
+    }
+
+    fn note(&mut self, event: EventKind, detail: &str) {
+        if let Some(ev) = &mut self.events {
+            ev.push(TimelineEvent {
+                strategy: self.label.clone(),
+                time_s: to_secs(self.now),
+                event,
+                detail: detail.to_string(),
+            });
+        }
+    }
+}
+
+/// P(hook fails) = 1 − (1 − P(catch)) (1 − flaky), where the hook catches
+/// each fault present independently with its kind's probability.
+pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
+    let miss_all: f64 = faults
+        .iter()
+        .map(|f| 1.0 - hook.catch_probability(f.kind()))
+        .product();
+    1.0 - miss_all * (1.0 - hook.flaky_probability)
+}

@@ -1,0 +1,404 @@
+//! The AWS world of one function in one replication (DESIGN.md §1): its
+//! traffic, the stable and candidate versions and the candidate's faults,
+//! the API Gateway stage cache, CloudWatch metric windows and the judges
+//! that read them. It runs on the kernel's control-event queue
+//! ([`crate::sim`]): between two control events the world is constant, and
+//! the requests of that segment are generated in a tight loop — exactly
+//! ([`sample_exact`]) or as counts ([`sample_fast`]); requests never go
+//! through the queue.
+//!
+//! Files: [`deployment`] runs the worlds of a deployment in lockstep and
+//! builds its records; [`control`] is what strategies see of a world;
+//! [`windows`] plans the metric windows; [`cache`] the stage cache;
+//! [`latency_bins`] the distributions fast sampling draws from.
+
+mod cache;
+mod control;
+mod deployment;
+mod latency_bins;
+mod sample_exact;
+mod sample_fast;
+mod windows;
+
+#[cfg(test)]
+mod tests;
+
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+
+pub use control::hook_failure_probability;
+pub use deployment::{
+    fallback_notes, run_replication, ReplicationOptions, ReplicationOutput, FALLBACK_COLD_START,
+    FALLBACK_MIXED_PERCENTILE,
+};
+pub(crate) use latency_bins::LatencyGroup;
+
+use self::cache::hit_slot;
+use self::latency_bins::Bins;
+use self::windows::WindowSet;
+use crate::alarm::AlarmState;
+use crate::faults::FaultTimeline;
+use crate::judge::cloudwatch::AlarmJudge;
+use crate::judge::{ClosedWindow, Judge, Judges};
+use crate::metrics::{self, Acc, DatapointCalc, CANDIDATE, CANDIDATE_HIT, SLOTS, STABLE};
+use crate::model::{FilterField, Function, Sampling, Scenario, StageCache};
+use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
+use crate::seed::control_seed;
+use crate::sim::time::{to_secs, Micros};
+use crate::sim::{Class, EventQueue};
+use crate::strategy::Strategy;
+use crate::traffic::RateFn;
+use crate::version::ServeParams;
+
+/// The world's control events (their order at equal times is the
+/// kernel's [`Class`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    /// The rate or a fault changes.
+    Breakpoint,
+    /// Metric windows close.
+    PeriodClose,
+    /// The judges evaluate.
+    JudgeTick,
+    Poll(u32),
+    Strategy(u32),
+    /// Another function's failure rolls this one back (stack rollback).
+    Abort,
+    Horizon,
+}
+
+/// The mutable world of one function in one replication, minus the
+/// strategy (which borrows it through [`crate::strategy::Control`] during
+/// callbacks).
+struct World<'a> {
+    sc: &'a Scenario,
+    func: &'a Function,
+    /// `strategy` or `strategy/function`: the name in every output row.
+    label: String,
+    now: Micros,
+    queue: EventQueue<Ev>,
+    traffic_rng: Pcg64Mcg,
+    control_rng: Pcg64Mcg,
+    rate: RateFn<'a>,
+    faults: FaultTimeline<'a>,
+    /// Candidate share of traffic in [0, 1].
+    weight: f64,
+    cold_remaining: u64,
+    cold_extra_ms: f64,
+    need_latency: bool,
+    sampling: Sampling,
+    /// API Gateway stage cache of the strategy, if any.
+    cache: Option<StageCache>,
+    /// Fast mode latency bins per metric slot.
+    bins: [Bins; SLOTS],
+    bin_scratch: Vec<u64>,
+    fallbacks: u8,
+    windows: Vec<WindowSet>,
+    judges: Judges<'a>,
+    /// Judge state changes of the current evaluation, for the strategy.
+    transitions: Vec<(usize, AlarmState)>,
+    calc: DatapointCalc,
+    /// Trigger of a pending stack rollback (`Ev::Abort`).
+    abort_trigger: Trigger,
+    // Results.
+    candidate_requests: u64,
+    bad_requests: u64,
+    /// Of `bad_requests`, those the candidate's baseline would have served
+    /// well (see [`crate::version::Baseline`]).
+    excess_bad_requests: u64,
+    /// `bad_requests` when the deployment last ended (`Control::finish`).
+    bad_at_deploy_end: Option<u64>,
+    errors_total: u64,
+    requests_total: u64,
+    trigger: Trigger,
+    detection: Option<Micros>,
+    rollback_done: Option<Micros>,
+    finished: Option<(Micros, Outcome)>,
+    timeline: Option<Vec<TimelineRow>>,
+    events: Option<Vec<TimelineEvent>>,
+}
+
+/// Whether a metric slot holds requests answered by the candidate.
+#[inline]
+fn is_candidate(slot: usize) -> bool {
+    slot == CANDIDATE || slot == CANDIDATE_HIT
+}
+
+impl<'a> World<'a> {
+    fn new(
+        sc: &'a Scenario,
+        function: usize,
+        label: String,
+        cache: Option<StageCache>,
+        seed: u64,
+        opts: ReplicationOptions,
+    ) -> Self {
+        let func = &sc.functions[function];
+        let base = sc.metrics.period;
+        let active: Vec<bool> = sc.alarms.iter().map(|a| a.function == function).collect();
+        let mine = || {
+            sc.alarms
+                .iter()
+                .zip(&active)
+                .filter(|(_, on)| **on)
+                .map(|(a, _)| a)
+        };
+        let sets = windows::plan(base, mine());
+        let windows = windows::build(sc, &sets, mine);
+        let judges = Judges::new(
+            sc.alarms
+                .iter()
+                .zip(&active)
+                .map(|(a, &on)| {
+                    let reads: Vec<usize> = (0..sets.len())
+                        .filter(|&i| on && sets[i].0 == a.period)
+                        .collect();
+                    let judge = AlarmJudge::new(a, on, reads, base, sc.metrics.ingestion_delay);
+                    Box::new(judge) as Box<dyn Judge + 'a>
+                })
+                .collect(),
+        );
+        let need_latency = sc.sla_ms.is_some()
+            || func.stable.timeout_ms.is_some()
+            || func.candidate.timeout_ms.is_some()
+            || mine().any(|a| metrics::reads_duration(&a.expr))
+            || sc
+                .metrics
+                .filters
+                .iter()
+                .any(|f| f.field == FilterField::Duration);
+        let faults = FaultTimeline::new(&func.faults);
+        let (cold_remaining, cold_extra_ms) = faults.cold_start().unwrap_or((0, 0.0));
+        // Everything a duration is compared against becomes a bin edge.
+        let mut thresholds: Vec<f64> = sc.sla_ms.into_iter().collect();
+        thresholds.extend(
+            sc.metrics
+                .filters
+                .iter()
+                .filter(|f| f.field == FilterField::Duration)
+                .map(|f| f.operand),
+        );
+        let bins = [
+            Bins::new(&thresholds, func.stable.timeout_ms),
+            Bins::new(&thresholds, func.candidate.timeout_ms),
+            Bins::new(&thresholds, None),
+            Bins::new(&thresholds, None),
+        ];
+        let mut w = World {
+            sc,
+            func,
+            label,
+            now: 0,
+            queue: EventQueue::default(),
+            traffic_rng: Pcg64Mcg::seed_from_u64(seed),
+            control_rng: Pcg64Mcg::seed_from_u64(control_seed(seed)),
+            rate: RateFn::new(&func.traffic),
+            faults,
+            weight: 0.0,
+            cold_remaining,
+            cold_extra_ms,
+            need_latency,
+            sampling: sc.sampling,
+            cache,
+            bins,
+            bin_scratch: Vec::new(),
+            fallbacks: 0,
+            windows,
+            judges,
+            transitions: Vec::new(),
+            calc: DatapointCalc::default(),
+            abort_trigger: Trigger::None,
+            candidate_requests: 0,
+            bad_requests: 0,
+            excess_bad_requests: 0,
+            bad_at_deploy_end: None,
+            errors_total: 0,
+            requests_total: 0,
+            trigger: Trigger::None,
+            detection: None,
+            rollback_done: None,
+            finished: None,
+            timeline: opts.timeline.then(Vec::new),
+            events: opts.timeline.then(Vec::new),
+        };
+        w.queue.push(sc.horizon, Class::Horizon, Ev::Horizon);
+        w.queue.push(base, Class::WindowClose, Ev::PeriodClose);
+        if let Some(tick) = w.judges.tick() {
+            w.queue.push(tick, Class::Judgement, Ev::JudgeTick);
+        }
+        for t in w.rate.breakpoints(sc.horizon) {
+            w.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
+        }
+        w
+    }
+
+    /// Runs the next control event; false once the horizon is reached.
+    fn step(&mut self, strat: &mut dyn Strategy) -> bool {
+        let Some(next) = self.queue.peek_time() else {
+            return false;
+        };
+        self.generate(self.now, next);
+        self.now = next;
+        let Some((_, ev)) = self.queue.pop() else {
+            return false;
+        };
+        match ev {
+            Ev::Breakpoint => {}
+            Ev::PeriodClose => self.close_periods(),
+            Ev::JudgeTick => {
+                self.evaluate_judges();
+                let mut changes = std::mem::take(&mut self.transitions);
+                for &(index, state) in &changes {
+                    strat.on_verdict(index, state.into(), self);
+                }
+                changes.clear();
+                self.transitions = changes;
+            }
+            Ev::Strategy(token) | Ev::Poll(token) => strat.on_timer(token, self),
+            Ev::Abort => {
+                let trigger = std::mem::take(&mut self.abort_trigger);
+                strat.abort(&trigger, self);
+            }
+            Ev::Horizon => return false,
+        }
+        true
+    }
+
+    /// Generates every request in [a, b), a segment of constant conditions.
+    fn generate(&mut self, a: Micros, b: Micros) {
+        if b <= a {
+            return;
+        }
+        let func = self.func;
+        let mid = (a as f64 + b as f64) / 2.0;
+        let stable = ServeParams::baseline(&func.stable);
+        let mut cand = ServeParams::baseline(&func.candidate);
+        let lat = self.faults.latency_at(mid);
+        cand.latency_mult = lat.mult;
+        cand.latency_add_ms = lat.add_ms;
+        let hits = self.hit_params();
+        let varying = !self.rate.piecewise_constant()
+            || self.faults.error_varies_within(a, b)
+            || self.cache_warming(a, b);
+        if self.sampling == Sampling::Fast {
+            let cold_pending = self.need_latency && self.cold_remaining > 0 && self.weight > 0.0;
+            if !cold_pending {
+                self.generate_fast(a, b, &stable, &cand, hits.as_ref(), varying);
+                return;
+            }
+            self.fallbacks |= FALLBACK_COLD_START;
+        }
+        self.generate_exact(a, b, stable, cand, hits, varying);
+    }
+
+    /// Closes every window that ends now, computes alarm datapoints and
+    /// (for the timeline) records the base period.
+    fn close_periods(&mut self) {
+        let now = self.now;
+        let sc = self.sc;
+        for wi in 0..self.windows.len() {
+            if !self.windows[wi].closes_at(now) {
+                continue;
+            }
+            if self.sampling == Sampling::Fast {
+                self.finalize_fast(wi);
+            } else {
+                self.calc.fast_percentiles.clear();
+            }
+            let ws = &mut self.windows[wi];
+            self.judges.observe(
+                now,
+                &ClosedWindow {
+                    index: wi,
+                    accs: &ws.accs,
+                    filters: &sc.metrics.filters,
+                },
+                &mut self.calc,
+            );
+            if wi == 0 {
+                if let Some(rows) = &mut self.timeline {
+                    let count = |v: usize| ws.accs[v].count + ws.accs[hit_slot(v)].count;
+                    let errors = |v: usize| ws.accs[v].errors + ws.accs[hit_slot(v)].errors;
+                    rows.push(TimelineRow {
+                        strategy: self.label.clone(),
+                        period_start_s: to_secs(now - ws.period),
+                        candidate_weight_pct: self.weight * 100.0,
+                        stable_requests: count(STABLE),
+                        stable_errors: errors(STABLE),
+                        candidate_requests: count(CANDIDATE),
+                        candidate_errors: errors(CANDIDATE),
+                        alarms: self
+                            .judges
+                            .iter()
+                            .map(|j| (j.value_closed_at(now), j.state()))
+                            .collect(),
+                    });
+                }
+            }
+            ws.accs.iter_mut().for_each(Acc::reset);
+        }
+        self.queue.push(
+            now + self.windows[0].period,
+            Class::WindowClose,
+            Ev::PeriodClose,
+        );
+    }
+
+    /// Lets every judge decide now (each at its own cadence) and records
+    /// the changes, for the strategy and the event log.
+    fn evaluate_judges(&mut self) {
+        let now = self.now;
+        let first = self.transitions.len();
+        self.judges.evaluate(now, &mut self.transitions);
+        if let Some(ev) = &mut self.events {
+            for &(index, state) in &self.transitions[first..] {
+                ev.push(TimelineEvent {
+                    strategy: self.label.clone(),
+                    time_s: to_secs(now),
+                    event: EventKind::AlarmState,
+                    detail: format!("{}={}", self.judges.get(index).name(), state.name()),
+                });
+            }
+        }
+        let next = self.judges.next_tick(now);
+        self.queue.push(next, Class::Judgement, Ev::JudgeTick);
+    }
+
+    fn into_output(self, replication: u32, seed: u64) -> ReplicationOutput {
+        let (deploy_end, outcome) = match self.finished {
+            Some(f) => f,
+            // Still running at the horizon: a pending rollback counts as one.
+            None if self.detection.is_some() => (self.sc.horizon, Outcome::RolledBack),
+            None => (self.sc.horizon, Outcome::Completed),
+        };
+        // Requests of a segment are generated before the control event that
+        // ends it, so the count at the last `finish` is exactly the bad
+        // requests served before the deployment's end (`deploy_s`).
+        // Never ended: everything was during the deployment.
+        let during = self.bad_at_deploy_end.unwrap_or(self.bad_requests);
+        ReplicationOutput {
+            record: RunRecord {
+                strategy: self.label,
+                replication,
+                seed,
+                candidate_faulty: self.func.candidate_faulty,
+                outcome,
+                trigger: self.trigger,
+                detection_s: self.detection.map(to_secs),
+                rollback_s: self.rollback_done.map(to_secs),
+                deploy_s: to_secs(deploy_end),
+                candidate_requests: self.candidate_requests,
+                bad_requests: self.bad_requests,
+                excess_bad_requests: self.excess_bad_requests,
+                bad_requests_during_deploy: during,
+                bad_requests_after_deploy: self.bad_requests - during,
+                errors_total: self.errors_total,
+                requests_total: self.requests_total,
+            },
+            functions: Vec::new(),
+            timeline: self.timeline.unwrap_or_default(),
+            events: self.events.unwrap_or_default(),
+            fallbacks: self.fallbacks,
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Exact sampling (`--mode exact`, DESIGN.md §1): every request of a
+//! segment is drawn one by one — Poisson counts per version for a segment
+//! of constant conditions, thinning (Lewis–Shedler) where the rate, a fault
+//! ramp or a cache warm-up varies inside it — and each request is served
+//! with a coupled baseline draw (`version::serve_coupled`), so the excess
+//! bad requests need no extra random numbers.
+
+use rand::Rng;
+use rand_distr::{Distribution, Exp1, Poisson};
+
+use super::cache::hit_slot;
+use super::{is_candidate, World};
+use crate::metrics::{CANDIDATE, STABLE};
+use crate::sim::time::Micros;
+use crate::version::{serve_coupled, ServeParams};
+
+impl World<'_> {
+    /// Draws every request of the segment [a, b) one by one; `varying`:
+    /// the rate, a fault or the cache warm-up changes inside it.
+    pub(super) fn generate_exact(
+        &mut self,
+        a: Micros,
+        b: Micros,
+        stable: ServeParams,
+        cand: ServeParams,
+        hits: Option<ServeParams>,
+        varying: bool,
+    ) {
+        let mid = (a as f64 + b as f64) / 2.0;
+        let hit_params = hits.unwrap_or(stable);
+        if !varying {
+            let lambda = self.rate.expected_count(a, b);
+            let n_stable = poisson(&mut self.traffic_rng, lambda * (1.0 - self.weight));
+            let n_cand = poisson(&mut self.traffic_rng, lambda * self.weight);
+            let q = self.faults.error_prob_at(mid);
+            let p_cand = combine(cand.error_prob, q);
+            let p_base = baseline_prob(cand.error_prob, q, p_cand);
+            let (h_stable, h_cand) = (self.hit_ratio(STABLE, mid), self.hit_ratio(CANDIDATE, mid));
+            let p_stable = stable.error_prob;
+            for _ in 0..n_stable {
+                self.request_or_hit(STABLE, &stable, p_stable, p_stable, h_stable, &hit_params);
+            }
+            for _ in 0..n_cand {
+                self.request_or_hit(CANDIDATE, &cand, p_cand, p_base, h_cand, &hit_params);
+            }
+        } else {
+            // Thinning (Lewis–Shedler): candidate arrivals at the maximum
+            // rate, each kept with probability rate(t)/max.
+            let max = self.rate.max_rate(a, b);
+            if max <= 0.0 {
+                return;
+            }
+            let mut t = a as f64;
+            loop {
+                let gap_s: f64 = Exp1.sample(&mut self.traffic_rng);
+                t += gap_s / max * 1e6;
+                if t >= b as f64 {
+                    break;
+                }
+                if self.traffic_rng.random::<f64>() * max > self.rate.rate_at(t) {
+                    continue;
+                }
+                if self.traffic_rng.random::<f64>() < self.weight {
+                    let q = self.faults.error_prob_at(t);
+                    let p = combine(cand.error_prob, q);
+                    let p_base = baseline_prob(cand.error_prob, q, p);
+                    let h = self.hit_ratio(CANDIDATE, t);
+                    self.request_or_hit(CANDIDATE, &cand, p, p_base, h, &hit_params);
+                } else {
+                    let h = self.hit_ratio(STABLE, t);
+                    let p = stable.error_prob;
+                    self.request_or_hit(STABLE, &stable, p, p, h, &hit_params);
+                }
+            }
+        }
+    }
+
+    /// One request of `version`: a cache hit with probability `hit` (no
+    /// random number is drawn without a cache), else served normally with
+    /// failure probability `error_prob` (`base_error_prob` without faults).
+    #[inline]
+    fn request_or_hit(
+        &mut self,
+        version: usize,
+        params: &ServeParams,
+        error_prob: f64,
+        base_error_prob: f64,
+        hit: f64,
+        hit_params: &ServeParams,
+    ) {
+        if hit > 0.0 && self.traffic_rng.random::<f64>() < hit {
+            self.one_request(hit_slot(version), hit_params, 0.0, 0.0);
+        } else {
+            self.one_request(version, params, error_prob, base_error_prob);
+        }
+    }
+
+    /// One request of a metric slot. A bad candidate request is excess
+    /// when its coupled baseline (failure probability `base_error_prob`,
+    /// no latency fault, no cold start) would have been good.
+    #[inline]
+    fn one_request(
+        &mut self,
+        slot: usize,
+        params: &ServeParams,
+        error_prob: f64,
+        base_error_prob: f64,
+    ) {
+        let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
+            self.cold_remaining -= 1;
+            self.cold_extra_ms
+        } else {
+            0.0
+        };
+        let (s, base) = serve_coupled(
+            &mut self.traffic_rng,
+            params,
+            error_prob,
+            base_error_prob,
+            extra,
+            self.need_latency,
+        );
+        self.requests_total += 1;
+        self.errors_total += u64::from(s.error);
+        if is_candidate(slot) {
+            self.candidate_requests += 1;
+            let slow = |ms: f64| self.sc.sla_ms.is_some_and(|sla| ms > sla);
+            if s.error || slow(s.latency_ms) {
+                self.bad_requests += 1;
+                if !(base.error || slow(base.latency_ms)) {
+                    self.excess_bad_requests += 1;
+                }
+            }
+        }
+        let filters = &self.sc.metrics.filters;
+        for ws in &mut self.windows {
+            ws.accs[slot].add(&s, filters, ws.keep_latency);
+        }
+    }
+}
+
+/// Failure probability of two independent causes.
+#[inline]
+pub(super) fn combine(p: f64, q: f64) -> f64 {
+    1.0 - (1.0 - p) * (1.0 - q)
+}
+
+/// The baseline threshold of the coupled failure draw for a request that
+/// fails with `total` = combine(`base`, `fault`): `base` (at most `total`)
+/// while a fault acts, else `total` itself, so that without a fault the
+/// baseline fails exactly when the request does (`combine(p, 0)` may differ
+/// from `p` in the last bit).
+#[inline]
+pub(super) fn baseline_prob(base: f64, fault: f64, total: f64) -> f64 {
+    if fault > 0.0 {
+        base.min(total)
+    } else {
+        total
+    }
+}
+
+/// A Poisson count; zero for a zero mean.
+pub(crate) fn poisson<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> u64 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    match Poisson::new(lambda) {
+        Ok(d) => d.sample(rng) as u64,
+        Err(_) => 0,
+    }
+}

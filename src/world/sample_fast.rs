@@ -1,0 +1,319 @@
+//! Fast sampling of a segment (`--mode fast`, DESIGN.md §1): per version,
+//! cache hits, then Poisson failure and success counts of the misses and,
+//! when durations matter, their latency-bin counts and the statistics the
+//! alarms read — see [`super::latency_bins`] for the distributions. Its
+//! cost does not grow with the request rate.
+
+use super::cache::hit_slot;
+use super::latency_bins::{self as fast, DurationDist, LatencyGroup, GL8};
+use super::sample_exact::{combine, poisson};
+use super::{is_candidate, World, FALLBACK_MIXED_PERCENTILE};
+use crate::metrics::{self, CANDIDATE, SLOTS, STABLE};
+use crate::model::FilterField;
+use crate::sim::time::Micros;
+use crate::version::{ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
+
+impl World<'_> {
+    /// The rate-weighted mean over [a, b) of `f(t)`, by 8-point
+    /// Gauss–Legendre (exact for the piecewise-linear ramps and warm-ups
+    /// inside a segment at a constant rate).
+    fn rate_weighted_mean(&self, a: Micros, b: Micros, f: impl Fn(f64) -> f64) -> f64 {
+        let mid = (a as f64 + b as f64) / 2.0;
+        let half = (b - a) as f64 / 2.0;
+        let (mut num, mut den) = (0.0, 0.0);
+        for (x, w) in GL8 {
+            let t = mid + half * x;
+            let rate = self.rate.rate_at(t);
+            num += w * rate * f(t);
+            den += w * rate;
+        }
+        if den > 0.0 {
+            (num / den).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Fast sampling of a segment: per version, cache hits, then failure and
+    /// success counts of the misses and (when durations matter) their
+    /// latency-bin counts; see `fast`. Hits thin the Poisson stream
+    /// (marking theorem), so the misses stay Poisson.
+    pub(super) fn generate_fast(
+        &mut self,
+        a: Micros,
+        b: Micros,
+        stable: &ServeParams,
+        cand: &ServeParams,
+        hits: Option<&ServeParams>,
+        varying: bool,
+    ) {
+        let lambda = self.rate.expected_count(a, b);
+        if lambda <= 0.0 {
+            return;
+        }
+        let mid = (a as f64 + b as f64) / 2.0;
+        for version in [STABLE, CANDIDATE] {
+            let (share, params) = if version == STABLE {
+                (1.0 - self.weight, stable)
+            } else {
+                (self.weight, cand)
+            };
+            let mut expected = lambda * share;
+            if expected <= 0.0 {
+                continue;
+            }
+            let warming = version == CANDIDATE && self.cache_warming(a, b);
+            if let Some(hit_params) = hits {
+                let h = if warming {
+                    self.rate_weighted_mean(a, b, |t| self.hit_ratio(version, t))
+                } else {
+                    self.hit_ratio(version, mid)
+                };
+                let n = poisson(&mut self.traffic_rng, expected * h);
+                self.add_batch(hit_slot(version), hit_params, 0, n, None);
+                expected *= 1.0 - h;
+            }
+            let p = if version == STABLE {
+                params.error_prob
+            } else if !varying {
+                combine(params.error_prob, self.faults.error_prob_at(mid))
+            } else {
+                // Mean failure probability over the segment, weighted by the
+                // rate of misses.
+                let miss = |t: f64| 1.0 - self.hit_ratio(version, t);
+                let p_at = |t: f64| combine(params.error_prob, self.faults.error_prob_at(t));
+                let den = self.rate_weighted_mean(a, b, miss);
+                if den > 0.0 {
+                    (self.rate_weighted_mean(a, b, |t| miss(t) * p_at(t)) / den).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                }
+            };
+            let failed = poisson(&mut self.traffic_rng, expected * p);
+            let ok = poisson(&mut self.traffic_rng, expected * (1.0 - p));
+            // The coupled baseline: of the failures, a share p_base / p̄ are
+            // the baseline's own (thinning: baseline and fault failures are
+            // independent Poisson counts of means Λ p_base and Λ (p̄ − p_base)).
+            let coupling = if version == CANDIDATE {
+                let fault_error = self.faults.error_prob_at(mid) > 0.0
+                    || (varying && self.faults.error_varies_within(a, b));
+                let fault_latency = params.latency_mult != 1.0 || params.latency_add_ms != 0.0;
+                let base_share = if fault_error && p > 0.0 {
+                    (params.error_prob / p).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                (fault_error || fault_latency).then_some(base_share)
+            } else {
+                None
+            };
+            self.add_batch(version, params, failed, ok, coupling);
+        }
+    }
+
+    /// Adds `failed` + `ok` requests of one metric slot as counts. With a
+    /// `coupling` (the share of failures that are the baseline's own; only
+    /// while a fault acts on the candidate) the excess bad requests are
+    /// drawn too (`fast::excess_in_bins`); without one there are none.
+    fn add_batch(
+        &mut self,
+        slot: usize,
+        params: &ServeParams,
+        failed: u64,
+        ok: u64,
+        coupling: Option<f64>,
+    ) {
+        let n = failed + ok;
+        if n == 0 {
+            return;
+        }
+        let mut timeouts = 0;
+        let mut slow = 0;
+        let mut group = None;
+        if self.need_latency {
+            let dist = DurationDist {
+                base: params.latency,
+                mult: params.latency_mult,
+                add: params.latency_add_ms,
+                cap: params.timeout_ms,
+            };
+            let bins = &self.bins[slot];
+            let mut ok_bins = Vec::with_capacity(bins.len());
+            fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, &mut ok_bins);
+            fast::split_into_bins(
+                &mut self.traffic_rng,
+                failed,
+                bins,
+                &dist,
+                &mut self.bin_scratch,
+            );
+            // Bad successes per bin, kept only where the excess split needs
+            // them (a faulty candidate): no allocation on the common path.
+            let split = coupling.filter(|_| is_candidate(slot));
+            let mut ok_bad = if split.is_some() {
+                vec![0u64; bins.len()]
+            } else {
+                Vec::new()
+            };
+            for (i, &count) in ok_bins.iter().enumerate() {
+                let bad = if bins.is_cap(i) {
+                    timeouts += count;
+                    true
+                } else if self
+                    .sc
+                    .sla_ms
+                    .is_some_and(|sla| bins.representative(i, &dist) > sla)
+                {
+                    slow += count;
+                    true
+                } else {
+                    false
+                };
+                if bad && split.is_some() {
+                    ok_bad[i] = count;
+                }
+            }
+            if let Some(base_share) = split {
+                let bad_over = self
+                    .sc
+                    .sla_ms
+                    .unwrap_or(f64::INFINITY)
+                    .min(params.timeout_ms.unwrap_or(f64::INFINITY));
+                self.excess_bad_requests += fast::excess_in_bins(
+                    &mut self.traffic_rng,
+                    base_share,
+                    bins,
+                    &dist,
+                    bad_over,
+                    &self.bin_scratch,
+                    &ok_bad,
+                );
+            }
+            let counts: Vec<u64> = ok_bins
+                .iter()
+                .zip(&self.bin_scratch)
+                .map(|(x, y)| x + y)
+                .collect();
+            group = Some(LatencyGroup { dist, counts });
+        } else if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
+            // No durations: only failures are bad, and a fault failure is
+            // always one the baseline would have served well.
+            self.excess_bad_requests +=
+                failed - fast::binomial(&mut self.traffic_rng, failed, base_share);
+        }
+        let errors = failed + timeouts;
+        self.requests_total += n;
+        self.errors_total += errors;
+        if is_candidate(slot) {
+            self.candidate_requests += n;
+            self.bad_requests += errors + slow;
+        }
+        let filters = &self.sc.metrics.filters;
+        for ws in &mut self.windows {
+            let acc = &mut ws.accs[slot];
+            acc.count += n;
+            acc.errors += errors;
+            for (i, f) in filters.iter().enumerate() {
+                acc.filter_matches[i] += match f.field {
+                    FilterField::StatusCode => {
+                        let mut m = 0;
+                        for (status, count) in [
+                            (STATUS_ERROR, failed),
+                            (STATUS_TIMEOUT, timeouts),
+                            (STATUS_OK, ok - timeouts),
+                        ] {
+                            if f.comparison.holds(status, f.operand) {
+                                m += count;
+                            }
+                        }
+                        m
+                    }
+                    FilterField::Duration => match &group {
+                        Some(g) => {
+                            let bins = &self.bins[slot];
+                            (0..bins.len())
+                                .filter(|&i| {
+                                    f.comparison
+                                        .holds(bins.representative(i, &g.dist), f.operand)
+                                })
+                                .map(|i| g.counts[i])
+                                .sum()
+                        }
+                        None => 0,
+                    },
+                };
+            }
+            if let Some(g) = &group {
+                acc.groups.push(g.clone());
+            }
+        }
+    }
+
+    /// Fast mode, at a period close: draws the Min/Max/Sum of every latency
+    /// group and the percentiles alarms read, or expands mixed populations
+    /// into samples for the exact percentile path.
+    pub(super) fn finalize_fast(&mut self, wi: usize) {
+        let ws = &mut self.windows[wi];
+        let rng = &mut self.traffic_rng;
+        for v in 0..SLOTS {
+            let bins = &self.bins[v];
+            let acc = &mut ws.accs[v];
+            for g in &acc.groups {
+                if ws.need_min_max {
+                    if let Some((lo, hi)) = fast::min_max(rng, g, bins) {
+                        acc.min_ms = acc.min_ms.min(lo);
+                        acc.max_ms = acc.max_ms.max(hi);
+                    }
+                }
+                if ws.need_sum {
+                    acc.sum_ms += fast::sum(rng, g, bins);
+                }
+            }
+        }
+        self.calc.fast_percentiles.clear();
+        for &(scope, p) in &ws.percentiles {
+            let population = metrics::population(scope);
+            let n: u64 = population.iter().map(|&v| ws.accs[v].count).sum();
+            if n == 0 {
+                continue;
+            }
+            let mut dists = population
+                .iter()
+                .flat_map(|&v| ws.accs[v].groups.iter().map(|g| g.dist));
+            let first = dists.next();
+            let homogeneous = population.iter().all(|&v| ws.accs[v].exact_requests == 0)
+                && first.is_some()
+                && dists.all(|d| Some(d) == first)
+                && population
+                    .iter()
+                    .all(|&v| self.bins[v] == self.bins[population[0]]);
+            if homogeneous {
+                let dist = first.expect("checked");
+                let bins = &self.bins[population[0]];
+                let mut merged = vec![0u64; bins.len()];
+                for &v in population {
+                    for g in &ws.accs[v].groups {
+                        for (m, c) in merged.iter_mut().zip(&g.counts) {
+                            *m += c;
+                        }
+                    }
+                }
+                let k = metrics::rank(p, n);
+                if let Some(value) = fast::order_statistic(rng, &dist, &merged, bins, k) {
+                    self.calc.fast_percentiles.push((scope, p, value));
+                }
+            } else {
+                self.fallbacks |= FALLBACK_MIXED_PERCENTILE;
+                for &v in population {
+                    let acc = &mut ws.accs[v];
+                    if !acc.materialized {
+                        for g in &acc.groups {
+                            fast::materialize(rng, g, &self.bins[v], &mut acc.latencies);
+                        }
+                        acc.materialized = true;
+                    }
+                }
+            }
+        }
+    }
+}
