@@ -10,7 +10,7 @@ use crate::model::{
     AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
 };
 use crate::version::Served;
-use crate::world::LatencyGroup;
+use crate::world::latency_bins::LatencyGroup;
 
 /// Metric slots: requests each version served itself, and requests an API
 /// Gateway stage cache answered for it (hits never invoke the function, so

@@ -15,7 +15,7 @@
 mod cache;
 mod control;
 mod deployment;
-mod latency_bins;
+pub(crate) mod latency_bins;
 mod sample_exact;
 mod sample_fast;
 mod windows;
@@ -31,7 +31,6 @@ pub use deployment::{
     fallback_notes, run_replication, ReplicationOptions, ReplicationOutput, FALLBACK_COLD_START,
     FALLBACK_MIXED_PERCENTILE,
 };
-pub(crate) use latency_bins::LatencyGroup;
 
 use self::cache::hit_slot;
 use self::latency_bins::Bins;

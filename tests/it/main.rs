@@ -1,6 +1,7 @@
 //! End-to-end tests: one integration binary with a module per feature.
 
 mod analytic;
+mod architecture;
 mod bad_scenarios;
 mod cli;
 mod determinism;
