@@ -1,6 +1,6 @@
-//! CloudWatch metric-alarm evaluator: pure, allocation-free state logic with no engine knowledge.
+//! CloudWatch metric-alarm evaluator: pure, allocation-free state logic with no simulation knowledge.
 //!
-//! The engine collects one datapoint (or a gap) per alarm period and calls
+//! The alarm judge (`judge::cloudwatch`) collects one datapoint (or a gap) per alarm period and calls
 //! [`AlarmRule::evaluate`] every evaluation tick; this module only decides the
 //! next state from the evaluation range. The rules follow
 //! `docs/aws-semantics.md` §1.4–§1.9 (TreatMissingData modes, the
@@ -308,7 +308,7 @@ pub fn parse_series(text: &str) -> Result<Vec<Option<f64>>, SeriesError> {
 /// `evaluation_range` slots (slots before the series start are missing).
 /// Returns the state after each evaluation, one per datapoint.
 ///
-/// This is one evaluation per period; the engine evaluates every minute, which
+/// This is one evaluation per period; the alarm judge evaluates every minute, which
 /// for a 60 s period is the same thing.
 pub fn replay(rule: &AlarmRule, series: &[Option<f64>]) -> Vec<AlarmState> {
     let e = rule.evaluation_range as usize;

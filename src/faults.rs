@@ -1,5 +1,5 @@
 //! Injected candidate faults as functions of time. Every instant where a
-//! fault's behaviour changes shape is a breakpoint; the engine makes each one
+//! fault's behaviour changes shape is a breakpoint; the world makes each one
 //! a control event, so within one segment the error probability is constant
 //! or (during a ramp) linear, and latency effects are constant.
 

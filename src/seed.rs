@@ -6,7 +6,7 @@
 //! 1. scenario seed (`[run] seed`) → [`splitmix64`];
 //! 2. → strategy: xor the [`name_hash`] of the strategy's name;
 //! 3. → replication: xor the replication index — [`replication_seed`], the
-//!    seed `montecarlo` hands to `engine::run_replication`;
+//!    seed `montecarlo` hands to `world::run_replication`;
 //! 4. → per-function streams: [`function_seed`] (the replication seed itself
 //!    for a single-function scenario, else mixed with the function's
 //!    [`name_hash`]); each function seed drives its traffic stream directly

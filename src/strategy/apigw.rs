@@ -4,7 +4,7 @@
 //! are found by polling alarms (typically on the `canary_stage` scope) and/or
 //! by an operator who notices a faulty canary after a detection delay;
 //! rollback removes the canary settings (one stage update). The stage cache
-//! (a warm production cache, a cold canary cache) lives in the engine.
+//! (a warm production cache, a cold canary cache) lives in the world (`world::cache`).
 
 use std::borrow::Cow;
 

@@ -4,8 +4,8 @@
 use super::*;
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::*;
-use crate::strategy::script;
 use crate::sim::time::{secs, Micros};
+use crate::strategy::script;
 use crate::testkit::{scenario, set_faults};
 
 fn run(sc: &Scenario, seed: u64) -> ReplicationOutput {

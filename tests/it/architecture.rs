@@ -256,7 +256,9 @@ fn graph(modules: &[Module]) -> BTreeMap<usize, BTreeSet<usize>> {
             if first != "crate" && first != "self" && first != "super" && at.len() == before {
                 continue; // an external crate or a local name
             }
-            let Some(&j) = index.get(at.as_slice()) else { continue };
+            let Some(&j) = index.get(at.as_slice()) else {
+                continue;
+            };
             // Importing an enclosing module is belonging, not depending.
             let ancestor = modules[j].path.len() <= m.path.len()
                 && m.path[..modules[j].path.len()] == modules[j].path[..];
@@ -389,7 +391,10 @@ fn the_graph_sees_real_imports() {
 
 #[test]
 fn the_kernel_knows_nothing_of_aws() {
-    for m in load("lib.rs").iter().filter(|m| m.path.first().is_some_and(|p| p == "sim")) {
+    for m in load("lib.rs")
+        .iter()
+        .filter(|m| m.path.first().is_some_and(|p| p == "sim"))
+    {
         for path in named_paths(&m.code) {
             let names_outside = path.first().is_some_and(|p| p == "crate")
                 && path.get(1).is_some_and(|p| p != "sim");
