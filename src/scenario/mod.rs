@@ -19,7 +19,8 @@ pub use duration::{format_duration, parse_duration, Dur, DURATION_HINT};
 pub use error::{KeyPath, PathSegment, ScenarioError};
 pub use expr::{parse_expression, parse_filter_pattern, parse_statistic, statistic_name};
 pub use validate::{
-    custom_config_name, nominal_duration, shift_span, DEFAULT_PROFILE, PREDEFINED_CONFIGS,
+    custom_config_name, nominal_duration, shift_span, DEFAULT_PROFILE, MAX_REPLICATIONS,
+    PREDEFINED_CONFIGS,
 };
 
 use crate::model::Scenario;
@@ -155,7 +156,7 @@ pub fn number_range_hint(key: &str) -> String {
             i64::MAX,
             u64::MAX
         ),
-        "replications" => format!("an integer from 1 to {}", crate::run::MAX_REPLICATIONS),
+        "replications" => format!("an integer from 1 to {MAX_REPLICATIONS}"),
         "rate_per_s" => format!(
             "a finite number of requests per second > 0 and <= {}",
             validate::MAX_RATE_PER_S

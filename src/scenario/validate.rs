@@ -32,7 +32,8 @@ const DAY: Micros = secs(86_400);
 
 pub const DEFAULT_SEED: u64 = 1;
 pub const DEFAULT_REPLICATIONS: u32 = 1000;
-pub const MAX_REPLICATIONS: i64 = 10_000_000;
+/// Most replications a scenario gives or a run accepts (`--reps`).
+pub const MAX_REPLICATIONS: u32 = 10_000_000;
 pub const MAX_HORIZON: Micros = 7 * DAY;
 pub const MAX_RATE_PER_S: f64 = 1e6;
 pub const DEFAULT_PERIOD: Micros = secs(60);
@@ -122,7 +123,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     };
     let replications = match raw.replications {
         None => DEFAULT_REPLICATIONS,
-        Some(n) if (1..=MAX_REPLICATIONS).contains(&n) => n as u32,
+        Some(n) if (1..=i64::from(MAX_REPLICATIONS)).contains(&n) => n as u32,
         Some(n) => {
             return Err(Problem::new(
                 &root.key("replications"),
