@@ -245,7 +245,7 @@ pub struct AlarmArgs {
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
 /// one, so the allowed range is stated here.
 fn parse_reps(text: &str) -> Result<u32, String> {
-    let max = crate::run::MAX_REPLICATIONS;
+    let max = crate::scenario::MAX_REPLICATIONS;
     text.trim()
         .parse::<u32>()
         .ok()

@@ -8,11 +8,8 @@ use crate::model::{Sampling, Scenario};
 use crate::montecarlo::{run_all, RunResults};
 use crate::report::run_toml::METADATA_TABLE;
 use crate::report::{self, AtomicFileSet, Metadata, ReportError, RunToml, Summary, RUN_TOML};
-use crate::scenario::{self, ScenarioError};
+use crate::scenario::{self, ScenarioError, MAX_REPLICATIONS};
 use crate::traffic::RateFn;
-
-/// Most replications a run accepts (also the scenario limit).
-pub const MAX_REPLICATIONS: u32 = 10_000_000;
 
 /// Exit code of an interrupted sweep (Ctrl-C / SIGINT or SIGTERM): 128 +
 /// SIGINT, the shell convention.

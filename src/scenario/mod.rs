@@ -6,21 +6,21 @@
 //! The split `parse_document` / `from_value` lets a caller (the sweep) edit
 //! the parsed document by key path before validation.
 
-mod duration;
-mod error;
+pub(crate) mod duration;
+pub(crate) mod error;
 mod expr;
 mod locate;
 pub mod raw;
-mod validate;
+pub(crate) mod validate;
 
 use std::path::Path;
 
+pub use crate::strategy::codedeploy::{custom_config_name, shift_span, PREDEFINED_CONFIGS};
+pub use crate::strategy::nominal_duration;
 pub use duration::{format_duration, parse_duration, Dur, DURATION_HINT};
 pub use error::{KeyPath, PathSegment, ScenarioError};
 pub use expr::{parse_expression, parse_filter_pattern, parse_statistic, statistic_name};
-pub use validate::{
-    custom_config_name, nominal_duration, shift_span, DEFAULT_PROFILE, PREDEFINED_CONFIGS,
-};
+pub use validate::{DEFAULT_PROFILE, MAX_REPLICATIONS};
 
 use crate::model::Scenario;
 use error::Problem;
@@ -155,7 +155,7 @@ pub fn number_range_hint(key: &str) -> String {
             i64::MAX,
             u64::MAX
         ),
-        "replications" => format!("an integer from 1 to {}", crate::run::MAX_REPLICATIONS),
+        "replications" => format!("an integer from 1 to {MAX_REPLICATIONS}"),
         "rate_per_s" => format!(
             "a finite number of requests per second > 0 and <= {}",
             validate::MAX_RATE_PER_S

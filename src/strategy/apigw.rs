@@ -5,13 +5,23 @@
 //! by an operator who notices a faulty canary after a detection delay;
 //! rollback removes the canary settings (one stage update). The stage cache
 //! (a warm production cache, a cold canary cache) lives in the world (`world::cache`).
+//!
+//! Also the kind's validation (`KIND`): `percent_traffic`
+//! (canarySettings.percentTraffic), `review_time` (a delay or `"never"`),
+//! `operator`, `cache`, and the poll guard.
 
 use std::borrow::Cow;
 
 use super::codedeploy::poll_plan;
 use super::rollout::Plan;
-use crate::model::{ApiGwSpec, StrategySpec};
-use crate::time::Micros;
+use crate::model::{ApiGwSpec, Operator, StageCache, StrategyKind, StrategySpec};
+use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::raw::{RawDelay, RawStrategy};
+use crate::scenario::validate::checks::{latency_ms, probability, required};
+use crate::scenario::validate::delay::delay;
+use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
+use crate::scenario::validate::kind::{CommonKeys, Kind};
+use crate::time::{secs, Micros};
 
 /// The rollout plan: `percent_traffic` at t0, promotion to 100 % after a
 /// review time drawn at t0 (completion at promotion), never completing
@@ -30,6 +40,88 @@ pub fn plan<'a>(a: &'a ApiGwSpec, spec: &'a StrategySpec, watched: Vec<usize>) -
 /// review time; 0 when the canary is never promoted.
 pub fn nominal_span(a: &ApiGwSpec) -> Micros {
     a.review_time.map_or(0, |r| r.nominal())
+}
+
+/// The `apigw_canary` kind: its keys, its hook limit, its checks.
+pub(crate) const KIND: Kind = Kind {
+    name: "apigw_canary",
+    keys: &[
+        "rollback_latency",
+        "poll_interval",
+        "percent_traffic",
+        "review_time",
+        "operator",
+        "cache",
+    ],
+    max_hook: MAX_PIPELINE_HOOK_DURATION,
+    validate,
+};
+
+/// Latency of an API Gateway stage-cache hit, ms.
+pub const DEFAULT_CACHE_HIT_LATENCY_MS: f64 = 5.0;
+/// Warm-up of the canary's cold stage cache.
+pub const DEFAULT_CACHE_WARMUP: Micros = secs(600);
+
+/// The poll guard first, then the canary's own keys.
+fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResult<StrategyKind> {
+    let guard = common.guard()?;
+    let key = path.key("percent_traffic");
+    let percent_traffic = required(
+        &key,
+        raw.percent_traffic,
+        "kind = \"apigw_canary\" needs it",
+    )?;
+    if !(0.0..=100.0).contains(&percent_traffic) {
+        return Err(Problem::new(
+            &key,
+            format!("must be a percentage from 0.0 to 100.0 (canarySettings.percentTraffic); got {percent_traffic}"),
+        ));
+    }
+    let review_time = match &raw.review_time {
+        None => None,
+        Some(RawDelay(toml::Value::String(s))) if s.trim() == "never" => None,
+        Some(d) => Some(delay(&path.key("review_time"), d)?),
+    };
+    let operator = match &raw.operator {
+        None => None,
+        Some(op) => {
+            let p = path.key("operator");
+            Some(Operator {
+                detection_delay: delay(&p.key("detection_delay"), &op.detection_delay)?,
+                notice_probability: probability(
+                    &p.key("notice_probability"),
+                    op.notice_probability.unwrap_or(1.0),
+                )?,
+            })
+        }
+    };
+    let cache = match &raw.cache {
+        None => None,
+        Some(c) => {
+            let p = path.key("cache");
+            if !(0.0..1.0).contains(&c.hit_ratio) {
+                return Err(Problem::new(
+                    &p.key("hit_ratio"),
+                    format!("must be in [0, 1); got {}", c.hit_ratio),
+                ));
+            }
+            Some(StageCache {
+                hit_ratio: c.hit_ratio,
+                hit_latency_ms: latency_ms(
+                    &p.key("hit_latency_ms"),
+                    c.hit_latency_ms.unwrap_or(DEFAULT_CACHE_HIT_LATENCY_MS),
+                )?,
+                warmup: c.warmup.map_or(DEFAULT_CACHE_WARMUP, |d| d.0),
+            })
+        }
+    };
+    Ok(StrategyKind::ApiGwCanary(ApiGwSpec {
+        percent_traffic,
+        review_time,
+        guard,
+        operator,
+        cache,
+    }))
 }
 
 #[cfg(test)]

@@ -2,11 +2,25 @@
 //! predefined and custom canary / linear / all-at-once shapes, alarm polling
 //! from deployment start until completion, rollback or stop on ALARM, and
 //! BeforeAllowTraffic / AfterAllowTraffic hooks (run by [`super::rollout`]).
+//!
+//! Also the kind's validation (`KIND`): `config` (a predefined
+//! configuration, §2.1) or a custom `type` with `percentage` and `interval`
+//! (§2.3, within the 2880-minute shift span of §2.2), `linear_completion`,
+//! the poll guard, and CodeDeploy's one-hour hook limit (§2.4).
 
 use std::borrow::Cow;
 
 use super::rollout::{latency_chain, Plan, Watch};
-use crate::model::{CodeDeploySpec, LinearCompletion, PollGuard, StrategySpec, TrafficShift};
+use crate::model::{
+    CodeDeploySpec, LinearCompletion, PollGuard, StrategyKind, StrategySpec, TrafficShift,
+};
+use crate::scenario::duration::format_duration;
+use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::raw::RawStrategy;
+use crate::scenario::validate::checks::{choice, exactly_one, integer_from_to, required, OneOf};
+use crate::scenario::validate::hooks::MAX_HOOK_DURATION;
+use crate::scenario::validate::kind::{CommonKeys, Kind};
+use crate::scenario::validate::limits::MINUTE;
 use crate::time::Micros;
 
 /// The weight steps of a traffic shift relative to t0 (when traffic shifting
@@ -98,6 +112,246 @@ pub fn nominal_span(cd: &CodeDeploySpec) -> Micros {
     shift_plan(cd.shift, cd.linear_completion).complete_at
 }
 
+/// The `codedeploy` kind (the default): its keys, its hook limit, its checks.
+pub(crate) const KIND: Kind = Kind {
+    name: "codedeploy",
+    keys: &[
+        "config",
+        "type",
+        "percentage",
+        "interval",
+        "rollback_latency",
+        "poll_interval",
+        "linear_completion",
+    ],
+    max_hook: MAX_HOOK_DURATION,
+    validate,
+};
+
+/// CodeDeploy's limit on the first-to-last traffic shift span (reference
+/// §2.2: 2880 minutes).
+pub const MAX_SHIFT_SPAN: Micros = 2880 * MINUTE;
+
+/// CodeDeploy's predefined Lambda configurations (reference §2.1).
+pub const PREDEFINED_CONFIGS: [(&str, TrafficShift); 9] = [
+    ("AllAtOnce", TrafficShift::AllAtOnce),
+    ("Canary10Percent5Minutes", canary(10, 5)),
+    ("Canary10Percent10Minutes", canary(10, 10)),
+    ("Canary10Percent15Minutes", canary(10, 15)),
+    ("Canary10Percent30Minutes", canary(10, 30)),
+    ("Linear10PercentEvery1Minute", linear(10, 1)),
+    ("Linear10PercentEvery2Minutes", linear(10, 2)),
+    ("Linear10PercentEvery3Minutes", linear(10, 3)),
+    ("Linear10PercentEvery10Minutes", linear(10, 10)),
+];
+
+const CONFIG_PREFIX: &str = "CodeDeployDefault.Lambda";
+
+const SHAPES: &str = "canary, linear, all_at_once";
+
+const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
+    TrafficShift::Canary {
+        percentage,
+        interval: minutes * MINUTE,
+    }
+}
+
+const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
+    TrafficShift::Linear {
+        percentage,
+        interval: minutes * MINUTE,
+    }
+}
+
+/// The traffic shift first, then the poll guard, then `linear_completion`.
+fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResult<StrategyKind> {
+    let (shift, config_name) = traffic_shift(path, raw)?;
+    let guard = common.guard()?;
+    let linear_completion = choice(
+        &path.key("linear_completion"),
+        raw.linear_completion.as_deref(),
+        &[
+            ("last_shift", LinearCompletion::LastShift),
+            ("extra_interval", LinearCompletion::ExtraInterval),
+        ],
+    )?;
+    Ok(StrategyKind::CodeDeploy(CodeDeploySpec {
+        shift,
+        config_name,
+        guard,
+        linear_completion,
+    }))
+}
+
+/// Time from the first traffic shift to completion.
+pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
+    match shift {
+        TrafficShift::AllAtOnce => 0,
+        TrafficShift::Canary { interval, .. } => interval,
+        TrafficShift::Linear {
+            percentage,
+            interval,
+        } => {
+            let steps = u64::from(100u32.div_ceil(percentage.max(1)));
+            match completion {
+                LinearCompletion::LastShift => (steps - 1).saturating_mul(interval),
+                LinearCompletion::ExtraInterval => steps.saturating_mul(interval),
+            }
+        }
+    }
+}
+
+fn predefined_config(text: &str) -> Option<(&'static str, TrafficShift)> {
+    let trimmed = text.trim();
+    let bare = trimmed
+        .get(..CONFIG_PREFIX.len())
+        .filter(|p| p.eq_ignore_ascii_case(CONFIG_PREFIX))
+        .map_or(trimmed, |_| &trimmed[CONFIG_PREFIX.len()..]);
+    PREDEFINED_CONFIGS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(bare))
+        .copied()
+}
+
+/// The CodeDeploy-style name of a custom shape, e.g. `Canary25Percent45Minutes`.
+pub fn custom_config_name(shift: TrafficShift) -> String {
+    let minutes = |interval: Micros| {
+        let m = interval / MINUTE;
+        if m == 1 {
+            "1Minute".to_string()
+        } else {
+            format!("{m}Minutes")
+        }
+    };
+    match shift {
+        TrafficShift::AllAtOnce => "AllAtOnce".to_string(),
+        TrafficShift::Canary {
+            percentage,
+            interval,
+        } => format!("Canary{percentage}Percent{}", minutes(interval)),
+        TrafficShift::Linear {
+            percentage,
+            interval,
+        } => format!("Linear{percentage}PercentEvery{}", minutes(interval)),
+    }
+}
+
+/// Exactly one of `config` and `type`, with the shift and its name.
+fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, String)> {
+    let configs: Vec<&str> = PREDEFINED_CONFIGS.iter().map(|(n, _)| *n).collect();
+    let given = exactly_one(
+        raw.config.as_ref(),
+        raw.shape.as_ref(),
+        (
+            &path.key("type"),
+            "give either config (a predefined configuration) or type (a custom shape), not both",
+        ),
+        (
+            path,
+            &format!(
+                "missing traffic shift: give config (one of {}) or type ({SHAPES})",
+                configs.join(", ")
+            ),
+        ),
+    )?;
+    match given {
+        OneOf::First(config) => {
+            refuse_custom_keys(path, raw, || {
+                format!("only allowed with a custom type = \"canary\" or \"linear\", not with config = {config:?}")
+            })?;
+            let (name, shift) = predefined_config(config).ok_or_else(|| {
+                Problem::new(
+                    &path.key("config"),
+                    format!(
+                        "unknown CodeDeploy configuration {config:?}; allowed: {} (optionally prefixed with {CONFIG_PREFIX}), or a custom type ({SHAPES})",
+                        configs.join(", ")
+                    ),
+                )
+            })?;
+            Ok((shift, name.to_string()))
+        }
+        OneOf::Second(shape) => {
+            let shift = custom_shift(path, raw, shape)?;
+            Ok((shift, custom_config_name(shift)))
+        }
+    }
+}
+
+/// Refuses `percentage` and `interval` where no custom canary or linear
+/// shape is given; `message` says why.
+fn refuse_custom_keys(
+    path: &KeyPath,
+    raw: &RawStrategy,
+    message: impl Fn() -> String,
+) -> VResult<()> {
+    for (key, present) in [
+        ("percentage", raw.percentage.is_some()),
+        ("interval", raw.interval.is_some()),
+    ] {
+        if present {
+            return Err(Problem::new(&path.key(key), message()));
+        }
+    }
+    Ok(())
+}
+
+/// A custom `type`: `all_at_once`, or `canary` / `linear` with a whole
+/// percentage from 1 to 99 and an interval of whole minutes.
+fn custom_shift(path: &KeyPath, raw: &RawStrategy, shape: &str) -> VResult<TrafficShift> {
+    match shape {
+        "all_at_once" => {
+            refuse_custom_keys(path, raw, || {
+                "only allowed with type = \"canary\" or \"linear\", not with type = \"all_at_once\""
+                    .to_string()
+            })?;
+            Ok(TrafficShift::AllAtOnce)
+        }
+        "canary" | "linear" => {
+            let why = format!("type = \"{shape}\" needs it");
+            let p_key = path.key("percentage");
+            let percentage = required(&p_key, raw.percentage, &why)?;
+            let percentage = integer_from_to(&p_key, percentage, 1..=99, 1, 99)? as u32;
+            let i_key = path.key("interval");
+            let interval = required(&i_key, raw.interval, &why)?.0;
+            if interval == 0 || interval % MINUTE != 0 {
+                return Err(Problem::new(
+                    &i_key,
+                    format!(
+                        "must be a whole number of minutes >= 1 (e.g. \"5m\"); got {}",
+                        format_duration(interval)
+                    ),
+                ));
+            }
+            let shift = if shape == "canary" {
+                TrafficShift::Canary {
+                    percentage,
+                    interval,
+                }
+            } else {
+                TrafficShift::Linear {
+                    percentage,
+                    interval,
+                }
+            };
+            let span = shift_span(shift, LinearCompletion::LastShift);
+            if span > MAX_SHIFT_SPAN {
+                return Err(Problem::new(
+                    &i_key,
+                    format!(
+                        "the first-to-last traffic shift span is {} minutes; CodeDeploy allows at most 2880 (48 hours)",
+                        span / MINUTE
+                    ),
+                ));
+            }
+            Ok(shift)
+        }
+        other => Err(Problem::new(
+            &path.key("type"),
+            format!("unknown type {other:?}; allowed: {SHAPES}"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +416,44 @@ mod tests {
         let p = shift_plan(TrafficShift::AllAtOnce, LinearCompletion::LastShift);
         assert_eq!(p.steps, vec![(0, 100)]);
         assert_eq!(p.complete_at, 0);
+    }
+
+    #[test]
+    fn custom_names() {
+        assert_eq!(
+            custom_config_name(canary(25, 45)),
+            "Canary25Percent45Minutes"
+        );
+        assert_eq!(
+            custom_config_name(linear(20, 3)),
+            "Linear20PercentEvery3Minutes"
+        );
+        assert_eq!(
+            custom_config_name(linear(10, 1)),
+            "Linear10PercentEvery1Minute"
+        );
+        assert_eq!(custom_config_name(TrafficShift::AllAtOnce), "AllAtOnce");
+        for (name, shift) in PREDEFINED_CONFIGS {
+            assert_eq!(custom_config_name(shift), name);
+        }
+    }
+
+    #[test]
+    fn shift_spans() {
+        let l = linear(10, 10);
+        assert_eq!(shift_span(l, LinearCompletion::LastShift), 90 * MINUTE);
+        assert_eq!(shift_span(l, LinearCompletion::ExtraInterval), 100 * MINUTE);
+        assert_eq!(
+            shift_span(linear(30, 1), LinearCompletion::LastShift),
+            3 * MINUTE
+        );
+        assert_eq!(
+            shift_span(canary(10, 5), LinearCompletion::ExtraInterval),
+            5 * MINUTE
+        );
+        assert_eq!(
+            shift_span(TrafficShift::AllAtOnce, LinearCompletion::LastShift),
+            0
+        );
     }
 }

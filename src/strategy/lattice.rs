@@ -7,13 +7,27 @@
 //! rollback chain is alarm → SNS delivery → rollback function run →
 //! listener update propagation. A failed hook invokes the rollback function
 //! directly (no SNS).
+//!
+//! Also the kind's validation (`KIND`): `weights` and `schedule`
+//! (target-group weights 0–999, §4), `bake`, and the three delays of the
+//! rollback path with their defaults (propagation about 90 s, §4; SNS and
+//! function run time, on which AWS is silent, §5). Lattice does not poll:
+//! it takes neither `rollback_latency` nor `poll_interval`.
 
 use std::borrow::Cow;
 
 use super::rollout::{Plan, Stage, Watch};
-use crate::model::{lattice_share_pct, LatticeSpec, StrategySpec};
+use crate::model::{
+    lattice_share_pct, DelayDist, LatticeChange, LatticeSpec, StrategyKind, StrategySpec,
+};
 use crate::record::EventKind;
-use crate::time::Micros;
+use crate::scenario::duration::format_duration;
+use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::raw::{RawDelay, RawStrategy};
+use crate::scenario::validate::delay::delay;
+use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
+use crate::scenario::validate::kind::{CommonKeys, Kind};
+use crate::time::{secs, Micros};
 
 /// The rollout plan: the initial weights at t0, then the schedule.
 pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
@@ -74,6 +88,114 @@ pub fn nominal_span(l: &LatticeSpec) -> Micros {
     let last = l.schedule.last().map_or(0, |c| c.after);
     last.saturating_add(l.propagation_delay.nominal())
         .saturating_add(bake)
+}
+
+/// The `lattice` kind: its keys, its hook limit, its checks.
+pub(crate) const KIND: Kind = Kind {
+    name: "lattice",
+    keys: &[
+        "weights",
+        "schedule",
+        "bake",
+        "propagation_delay",
+        "sns_delay",
+        "function_duration",
+    ],
+    max_hook: MAX_PIPELINE_HOOK_DURATION,
+    validate,
+};
+
+/// VPC Lattice weight-change propagation (reference §4: about 90 s).
+pub const DEFAULT_PROPAGATION_DELAY: Micros = secs(90);
+/// Alarm state change → SNS delivery to the rollback function (AWS silent).
+pub const DEFAULT_SNS_DELAY: Micros = secs(1);
+/// Rollback function run time up to its listener update (AWS silent).
+pub const DEFAULT_FUNCTION_DURATION: Micros = secs(3);
+/// Largest VPC Lattice target-group weight.
+pub const MAX_LATTICE_WEIGHT: i64 = 999;
+/// Initial Lattice weights `[stable, candidate]`.
+pub const DEFAULT_LATTICE_WEIGHTS: [u32; 2] = [90, 10];
+
+/// The alarms first, then the weights, the schedule and the delays.
+fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResult<StrategyKind> {
+    common.check_alarms()?;
+    let weights = match &raw.weights {
+        None => DEFAULT_LATTICE_WEIGHTS,
+        Some(w) => weights_pair(&path.key("weights"), w)?,
+    };
+    let mut schedule = Vec::new();
+    for (i, change) in raw.schedule.iter().flatten().enumerate() {
+        let p = path.key("schedule").index(i);
+        let previous = schedule.last().map_or(0, |c: &LatticeChange| c.after);
+        if change.after.0 <= previous {
+            return Err(Problem::new(
+                &p.key("after"),
+                format!(
+                    "must be later than {} (changes are strictly increasing in time and after the initial weights)",
+                    format_duration(previous)
+                ),
+            ));
+        }
+        schedule.push(LatticeChange {
+            after: change.after.0,
+            weights: weights_pair(&p.key("weights"), &change.weights)?,
+        });
+    }
+    let last = schedule.last().map_or(weights, |c| c.weights);
+    let bake = match raw.bake {
+        Some(d) => Some(d.0),
+        None if last[0] == 0 => Some(0),
+        None => None,
+    };
+    let delay_or = |key: &str, raw: &Option<RawDelay>, default: Micros| match raw {
+        None => Ok(DelayDist::Fixed(default)),
+        Some(d) => delay(&path.key(key), d),
+    };
+    Ok(StrategyKind::Lattice(LatticeSpec {
+        weights,
+        schedule,
+        bake,
+        propagation_delay: delay_or(
+            "propagation_delay",
+            &raw.propagation_delay,
+            DEFAULT_PROPAGATION_DELAY,
+        )?,
+        sns_delay: delay_or("sns_delay", &raw.sns_delay, DEFAULT_SNS_DELAY)?,
+        function_duration: delay_or(
+            "function_duration",
+            &raw.function_duration,
+            DEFAULT_FUNCTION_DURATION,
+        )?,
+        rollback: raw.rollback.unwrap_or(true),
+    }))
+}
+
+/// `[stable, candidate]` Lattice weights: integers 0–999 with a positive sum.
+fn weights_pair(path: &KeyPath, raw: &[i64]) -> VResult<[u32; 2]> {
+    let [stable, candidate] = raw[..] else {
+        return Err(Problem::new(
+            path,
+            format!(
+                "must be two weights [stable, candidate]; got {} values",
+                raw.len()
+            ),
+        ));
+    };
+    for (i, w) in [stable, candidate].into_iter().enumerate() {
+        if !(0..=MAX_LATTICE_WEIGHT).contains(&w) {
+            return Err(Problem::new(
+                &path.index(i),
+                format!("a VPC Lattice target-group weight is an integer from 0 to {MAX_LATTICE_WEIGHT}; got {w}"),
+            ));
+        }
+    }
+    if stable + candidate == 0 {
+        return Err(Problem::new(
+            path,
+            "the weights must not both be 0 (traffic needs a target group)",
+        ));
+    }
+    Ok([stable as u32, candidate as u32])
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //! path); the one [`rollout::Rollout`] state machine runs every plan, so
 //! hooks, alarm polling, alarm-transition actions, operators, propagation
 //! delays and rollback chains behave the same for every deployment system.
+//!
+//! Each kind's file also validates its `[strategies.NAME]` table (its
+//! `KIND`, see `scenario::validate::kind`); `KINDS` registers them.
 
 pub mod apigw;
 pub mod codedeploy;
@@ -20,7 +23,17 @@ pub mod steps;
 use crate::judge::Verdict;
 use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
 use crate::record::{EventKind, Outcome, Trigger};
+use crate::scenario::validate::kind::Kind;
 use crate::time::Micros;
+
+/// The strategy kinds scenario files may name, in the order messages list
+/// them; the first is the default `kind`.
+pub(crate) static KINDS: [&Kind; 4] = [
+    &codedeploy::KIND,
+    &apigw::KIND,
+    &steps::KIND,
+    &lattice::KIND,
+];
 
 /// What a strategy may do and see at the moment of a callback. The world
 /// (`crate::world`) implements it; tests implement it with a script.

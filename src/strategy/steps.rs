@@ -2,12 +2,21 @@
 //! 1 % → 5 % → 25 % → 50 % → 100 %, each held for its bake time, with
 //! CodeDeploy's alarm polling and rollback; the last step's bake is a bake
 //! after 100 % during which alarms still roll back.
+//!
+//! Also the kind's validation (`KIND`): `steps`, with strictly increasing
+//! weights ending at 100 and a bake time on every step but the last, and
+//! the poll guard.
 
 use std::borrow::Cow;
 
 use super::codedeploy::poll_plan;
 use super::rollout::Plan;
-use crate::model::{StepsSpec, StrategySpec};
+use crate::model::{StepsSpec, StrategyKind, StrategySpec, WeightStep};
+use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::raw::RawStrategy;
+use crate::scenario::validate::checks::{positive_duration, required};
+use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
+use crate::scenario::validate::kind::{CommonKeys, Kind};
 use crate::time::Micros;
 
 /// Step i at the sum of the earlier bakes; completion at the sum of all.
@@ -38,6 +47,69 @@ pub fn nominal_span(s: &StepsSpec) -> Micros {
     s.steps
         .iter()
         .fold(0, |t: Micros, st| t.saturating_add(st.bake))
+}
+
+/// The `steps` kind: its keys, its hook limit, its checks.
+pub(crate) const KIND: Kind = Kind {
+    name: "steps",
+    keys: &["rollback_latency", "poll_interval", "steps"],
+    max_hook: MAX_PIPELINE_HOOK_DURATION,
+    validate,
+};
+
+/// The poll guard first, then the plan.
+fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResult<StrategyKind> {
+    let guard = common.guard()?;
+    let key = path.key("steps");
+    let list = required(
+        &key,
+        raw.steps.as_ref(),
+        "kind = \"steps\" needs a list such as [{ weight = 10, bake = \"5m\" }, { weight = 100 }]",
+    )?;
+    if list.is_empty() {
+        return Err(Problem::new(
+            &key,
+            "needs at least one step; the last one has weight = 100",
+        ));
+    }
+    let mut steps = Vec::with_capacity(list.len());
+    let mut previous = 0.0;
+    for (i, st) in list.iter().enumerate() {
+        let p = key.index(i);
+        let last = i + 1 == list.len();
+        let weight = st.weight;
+        if !(weight > previous && weight <= 100.0) {
+            return Err(Problem::new(
+                &p.key("weight"),
+                format!("must be in ({previous}, 100]: weights increase strictly from step to step; got {weight}"),
+            ));
+        }
+        if last && weight != 100.0 {
+            return Err(Problem::new(
+                &p.key("weight"),
+                format!("the last step must send all traffic to the candidate (weight = 100); got {weight}"),
+            ));
+        }
+        let bake = match (st.bake, last) {
+            (Some(d), true) => d.0,
+            (None, true) => 0,
+            (b, false) => positive_duration(
+                &p.key("bake"),
+                required(
+                    &p.key("bake"),
+                    b,
+                    "every step but the last is held for a bake time",
+                )?
+                .0,
+            )?,
+        };
+        previous = weight;
+        steps.push(WeightStep {
+            weight_pct: weight,
+            bake,
+        });
+    }
+    Ok(StrategyKind::Steps(StepsSpec { steps, guard }))
 }
 
 #[cfg(test)]

@@ -1,90 +1,12 @@
-//! Metric math expressions (`errors / invocations * 100`), statistics
-//! (`Sum`, `p99`) and log metric filter patterns (`{ $.statusCode > 400 }`).
+//! Metric math expressions (`errors / invocations * 100`): a tokenizer and
+//! a recursive-descent parser whose errors name the column and the
+//! offending token.
 
-use crate::model::{Expr, FilterComparison, FilterField, MetricName, MetricStat, Statistic};
-
-/// Allowed statistics, for error messages.
-pub const STATISTIC_HINT: &str =
-    "Sum, SampleCount, Average, Minimum, Maximum, or a percentile pNN or pNN.N with 0 < NN < 100 (e.g. p99, p99.9)";
+use super::names::{metric_hint, parse_statistic, resolve_metric, STATISTIC_HINT};
+use crate::model::{Expr, MetricStat, Statistic};
 
 /// Deepest parenthesis / unary-minus nesting accepted in an expression.
 const MAX_DEPTH: usize = 64;
-
-/// Parses a CloudWatch statistic name: `Sum`, `SampleCount`, `Average`,
-/// `Minimum`, `Maximum` (any case) or `pNN`/`pNN.N`/`pNN.NN` with
-/// 0 < NN < 100.
-pub fn parse_statistic(text: &str) -> Option<Statistic> {
-    let lower = text.to_ascii_lowercase();
-    match lower.as_str() {
-        "sum" => return Some(Statistic::Sum),
-        "samplecount" => return Some(Statistic::SampleCount),
-        "average" => return Some(Statistic::Average),
-        "minimum" => return Some(Statistic::Minimum),
-        "maximum" => return Some(Statistic::Maximum),
-        _ => {}
-    }
-    let number = lower.strip_prefix('p')?;
-    let (int, frac) = match number.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (number, None),
-    };
-    let digits_ok = |s: &str, max: usize| {
-        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
-    };
-    if !digits_ok(int, 2) || frac.is_some_and(|f| !digits_ok(f, 2)) {
-        return None;
-    }
-    let value: f64 = number.parse().ok()?;
-    (value > 0.0 && value < 100.0).then_some(Statistic::Percentile(value))
-}
-
-/// The canonical name of a statistic, e.g. `Sum`, `p99`, `p99.9`.
-pub fn statistic_name(statistic: Statistic) -> String {
-    match statistic {
-        Statistic::Sum => "Sum".into(),
-        Statistic::SampleCount => "SampleCount".into(),
-        Statistic::Average => "Average".into(),
-        Statistic::Minimum => "Minimum".into(),
-        Statistic::Maximum => "Maximum".into(),
-        Statistic::Percentile(p) => format!("p{p}"),
-    }
-}
-
-/// Resolves a metric name: `Invocations`, `Errors`, `Duration` in any case,
-/// or the exact name of a log metric filter (`filters` in model order).
-pub fn resolve_metric(name: &str, filters: &[String]) -> Option<MetricName> {
-    match name.to_ascii_lowercase().as_str() {
-        "invocations" => Some(MetricName::Invocations),
-        "errors" => Some(MetricName::Errors),
-        "duration" => Some(MetricName::Duration),
-        _ => filters
-            .iter()
-            .position(|f| f == name)
-            .map(MetricName::Filter),
-    }
-}
-
-/// The canonical name of a metric.
-pub fn metric_name(metric: MetricName, filters: &[String]) -> String {
-    match metric {
-        MetricName::Invocations => "Invocations".into(),
-        MetricName::Errors => "Errors".into(),
-        MetricName::Duration => "Duration".into(),
-        MetricName::Filter(i) => filters.get(i).cloned().unwrap_or_default(),
-    }
-}
-
-/// The metrics allowed in an alarm, for error messages.
-pub fn metric_hint(filters: &[String]) -> String {
-    let mut hint = String::from("Invocations, Errors, Duration");
-    if filters.is_empty() {
-        hint.push_str(" (no metric filters are defined)");
-    } else {
-        hint.push_str(" or a metric filter: ");
-        hint.push_str(&filters.join(", "));
-    }
-    hint
-}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -386,64 +308,10 @@ fn references_series(expr: &Expr) -> bool {
     }
 }
 
-/// Allowed filter patterns, for error messages.
-pub const PATTERN_HINT: &str =
-    "a pattern is `$.statusCode` or `$.duration`, an operator (>, >=, <, <=, =, !=) and a number, optionally in braces, e.g. \"{ $.statusCode > 400 }\"";
-
-/// Parses a log metric filter pattern such as `{ $.statusCode > 400 }`.
-pub fn parse_filter_pattern(text: &str) -> Result<(FilterField, FilterComparison, f64), String> {
-    let fail = |what: String| Err(format!("bad pattern {text:?}: {what}; {PATTERN_HINT}"));
-    let mut body = text.trim();
-    if let Some(inner) = body.strip_prefix('{') {
-        match inner.strip_suffix('}') {
-            Some(inner) => body = inner.trim(),
-            None => return fail("missing closing \"}\"".into()),
-        }
-    } else if body.ends_with('}') {
-        return fail("missing opening \"{\"".into());
-    }
-    if body.is_empty() {
-        return fail("empty".into());
-    }
-    let field_end = body
-        .find(|c: char| c.is_whitespace() || "<>=!".contains(c))
-        .unwrap_or(body.len());
-    let field = match &body[..field_end] {
-        "$.statusCode" => FilterField::StatusCode,
-        "$.duration" => FilterField::Duration,
-        other => return fail(format!("unknown field {other:?}")),
-    };
-    let rest = body[field_end..].trim_start();
-    let operators = [
-        (">=", FilterComparison::Ge),
-        ("<=", FilterComparison::Le),
-        ("!=", FilterComparison::Ne),
-        (">", FilterComparison::Gt),
-        ("<", FilterComparison::Lt),
-        ("=", FilterComparison::Eq),
-    ];
-    let Some((op, comparison)) = operators.iter().find(|(op, _)| rest.starts_with(op)) else {
-        let found: String = rest.chars().take(8).collect();
-        return fail(if found.is_empty() {
-            "missing operator".to_string()
-        } else {
-            format!("unknown operator at {found:?}")
-        });
-    };
-    let number = rest[op.len()..].trim();
-    if number.starts_with('=') {
-        return fail(format!("unknown operator \"{op}=\""));
-    }
-    match number.parse::<f64>() {
-        Ok(value) if value.is_finite() => Ok((field, *comparison, value)),
-        _ if number.is_empty() => fail("missing number after the operator".into()),
-        _ => fail(format!("{number:?} is not a finite number")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MetricName;
 
     fn series(metric: MetricName, statistic: Statistic) -> Box<Expr> {
         Box::new(Expr::Series(MetricStat { metric, statistic }))
@@ -580,62 +448,5 @@ mod tests {
         assert!(parse_expression(&deep, &f).unwrap_err().contains("nested"));
         let negs = format!("{}errors", "-".repeat(100_000));
         assert!(parse_expression(&negs, &f).is_err());
-    }
-
-    #[test]
-    fn statistic_names() {
-        assert_eq!(parse_statistic("Sum"), Some(Statistic::Sum));
-        assert_eq!(parse_statistic("average"), Some(Statistic::Average));
-        assert_eq!(parse_statistic("SampleCount"), Some(Statistic::SampleCount));
-        assert_eq!(parse_statistic("p50"), Some(Statistic::Percentile(50.0)));
-        assert_eq!(parse_statistic("p99.9"), Some(Statistic::Percentile(99.9)));
-        assert_eq!(
-            parse_statistic("p99.99"),
-            Some(Statistic::Percentile(99.99))
-        );
-        for bad in [
-            "p0", "p100", "p", "p-1", "p99.", "p.5", "pnan", "p999", "tm90", "", "p1e1",
-        ] {
-            assert_eq!(parse_statistic(bad), None, "{bad}");
-        }
-        assert_eq!(statistic_name(Statistic::Percentile(99.0)), "p99");
-        assert_eq!(statistic_name(Statistic::Percentile(99.9)), "p99.9");
-    }
-
-    #[test]
-    fn filter_patterns() {
-        assert_eq!(
-            parse_filter_pattern("$.statusCode > 400"),
-            Ok((FilterField::StatusCode, FilterComparison::Gt, 400.0))
-        );
-        assert_eq!(
-            parse_filter_pattern("{ $.duration>=1000.5 }"),
-            Ok((FilterField::Duration, FilterComparison::Ge, 1000.5))
-        );
-        assert_eq!(
-            parse_filter_pattern("{$.statusCode != 200}"),
-            Ok((FilterField::StatusCode, FilterComparison::Ne, 200.0))
-        );
-        assert_eq!(
-            parse_filter_pattern("$.statusCode = 504"),
-            Ok((FilterField::StatusCode, FilterComparison::Eq, 504.0))
-        );
-        for bad in [
-            "",
-            "{}",
-            "{ $.statusCode > 400",
-            "$.statusCode > 400 }",
-            "$.status > 400",
-            "$.statusCode => 400",
-            "$.statusCode == 400",
-            "$.statusCode ~ 400",
-            "$.statusCode >",
-            "$.statusCode > abc",
-            "$.statusCode > nan",
-            "$.duration < inf",
-        ] {
-            let err = parse_filter_pattern(bad).expect_err(bad);
-            assert!(err.contains("$.statusCode"), "{bad}: {err}");
-        }
     }
 }

@@ -1,0 +1,70 @@
+//! `[alarms.NAME]`: CloudWatch metric alarms.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::scenario::duration::Dur;
+
+/// `[alarms.NAME]`: a CloudWatch metric alarm. Give either `expression` or
+/// `metric` (with an optional `statistic`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlarm {
+    /// Which requests the metrics see: `function` (FunctionName dimension, all
+    /// versions), `version` (ExecutedVersion, the candidate only), `alias`,
+    /// or `canary_stage` (API Gateway canary-stage metrics: every request the
+    /// canary deployment answered, stage-cache hits included; without a
+    /// stage cache the same requests as `version`). Default `function`.
+    #[schemars(extend("enum" = ["function", "version", "alias", "canary_stage", null]))]
+    pub scope: Option<String>,
+    /// Metric math over `+ - * /`, parentheses, unary minus, numbers and
+    /// metrics: `errors` (Errors Sum), `invocations` (Invocations Sum), or
+    /// `Errors`, `Invocations`, `Duration` or a filter name, optionally
+    /// followed by `.Statistic` (default Sum), e.g. `"errors / invocations *
+    /// 100"` or `"Duration.p99"`. Metric names are case-insensitive, filter
+    /// names are not. A missing series value counts as 0 and a division by
+    /// zero drops the datapoint.
+    pub expression: Option<String>,
+    /// Single-metric form: `Invocations`, `Errors`, `Duration` or a filter
+    /// name.
+    pub metric: Option<String>,
+    /// With `metric` only: `Sum` (default), `SampleCount`, `Average`,
+    /// `Minimum`, `Maximum`, or a percentile `pNN`/`pNN.N` with 0 < NN < 100.
+    pub statistic: Option<String>,
+    /// Required, finite.
+    pub threshold: f64,
+    /// Required: `>`, `>=`, `<`, `<=` or the AWS names
+    /// `GreaterThanThreshold`, `GreaterThanOrEqualToThreshold`,
+    /// `LessThanThreshold`, `LessThanOrEqualToThreshold`. The statistic is
+    /// the left operand.
+    #[schemars(extend("enum" = [">", ">=", "<", "<=", "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]))]
+    pub comparison: String,
+    /// N, the number of most recent periods evaluated (>= 1). Default 1.
+    #[schemars(range(min = 1))]
+    pub evaluation_periods: Option<i64>,
+    /// M, breaching datapoints among the N that trigger ALARM; 1 to N.
+    /// Default N.
+    #[schemars(range(min = 1))]
+    pub datapoints_to_alarm: Option<i64>,
+    /// `missing` (default), `notBreaching`, `breaching` or `ignore`.
+    #[schemars(extend("enum" = ["missing", "notBreaching", "breaching", "ignore", null]))]
+    pub treat_missing_data: Option<String>,
+    /// Alarm period: "10s", "20s", "30s" or a multiple of "60s", and a
+    /// multiple of `metrics.period`. Default `metrics.period`. period ×
+    /// evaluation_periods must be <= 1 day when the period is under 1 hour,
+    /// else <= 7 days.
+    pub period: Option<Dur>,
+    /// E, how many recent periods are fetched when data is missing; >= N and
+    /// <= 10,000. Default N + max(floor(N/3), 2) (gives AWS's documented 5
+    /// for N = 3).
+    #[schemars(range(min = 1, max = 10_000))]
+    pub evaluation_range: Option<i64>,
+    /// `evaluate` (default) or `ignore`: whether percentile datapoints with too
+    /// few samples change the alarm state.
+    #[schemars(extend("enum" = ["evaluate", "ignore", null]))]
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    /// Multi-function scenarios: the `[functions.NAME]` whose metrics the
+    /// alarm reads. Required there when there is more than one function;
+    /// not allowed without `[functions]`.
+    pub function: Option<String>,
+}

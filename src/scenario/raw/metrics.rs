@@ -1,0 +1,46 @@
+//! `[metrics]`: CloudWatch metric settings and log metric filters.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::scenario::duration::Dur;
+
+/// `[metrics]`: CloudWatch metric settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetrics {
+    /// Base metric period: "10s", "20s", "30s" or a multiple of "60s".
+    /// Default "60s". Alarm periods must be multiples of it.
+    pub period: Option<Dur>,
+    /// Time after a period closes before its datapoint is visible to alarms
+    /// (>= 0). Default "60s" (AWS documents none).
+    pub ingestion_delay: Option<Dur>,
+    /// Log metric filters, one table per filter (`[metrics.filters.NAME]`);
+    /// the table key is the metric name used by alarms. Names must be
+    /// identifiers (letters, digits, `_`, not starting with a digit) and
+    /// differ from `Errors`, `Invocations` and `Duration` in any case.
+    #[serde(default)]
+    pub filters: BTreeMap<String, RawFilter>,
+}
+
+/// `[metrics.filters.NAME]`: a CloudWatch Logs metric filter.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFilter {
+    /// Which requests the metric sees: `function` (all versions), `version`
+    /// (the candidate only) or `alias`. Default `function`.
+    #[schemars(extend("enum" = ["function", "version", "alias", null]))]
+    pub scope: Option<String>,
+    /// Required. `$.statusCode` or `$.duration`, an operator (`>`, `>=`, `<`,
+    /// `<=`, `=`, `!=`) and a number, optionally inside braces, e.g.
+    /// `"{ $.statusCode > 400 }"`. Status codes: 200 success, 500 error, 504
+    /// timeout; duration in ms.
+    pub pattern: String,
+    /// Metric value per matching request (finite). Default 1.
+    pub value: Option<f64>,
+    /// Value published in periods with requests but no match (finite).
+    /// Default: nothing is published in such periods.
+    pub default_value: Option<f64>,
+}

@@ -1,0 +1,84 @@
+//! `[versions]` (also a function's `versions`): each version's own failure
+//! probability, latency distribution and timeout. A key not given is
+//! inherited: the stable version's from [`DEFAULT_PROFILE`] (or, for a
+//! function, the top-level stable version), the candidate's from the
+//! stable version.
+
+use super::checks::{exactly_one, latency_ms, probability, OneOf};
+use crate::model::{LatencyDist, VersionProfile};
+use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::raw::{RawLatency, RawVersion};
+
+/// The stable version when `[versions.stable]` is absent.
+pub const DEFAULT_PROFILE: VersionProfile = VersionProfile {
+    error_rate: 0.0,
+    latency: LatencyDist::Fixed { ms: 100.0 },
+    timeout_ms: None,
+};
+
+/// The version at `path`: `raw`'s keys over those of `base`.
+pub(super) fn version_profile(
+    path: &KeyPath,
+    raw: Option<&RawVersion>,
+    base: &VersionProfile,
+) -> VResult<VersionProfile> {
+    let Some(raw) = raw else {
+        return Ok(base.clone());
+    };
+    Ok(VersionProfile {
+        error_rate: match raw.error_rate {
+            None => base.error_rate,
+            Some(p) => probability(&path.key("error_rate"), p)?,
+        },
+        latency: match &raw.latency {
+            None => base.latency,
+            Some(l) => latency(&path.key("latency"), l)?,
+        },
+        timeout_ms: match raw.timeout_ms {
+            None => base.timeout_ms,
+            Some(ms) => Some(latency_ms(&path.key("timeout_ms"), ms)?),
+        },
+    })
+}
+
+/// Either `fixed_ms`, or `median_ms` and `p99_ms` (a lognormal).
+fn latency(path: &KeyPath, raw: &RawLatency) -> VResult<LatencyDist> {
+    const HINT: &str = "use { fixed_ms = 50 } or { median_ms = 80, p99_ms = 400 }";
+    let lognormal =
+        (raw.median_ms.is_some() || raw.p99_ms.is_some()).then_some((raw.median_ms, raw.p99_ms));
+    let given = exactly_one(
+        raw.fixed_ms,
+        lognormal,
+        (
+            path,
+            &format!("give either fixed_ms, or median_ms and p99_ms, not both; {HINT}"),
+        ),
+        (path, &format!("empty latency; {HINT}")),
+    )?;
+    match given {
+        OneOf::First(ms) => Ok(LatencyDist::Fixed {
+            ms: latency_ms(&path.key("fixed_ms"), ms)?,
+        }),
+        OneOf::Second((median, p99)) => {
+            let missing = |key: &str| {
+                Problem::new(
+                    &path.key(key),
+                    format!(
+                        "missing required key (a lognormal latency needs median_ms and p99_ms); {HINT}"
+                    ),
+                )
+            };
+            let median = median.ok_or_else(|| missing("median_ms"))?;
+            let p99 = p99.ok_or_else(|| missing("p99_ms"))?;
+            let median_ms = latency_ms(&path.key("median_ms"), median)?;
+            let p99_ms = latency_ms(&path.key("p99_ms"), p99)?;
+            if p99_ms <= median_ms {
+                return Err(Problem::new(
+                    &path.key("p99_ms"),
+                    format!("must be greater than median_ms ({median_ms}); got {p99_ms}"),
+                ));
+            }
+            Ok(LatencyDist::LogNormal { median_ms, p99_ms })
+        }
+    }
+}
