@@ -9,6 +9,7 @@
 mod duration;
 mod error;
 mod expr;
+mod key_path;
 mod locate;
 pub mod raw;
 mod validate;
@@ -16,8 +17,9 @@ mod validate;
 use std::path::Path;
 
 pub use duration::{format_duration, parse_duration, Dur, DURATION_HINT};
-pub use error::{KeyPath, PathSegment, ScenarioError};
+pub use error::ScenarioError;
 pub use expr::{parse_expression, parse_filter_pattern, parse_statistic, statistic_name};
+pub use key_path::{parse_key_path, KeyPath, PathSegment};
 pub use validate::{
     custom_config_name, nominal_duration, shift_span, DEFAULT_PROFILE, PREDEFINED_CONFIGS,
 };
