@@ -22,8 +22,9 @@
 //! One job per module: `spec` parses what users write, `axis` types it,
 //! `range` expands numeric ranges, `grid` forms the cartesian product and
 //! edits documents, `plan` validates every point and checks the limits,
-//! `runner` runs and writes, `resume` continues an interrupted sweep,
-//! [`journal`] is the incremental `sweep.csv`, `shard` and `merge` spread a
+//! `runner` runs and writes, `stop` acts on stop requests, `resume`
+//! continues an interrupted sweep, [`journal`] is the incremental
+//! `sweep.csv`, `shard` and `merge` spread a
 //! grid over machines and put it back together, `progress` is the progress
 //! bar, `alarms_csv` the alarms' thresholds and units for the plots. Key
 //! paths are [`crate::scenario::KeyPath`]s, read by the scenario's own
@@ -40,8 +41,10 @@
 //! Interruption and resumption: `sweep.csv` is appended per finished grid
 //! point ([`journal`]), so it is valid CSV whenever the sweep stops. A stop
 //! request ([`StopSignal`], set by Ctrl-C) ends the sweep before its next
-//! point with [`Error::Interrupted`](crate::run::Error::Interrupted) (exit
-//! 130). `--resume` checks that the folder's `run.toml` has this sweep's
+//! point with [`Error::Interrupted`](crate::run::Error::Interrupted), a
+//! second one at once with
+//! [`Error::InterruptedNow`](crate::run::Error::InterruptedNow) (both exit
+//! 130; the library never exits the process itself). `--resume` checks that the folder's `run.toml` has this sweep's
 //! fingerprint, that `sweep.csv`'s finished points are this grid's, cuts a
 //! partial trailing write, and runs only the missing points: the file ends
 //! byte-identical to an uninterrupted run's. Sharding ([`Shard`]) and
@@ -61,11 +64,12 @@ mod resume;
 mod runner;
 mod shard;
 mod spec;
+mod stop;
 
 pub use self::alarms_csv::{write_alarms_csv, ALARMS_COLUMNS};
 pub use self::axis::{Axis, AxisValue};
 pub use self::grid::{Grid, MAX_GRID_POINTS};
-pub use self::journal::{StopSignal, GRID_POINT_COLUMN};
+pub use self::journal::GRID_POINT_COLUMN;
 pub use self::merge::{merge, MergeOutput};
 pub use self::plan::{
     check_limits, describe_file_grid, load, plan_from_text, SweepPlan, DEFAULT_MAX_POINTS,
@@ -83,5 +87,6 @@ pub use self::spec::{
     merge_specs, parse_set, take_sweep_table, AxisSpec, Item, Origin, SpecError, SweepKey,
     CANDIDATE_KEY,
 };
+pub use self::stop::StopSignal;
 
 pub use crate::report::{ALARMS_CSV, SWEEP_CSV};

@@ -6,6 +6,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::model::Scenario;
 use crate::montecarlo::run_all_with_progress;
@@ -15,6 +16,7 @@ use crate::run::{thread_pool, worker_count, Error};
 
 use super::alarms_csv::write_alarms_csv;
 use super::plan::{check_limits, DEFAULT_MAX_POINTS};
+use super::stop::unless_stopped_now;
 use super::{journal, resume, Shard, StopSignal, SweepPlan, SweepProgress, ALARMS_CSV, SWEEP_CSV};
 
 /// The summaries of one grid point, one per strategy.
@@ -35,34 +37,45 @@ pub fn run_grid(
     threads: Option<usize>,
     progress: &SweepProgress,
 ) -> Result<Vec<PointResult>, Error> {
-    let pool = thread_pool(threads)?;
-    let results = (0..plan.points.len())
-        .map(|index| run_point(plan, index, pool.as_ref(), progress))
-        .collect();
+    let pool = thread_pool(threads)?.map(Arc::new);
+    let mut results = Vec::new();
+    for index in 0..plan.points.len() {
+        // Without a stop signal every point runs to its end.
+        results.extend(run_point(plan, index, pool.as_ref(), progress, None)?);
+    }
     progress.finish();
     Ok(results)
 }
 
-/// Simulates grid point `index` and summarizes it.
+/// Simulates grid point `index` and summarizes it; `None` when `stop`
+/// asks to stop at once before the point is finished.
 fn run_point(
     plan: &SweepPlan,
     index: usize,
-    pool: Option<&rayon::ThreadPool>,
+    pool: Option<&Arc<rayon::ThreadPool>>,
     progress: &SweepProgress,
-) -> PointResult {
-    let sc = &plan.points[index];
+    stop: Option<&StopSignal>,
+) -> Result<Option<PointResult>, Error> {
     progress.start_point(index, plan.points.len(), &plan.short_point(index));
-    let tick = || progress.replication_done();
-    let runs = match pool {
-        None => run_all_with_progress(sc, &tick),
-        Some(pool) => pool.install(|| run_all_with_progress(sc, &tick)),
+    let sc = plan.points[index].clone();
+    let (pool, ticks) = (pool.cloned(), progress.clone());
+    let simulated = unless_stopped_now(stop, move || {
+        let tick = || ticks.replication_done();
+        let runs = match pool {
+            None => run_all_with_progress(&sc, &tick),
+            Some(pool) => pool.install(|| run_all_with_progress(&sc, &tick)),
+        };
+        (runs.fallbacks, report::summarize(&runs.runs))
+    })?;
+    let Some((fallbacks, summaries)) = simulated else {
+        return Ok(None);
     };
-    progress.note_fallbacks(runs.fallbacks);
-    PointResult {
+    progress.note_fallbacks(fallbacks);
+    Ok(Some(PointResult {
         index,
         values: plan.point_values(index),
-        summaries: report::summarize(&runs.runs),
-    }
+        summaries,
+    }))
 }
 
 /// Writes `sweep.csv` in one go: the key columns, then exactly
@@ -177,7 +190,9 @@ pub fn default_out_dir(base: &Scenario, shard: Option<Shard>) -> PathBuf {
 ///    and finds its finished points instead;
 /// 3. runs the missing grid points in order, appending each one's rows to
 ///    `sweep.csv` and syncing them; a stop request ends the sweep before
-///    the next point with [`Error::Interrupted`];
+///    the next point with [`Error::Interrupted`], a second one at once
+///    (without waiting for the current point or the plots) with
+///    [`Error::InterruptedNow`];
 /// 4. draws the trade-off and sweep plots unless `plots` is
 ///    [`SweepPlots::None`] or this is a shard (`canarysim merge` draws
 ///    them).
@@ -221,7 +236,7 @@ pub fn run_and_write(
     let mut journal = journal::Journal::open(&csv_path, valid_len)?;
     // Clears the progress bar however the loop ends (error or interruption).
     let bar = ClearOnDrop(progress);
-    let pool = thread_pool(opts.threads)?;
+    let pool = thread_pool(opts.threads)?.map(Arc::new);
     let todo = &slice[resumed_points..];
     progress.set_total(plan.replications_of(todo.iter().copied()));
     let mut results = Vec::new();
@@ -232,7 +247,9 @@ pub fn run_and_write(
             interrupted = true;
             break;
         }
-        let result = run_point(plan, index, pool.as_ref(), progress);
+        let Some(result) = run_point(plan, index, pool.as_ref(), progress, opts.stop)? else {
+            return Err(stopped_at_once(&csv_path, opts.command));
+        };
         let labels: Vec<&str> = result
             .summaries
             .iter()
@@ -251,6 +268,9 @@ pub fn run_and_write(
     drop(bar);
     let finished = resumed_points + results.len();
     if interrupted {
+        if opts.stop.is_some_and(StopSignal::now) {
+            return Err(stopped_at_once(&csv_path, opts.command));
+        }
         let shard = opts
             .shard
             .map(|s| format!(" of shard {s}"))
@@ -264,7 +284,11 @@ pub fn run_and_write(
         )));
     }
     if !indexed {
-        files.extend(render_plots(out_dir, opts.plots)?);
+        let (dir, plots) = (out_dir.to_path_buf(), opts.plots);
+        match unless_stopped_now(opts.stop, move || render_plots(&dir, plots))? {
+            Some(plotted) => files.extend(plotted?),
+            None => return Err(stopped_at_once(&csv_path, opts.command)),
+        }
     }
     Ok(SweepOutput {
         results,
@@ -273,6 +297,16 @@ pub fn run_and_write(
         out_dir: out_dir.to_path_buf(),
         files,
     })
+}
+
+/// The error of a sweep stopped at once by a second stop request: where
+/// its finished points are and how to resume.
+fn stopped_at_once(csv_path: &Path, command: &[String]) -> Error {
+    Error::InterruptedNow(format!(
+        "interrupted: {} holds the finished grid points and is valid CSV; continue with: {}",
+        csv_path.display(),
+        resume::resume_command(command)
+    ))
 }
 
 /// Clears a progress bar when dropped.
