@@ -456,26 +456,16 @@ fn sweep(args: SweepArgs) -> Result<(), Error> {
     {
         // First Ctrl-C (or SIGTERM): finish the current grid point, then stop
         // with exit 130. Second: stop at once (between two appends, so
-        // sweep.csv stays valid) with the same exit code.
+        // sweep.csv stays valid) with the same exit code. The handler only
+        // records the request; the sweep acts on it and returns the error
+        // (`StopSignal`).
         let (stop, progress, quiet) = (Arc::clone(&stop), Arc::clone(&progress), args.opts.quiet);
-        let hint = format!(
-            "interrupted: {} holds the finished grid points and is valid CSV; continue with: {}",
-            out_dir.join(sweep::SWEEP_CSV).display(),
-            sweep::resume_command(&command)
-        );
         // Fails only if a handler is already installed (a second sweep in one
         // process); the first one still stops the sweep it was set for.
         let _ = ctrlc::set_handler(move || {
-            if stop.request() == 1 {
-                if !quiet {
-                    progress.println(
-                        "stopping after the current grid point (Ctrl-C again to stop now)",
-                    );
-                }
-            } else {
-                progress.finish();
-                let _ = writeln!(std::io::stderr(), "{hint}");
-                sweep::journal::exit_between_appends(crate::run::EXIT_INTERRUPTED);
+            if stop.request() == 1 && !quiet {
+                progress
+                    .println("stopping after the current grid point (Ctrl-C again to stop now)");
             }
         });
     }

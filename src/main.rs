@@ -1,5 +1,6 @@
 //! The `canarysim` binary: parse arguments, call the library, map errors to
-//! exit codes (0 success, 2 bad input, 1 internal error).
+//! exit codes (0 success, 2 bad input, 1 internal error, 130 an interrupted
+//! sweep).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,8 +36,14 @@ fn main() -> ExitCode {
     match canarysim::execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            // A sweep stopped at once by a second Ctrl-C says how to resume;
+            // that is the answer to the user's request, not an error.
+            let prefix = match e {
+                canarysim::Error::InterruptedNow(_) => "",
+                _ => "error: ",
+            };
             // Never panic on a closed stderr (eprintln! would).
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            let _ = writeln!(std::io::stderr(), "{prefix}{e}");
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -29,6 +29,11 @@ pub enum Error {
     /// A sweep stopped early on request; the message says how to resume.
     #[error("{0}")]
     Interrupted(String),
+    /// A sweep stopped at once on a second request (a second Ctrl-C),
+    /// between two appends to `sweep.csv`; the message says how to resume.
+    /// The binary prints it as is, not as an error.
+    #[error("{0}")]
+    InterruptedNow(String),
 }
 
 impl Error {
@@ -37,7 +42,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Scenario(_) | Error::Usage(_) => 2,
-            Error::Interrupted(_) => EXIT_INTERRUPTED,
+            Error::Interrupted(_) | Error::InterruptedNow(_) => EXIT_INTERRUPTED,
             Error::Report(_) | Error::Internal(_) => 1,
         }
     }

@@ -1,7 +1,7 @@
 //! Scenario errors: every message names the file, the key path and what is
 //! allowed, in one paragraph.
 
-use std::fmt;
+use super::key_path::KeyPath;
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -68,79 +68,6 @@ fn invalid_text(file: &str, key: &str, line: Option<usize>, message: &str) -> St
     text
 }
 
-/// One step of a key path: a table key or an array index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathSegment {
-    Key(String),
-    Index(usize),
-}
-
-/// A key path into the scenario document, displayed like
-/// `alarms.error_rate.threshold` or `faults[1].kind`; keys that are not bare
-/// TOML keys are quoted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyPath(Vec<PathSegment>);
-
-impl KeyPath {
-    /// The document root (displays as the empty string).
-    pub fn root() -> KeyPath {
-        KeyPath(Vec::new())
-    }
-
-    /// This path extended by a table key.
-    pub fn key(&self, key: &str) -> KeyPath {
-        let mut segments = self.0.clone();
-        segments.push(PathSegment::Key(key.to_string()));
-        KeyPath(segments)
-    }
-
-    /// This path extended by an array index.
-    pub fn index(&self, index: usize) -> KeyPath {
-        let mut segments = self.0.clone();
-        segments.push(PathSegment::Index(index));
-        KeyPath(segments)
-    }
-
-    pub fn segments(&self) -> &[PathSegment] {
-        &self.0
-    }
-
-    pub(crate) fn push(&mut self, segment: PathSegment) {
-        self.0.push(segment);
-    }
-}
-
-impl fmt::Display for KeyPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for segment in &self.0 {
-            match segment {
-                PathSegment::Key(key) => {
-                    if !first {
-                        f.write_str(".")?;
-                    }
-                    if is_bare_key(key) {
-                        f.write_str(key)?;
-                    } else {
-                        write!(f, "{key:?}")?;
-                    }
-                }
-                PathSegment::Index(index) => write!(f, "[{index}]")?,
-            }
-            first = false;
-        }
-        Ok(())
-    }
-}
-
-/// Whether `key` can be written without quotes in TOML.
-pub(crate) fn is_bare_key(key: &str) -> bool {
-    !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
 /// A validation failure before the file name and line are attached.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Problem {
@@ -163,17 +90,6 @@ pub(crate) type VResult<T> = Result<T, Problem>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_path_display() {
-        let path = KeyPath::root()
-            .key("faults")
-            .index(2)
-            .key("kind")
-            .key("odd key");
-        assert_eq!(path.to_string(), "faults[2].kind.\"odd key\"");
-        assert_eq!(KeyPath::root().to_string(), "");
-    }
 
     #[test]
     fn invalid_display_is_one_line() {

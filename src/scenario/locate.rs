@@ -3,7 +3,7 @@
 
 use toml_edit::{ImDocument, Item, Table, Value};
 
-use super::error::{KeyPath, PathSegment};
+use super::key_path::{KeyPath, PathSegment};
 
 /// 1-based line of `offset` (a byte offset) in `text`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {

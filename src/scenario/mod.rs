@@ -9,6 +9,7 @@
 pub(crate) mod duration;
 pub(crate) mod error;
 mod expr;
+pub(crate) mod key_path;
 mod locate;
 pub mod raw;
 pub(crate) mod validate;
@@ -18,8 +19,9 @@ use std::path::Path;
 pub use crate::strategy::codedeploy::{custom_config_name, shift_span, PREDEFINED_CONFIGS};
 pub use crate::strategy::nominal_duration;
 pub use duration::{format_duration, parse_duration, Dur, DURATION_HINT};
-pub use error::{KeyPath, PathSegment, ScenarioError};
+pub use error::ScenarioError;
 pub use expr::{parse_expression, parse_filter_pattern, parse_statistic, statistic_name};
+pub use key_path::{parse_key_path, KeyPath, PathSegment};
 pub use validate::{DEFAULT_PROFILE, MAX_REPLICATIONS};
 
 use crate::model::Scenario;

@@ -15,7 +15,8 @@ use crate::model::{
     CodeDeploySpec, LinearCompletion, PollGuard, StrategyKind, StrategySpec, TrafficShift,
 };
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawStrategy;
 use crate::scenario::validate::checks::{choice, exactly_one, integer_from_to, required, OneOf};
 use crate::scenario::validate::hooks::MAX_HOOK_DURATION;

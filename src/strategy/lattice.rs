@@ -22,7 +22,8 @@ use crate::model::{
 };
 use crate::record::EventKind;
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawDelay, RawStrategy};
 use crate::scenario::validate::delay::delay;
 use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;

@@ -16,44 +16,12 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use crate::model::Scenario;
 use crate::report::{summary_record, ReportError, Summary, SUMMARY_COLUMNS};
 
 /// Leading column of a shard's `sweep.csv`.
 pub const GRID_POINT_COLUMN: &str = "grid_point";
-
-/// Held while a point's rows are appended, so an immediate exit (second
-/// Ctrl-C) never cuts an append in half.
-static APPEND_LOCK: Mutex<()> = Mutex::new(());
-
-/// Exits the process with `code` once no append is in progress.
-pub fn exit_between_appends(code: i32) -> ! {
-    let _guard = APPEND_LOCK.lock();
-    std::process::exit(code)
-}
-
-/// A request to stop a sweep, set from a signal handler: the sweep stops
-/// before its next grid point.
-#[derive(Debug, Default)]
-pub struct StopSignal {
-    requests: AtomicUsize,
-}
-
-impl StopSignal {
-    /// Records one request and returns how many there have been (1 for the
-    /// first Ctrl-C).
-    pub fn request(&self) -> usize {
-        self.requests.fetch_add(1, Ordering::SeqCst) + 1
-    }
-
-    /// Whether a stop was requested.
-    pub fn requested(&self) -> bool {
-        self.requests.load(Ordering::SeqCst) > 0
-    }
-}
 
 /// The header of `sweep.csv`: [`GRID_POINT_COLUMN`] for a shard, the key
 /// columns, then [`SUMMARY_COLUMNS`].
@@ -287,9 +255,10 @@ impl Journal {
     }
 
     /// Appends `bytes` (one point's rows) in one write and syncs them to
-    /// disk.
+    /// disk. Only the sweep's own thread appends, and it stops only
+    /// between appends (`super::stop`), so no append is ever cut short by
+    /// a stop request.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), ReportError> {
-        let _guard = APPEND_LOCK.lock();
         self.file
             .write_all(bytes)
             .and_then(|()| self.file.sync_data())
@@ -398,10 +367,5 @@ mod tests {
         let mut j = Journal::open(&path, Some(4)).unwrap();
         j.append(b"2\n").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "h\n1\n2\n");
-        let stop = StopSignal::default();
-        assert!(!stop.requested());
-        assert_eq!(stop.request(), 1);
-        assert_eq!(stop.request(), 2);
-        assert!(stop.requested());
     }
 }

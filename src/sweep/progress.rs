@@ -8,6 +8,7 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -18,17 +19,18 @@ pub const SHOW_AFTER: Duration = Duration::from_secs(1);
 const TEMPLATE: &str =
     "{prefix} [{bar:32}] {pos}/{len} replications ({elapsed}, ETA {eta}) {wide_msg}";
 
-/// Progress of a sweep: a counter that may be drawn on stderr.
-#[derive(Debug)]
+/// Progress of a sweep: a counter that may be drawn on stderr. Clones
+/// share the counter and the bar (a grid point's thread ticks a clone).
+#[derive(Debug, Clone)]
 pub struct SweepProgress {
     bar: ProgressBar,
     /// Whether the bar may ever be drawn.
     enabled: bool,
-    shown: AtomicBool,
+    shown: Arc<AtomicBool>,
     start: Instant,
     quiet: bool,
     /// Fast-mode fallback notes already printed (`world::FALLBACK_*` bits).
-    noted: AtomicU8,
+    noted: Arc<AtomicU8>,
 }
 
 impl SweepProgress {
@@ -43,10 +45,10 @@ impl SweepProgress {
         SweepProgress {
             bar,
             enabled,
-            shown: AtomicBool::new(false),
+            shown: Arc::new(AtomicBool::new(false)),
             start: Instant::now(),
             quiet,
-            noted: AtomicU8::new(0),
+            noted: Arc::new(AtomicU8::new(0)),
         }
     }
 

@@ -12,7 +12,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::grid::MAX_GRID_POINTS;
+use super::MAX_GRID_POINTS;
 
 /// One slice of a grid: `index` of `count`, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

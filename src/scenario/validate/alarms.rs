@@ -12,11 +12,12 @@ use super::metrics::{period, scope};
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::{AlarmSpec, Expr, LowSampleCount, MetricStat, MetricsSettings, Statistic};
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
 use crate::scenario::expr::{
     metric_hint, metric_name, parse_expression, parse_statistic, resolve_metric, statistic_name,
     STATISTIC_HINT,
 };
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawAlarm, RawScenario};
 
 pub const MAX_EVALUATION_RANGE: i64 = 10_000;

@@ -11,7 +11,8 @@ use std::ops::RangeInclusive;
 
 use super::limits::MAX_LATENCY_MS;
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::time::Micros;
 
 /// Which of two alternatives [`exactly_one`] found.

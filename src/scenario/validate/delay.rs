@@ -7,7 +7,8 @@
 use super::checks::exactly_one_of;
 use crate::model::DelayDist;
 use crate::scenario::duration::parse_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawDelay;
 use crate::time::Micros;
 

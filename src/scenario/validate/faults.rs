@@ -10,7 +10,8 @@ use super::checks::{
 use super::limits::MAX_LATENCY_MS;
 use crate::model::{Fault, FaultKind, Function};
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawFault;
 use crate::time::Micros;
 

@@ -10,7 +10,8 @@ use super::faults::faults;
 use super::traffic::traffic;
 use super::versions::{version_profile, DEFAULT_PROFILE};
 use crate::model::{DelayDist, Deploy, DeploymentSettings, Function, Traffic, VersionProfile};
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFunction, RawScenario, RawVersions};
 
 /// The functions of the scenario, in name order.

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use super::checks::{duration_up_to, probability};
 use super::limits::{DAY, HOUR};
 use crate::model::{FaultKind, Hook};
-use crate::scenario::error::{KeyPath, VResult};
+use crate::scenario::error::VResult;
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawHook;
 use crate::time::Micros;
 

@@ -15,7 +15,8 @@
 
 use crate::model::{PollGuard, StrategyKind};
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawStrategy;
 use crate::time::{secs, Micros};
 

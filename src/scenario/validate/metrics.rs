@@ -7,8 +7,9 @@ use super::checks::{finite, is_identifier};
 use super::limits::MINUTE;
 use crate::model::{LogFilter, MetricsSettings, Scope};
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
 use crate::scenario::expr::{parse_filter_pattern, resolve_metric};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFilter, RawMetrics};
 use crate::time::{secs, Micros};
 

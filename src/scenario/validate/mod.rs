@@ -31,7 +31,8 @@ use limits::{DEFAULT_REPLICATIONS, DEFAULT_SEED, MAX_HORIZON};
 
 use crate::model::{Sampling, Scenario, StrategySpec};
 use crate::scenario::duration::format_duration;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawScenario;
 use crate::strategy::nominal_duration;
 use crate::time::Micros;

@@ -8,7 +8,8 @@
 use super::hooks::hook;
 use super::kind::{CommonKeys, Kind};
 use crate::model::StrategySpec;
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawHook, RawScenario, RawStrategy};
 use crate::strategy::KINDS;
 

@@ -6,7 +6,8 @@
 use super::checks::{exactly_one, positive, positive_duration, OneOf};
 use super::limits::MAX_RATE_PER_S;
 use crate::model::{Burst, Diurnal, Traffic};
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawTraffic;
 
 pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {

@@ -6,7 +6,8 @@
 
 use super::checks::{exactly_one, latency_ms, probability, OneOf};
 use crate::model::{LatencyDist, VersionProfile};
-use crate::scenario::error::{KeyPath, Problem, VResult};
+use crate::scenario::error::{Problem, VResult};
+use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawLatency, RawVersion};
 
 /// The stable version when `[versions.stable]` is absent.

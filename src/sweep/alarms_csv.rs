@@ -1,0 +1,132 @@
+//! `alarms.csv`: one row per alarm of the scenario with its threshold,
+//! comparison and the unit of its metric, inferred from the metric
+//! expression (`errors / invocations * 100` is %, a `Duration` p99 is ms),
+//! so that the plots can name their axes. Written by sweeps, merges and
+//! runs alike.
+
+use std::io::{self, Write};
+
+use crate::model::Scenario;
+
+/// Header of `alarms.csv`; `unit` is that of the alarm's metric (`%`,
+/// `ms`, `count`, `ratio`, empty when unknown), for the plots' axes.
+pub const ALARMS_COLUMNS: [&str; 4] = ["name", "threshold", "comparison", "unit"];
+
+/// Writes `alarms.csv` (name, threshold, comparison, unit) of a scenario.
+pub fn write_alarms_csv<W: Write>(out: W, sc: &Scenario) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(ALARMS_COLUMNS)?;
+    for a in &sc.alarms {
+        w.write_record([
+            a.name.as_str(),
+            &a.rule.threshold.to_string(),
+            a.comparison().symbol(),
+            expr_unit(&a.expr).name(),
+        ])?;
+    }
+    w.flush()
+}
+
+/// Unit of a metric expression, as far as it can be told.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MetricUnit {
+    /// Counts of requests or errors (sums, sample counts).
+    Count,
+    /// Milliseconds (a `Duration` statistic other than the sample count).
+    Ms,
+    /// A ratio of counts or a per-request average of errors, in [0, 1].
+    Ratio,
+    /// A ratio times 100.
+    Percent,
+    /// A constant (takes the unit of what it is combined with).
+    Const(f64),
+    Unknown,
+}
+
+impl MetricUnit {
+    fn name(self) -> &'static str {
+        match self {
+            MetricUnit::Count => "count",
+            MetricUnit::Ms => "ms",
+            MetricUnit::Ratio => "ratio",
+            MetricUnit::Percent => "%",
+            MetricUnit::Const(_) | MetricUnit::Unknown => "",
+        }
+    }
+}
+
+/// Infers the unit of an alarm's metric expression: `errors / invocations
+/// * 100` is %, `Duration p99` is ms, `Errors Sum` is a count.
+fn expr_unit(e: &crate::model::Expr) -> MetricUnit {
+    use crate::model::{Expr, MetricName, Statistic};
+    use MetricUnit::*;
+    match e {
+        Expr::Const(c) => Const(*c),
+        Expr::Series(s) => match (s.metric, s.statistic) {
+            (_, Statistic::SampleCount) => Count,
+            (MetricName::Duration, _) => Ms,
+            (MetricName::Invocations, Statistic::Sum) => Count,
+            (MetricName::Errors, Statistic::Sum) => Count,
+            (MetricName::Errors, Statistic::Average) => Ratio,
+            (MetricName::Filter(_), Statistic::Sum) => Count,
+            _ => Unknown,
+        },
+        Expr::Neg(a) => expr_unit(a),
+        Expr::Add(a, b) | Expr::Sub(a, b) => match (expr_unit(a), expr_unit(b)) {
+            (x, y) if x == y => x,
+            (Const(_), x) | (x, Const(_)) => x,
+            _ => Unknown,
+        },
+        Expr::Mul(a, b) => match (expr_unit(a), expr_unit(b)) {
+            (Ratio, Const(c)) | (Const(c), Ratio) if c == 100.0 => Percent,
+            (Const(x), Const(y)) => Const(x * y),
+            (Count, Const(_)) | (Const(_), Count) => Count,
+            _ => Unknown,
+        },
+        Expr::Div(a, b) => match (expr_unit(a), expr_unit(b)) {
+            (Count, Count) => Ratio,
+            (Const(x), Const(y)) => Const(x / y),
+            (x, Const(_)) => x,
+            _ => Unknown,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Overrides;
+    use crate::sweep::fixtures::TEXT;
+    use crate::sweep::plan_from_text;
+
+    #[test]
+    fn alarms_csv_names_the_unit_of_each_metric() {
+        let extra = r#"
+[alarms.latency]
+scope = "version"
+metric = "Duration"
+statistic = "p99"
+comparison = ">"
+threshold = 1000
+evaluation_periods = 2
+[alarms.errors]
+scope = "version"
+metric = "Errors"
+statistic = "Sum"
+comparison = ">="
+threshold = 3
+evaluation_periods = 1
+"#;
+        let text = TEXT.replace(
+            "[strategies.canary]",
+            &format!("{extra}[strategies.canary]"),
+        );
+        let plan = plan_from_text(&text, "t.toml", &[], &Overrides::default()).unwrap();
+        let mut buf = Vec::new();
+        write_alarms_csv(&mut buf, &plan.base).unwrap();
+        let csv = String::from_utf8(buf).unwrap();
+        assert!(csv.contains("error_rate,5,>=,%\n"), "{csv}");
+        assert!(csv.contains("latency,1000,>,ms\n"), "{csv}");
+        assert!(csv.contains("errors,3,>=,count\n"), "{csv}");
+    }
+}
