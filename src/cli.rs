@@ -1,5 +1,5 @@
-//! Command-line definitions (clap derive). `main.rs` only parses these and
-//! hands them to the library.
+//! Command-line definitions (clap derive), on the binary's side: `main.rs`
+//! parses these and `commands` calls the library with them.
 
 use std::path::PathBuf;
 
@@ -104,8 +104,8 @@ pub struct RunOptions {
 
 impl RunOptions {
     /// The scenario values these options override.
-    pub fn overrides(&self) -> crate::run::Overrides {
-        crate::run::Overrides {
+    pub fn overrides(&self) -> canarysim::run::Overrides {
+        canarysim::run::Overrides {
             replications: self.reps,
             seed: self.seed,
             sampling: self.mode.map(Into::into),
@@ -120,11 +120,11 @@ pub enum ModeArg {
     Fast,
 }
 
-impl From<ModeArg> for crate::model::Sampling {
+impl From<ModeArg> for canarysim::model::Sampling {
     fn from(m: ModeArg) -> Self {
         match m {
-            ModeArg::Exact => crate::model::Sampling::Exact,
-            ModeArg::Fast => crate::model::Sampling::Fast,
+            ModeArg::Exact => canarysim::model::Sampling::Exact,
+            ModeArg::Fast => canarysim::model::Sampling::Fast,
         }
     }
 }
@@ -150,9 +150,9 @@ pub struct SweepArgs {
     /// K − 1), into out/<scenario name>-sweep/shard-K-of-N/ by default; combine
     /// the shards with `canarysim merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    pub shard: Option<crate::sweep::Shard>,
+    pub shard: Option<canarysim::sweep::Shard>,
     /// Most grid points a sweep (or shard) runs without --yes.
-    #[arg(long, value_name = "N", default_value_t = crate::sweep::DEFAULT_MAX_POINTS)]
+    #[arg(long, value_name = "N", default_value_t = canarysim::sweep::DEFAULT_MAX_POINTS)]
     pub max_points: usize,
 }
 
@@ -245,7 +245,7 @@ pub struct AlarmArgs {
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
 /// one, so the allowed range is stated here.
 fn parse_reps(text: &str) -> Result<u32, String> {
-    let max = crate::scenario::MAX_REPLICATIONS;
+    let max = canarysim::scenario::MAX_REPLICATIONS;
     text.trim()
         .parse::<u32>()
         .ok()
@@ -275,8 +275,8 @@ fn parse_threads(text: &str) -> Result<usize, String> {
 }
 
 /// `--shard K/N`.
-fn parse_shard(text: &str) -> Result<crate::sweep::Shard, String> {
-    crate::sweep::Shard::parse(text)
+fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
+    canarysim::sweep::Shard::parse(text)
 }
 
 /// Subcommand names, used to make `run` the default.

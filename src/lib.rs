@@ -1,6 +1,5 @@
 //! canarysim: a discrete-event Monte Carlo simulator of deployment strategies.
 pub mod alarm;
-pub mod cli;
 pub mod faults;
 pub mod metrics;
 pub mod model;
@@ -21,11 +20,9 @@ pub mod version;
 pub mod warnings;
 pub mod world;
 
-pub mod commands;
 pub mod run;
 #[cfg(test)]
 pub(crate) mod testkit;
 
-pub use commands::execute;
 pub use run::Error;
 pub mod plot;

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use canarysim::cli::{with_default_subcommand, Cli};
+mod cli;
+mod commands;
+mod exit;
+
+use cli::{with_default_subcommand, Cli};
 
 fn main() -> ExitCode {
     let args = with_default_subcommand(std::env::args().collect());
@@ -22,7 +26,7 @@ fn main() -> ExitCode {
                     let _ = writeln!(
                         std::io::stderr(),
                         "error: {name:?} is not a command; commands: {}; to run a scenario, give the path of its .toml file",
-                        canarysim::cli::SUBCOMMANDS.join(", ")
+                        cli::SUBCOMMANDS.join(", ")
                     );
                     return ExitCode::from(2);
                 }
@@ -33,18 +37,12 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
-    match canarysim::execute(cli.command) {
+    match commands::execute(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // A sweep stopped at once by a second Ctrl-C says how to resume;
-            // that is the answer to the user's request, not an error.
-            let prefix = match e {
-                canarysim::Error::InterruptedNow(_) => "",
-                _ => "error: ",
-            };
             // Never panic on a closed stderr (eprintln! would).
-            let _ = writeln!(std::io::stderr(), "{prefix}{e}");
-            ExitCode::from(e.exit_code() as u8)
+            let _ = writeln!(std::io::stderr(), "{}{e}", exit::message_prefix(&e));
+            exit::exit_code(&e)
         }
     }
 }

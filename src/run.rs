@@ -11,11 +11,9 @@ use crate::report::{self, AtomicFileSet, Metadata, ReportError, RunToml, Summary
 use crate::scenario::{self, ScenarioError, MAX_REPLICATIONS};
 use crate::traffic::RateFn;
 
-/// Exit code of an interrupted sweep (Ctrl-C / SIGINT or SIGTERM): 128 +
-/// SIGINT, the shell convention.
-pub const EXIT_INTERRUPTED: i32 = 130;
-
-/// Every failure the library reports, with its exit code.
+/// Every failure the library reports. The binary maps each variant to an
+/// exit code (bad input: `Scenario`, `Usage`; a stopped sweep:
+/// `Interrupted*`; everything else is internal).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
@@ -34,18 +32,6 @@ pub enum Error {
     /// The binary prints it as is, not as an error.
     #[error("{0}")]
     InterruptedNow(String),
-}
-
-impl Error {
-    /// 2 for bad input (scenario or arguments), [`EXIT_INTERRUPTED`] (130)
-    /// for an interrupted sweep, 1 for everything else.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Scenario(_) | Error::Usage(_) => 2,
-            Error::Interrupted(_) | Error::InterruptedNow(_) => EXIT_INTERRUPTED,
-            Error::Report(_) | Error::Internal(_) => 1,
-        }
-    }
 }
 
 /// Command-line overrides of scenario values.

@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::columns::{Column, DOCUMENT};
 use super::csv::{summary_record, SUMMARY_COLUMNS};
+use super::GRID_POINT_COLUMN;
 use super::{ReportError, Summary};
-use crate::sweep::GRID_POINT_COLUMN;
 
 /// What a run or sweep produced, with its provenance.
 #[derive(Debug, Clone, Serialize)]

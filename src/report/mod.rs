@@ -38,5 +38,8 @@ pub use self::table::{render_table, TableWidth};
 
 /// A sweep's main output file (one row per grid point and strategy).
 pub const SWEEP_CSV: &str = "sweep.csv";
+
+/// Leading column of a shard's `sweep.csv` (the grid point's index).
+pub const GRID_POINT_COLUMN: &str = "grid_point";
 /// Alarm thresholds of the scenario, for threshold lines in plots.
 pub const ALARMS_CSV: &str = "alarms.csv";

@@ -16,7 +16,7 @@ use toml::Value;
 
 use crate::scenario::{KeyPath, PathSegment};
 
-use super::grid::{describe, fault_lists};
+use super::document::{describe, fault_lists};
 use super::range::{finite, parse_range};
 use super::spec::{AxisSpec, Item, Origin, SpecError, SweepKey};
 

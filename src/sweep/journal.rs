@@ -18,10 +18,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::model::Scenario;
+pub use crate::report::GRID_POINT_COLUMN;
 use crate::report::{summary_record, ReportError, Summary, SUMMARY_COLUMNS};
-
-/// Leading column of a shard's `sweep.csv`.
-pub const GRID_POINT_COLUMN: &str = "grid_point";
 
 /// The header of `sweep.csv`: [`GRID_POINT_COLUMN`] for a shard, the key
 /// columns, then [`SUMMARY_COLUMNS`].

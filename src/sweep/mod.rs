@@ -52,6 +52,7 @@
 
 mod alarms_csv;
 mod axis;
+mod document;
 #[cfg(test)]
 mod fixtures;
 mod grid;
@@ -87,6 +88,6 @@ pub use self::spec::{
     merge_specs, parse_set, take_sweep_table, AxisSpec, Item, Origin, SpecError, SweepKey,
     CANDIDATE_KEY,
 };
-pub use self::stop::StopSignal;
+pub use self::stop::{StopSignal, STOP_AFTER_POINTS_VAR};
 
 pub use crate::report::{ALARMS_CSV, SWEEP_CSV};

@@ -19,6 +19,11 @@ use std::time::Duration;
 
 use crate::run::Error;
 
+/// Test hook: `CANARYSIM_STOP_AFTER_POINTS=N` makes the binary stop a
+/// sweep after N grid points as if Ctrl-C had been pressed (for the
+/// interrupt/resume tests in `tests/it/robustness/`).
+pub const STOP_AFTER_POINTS_VAR: &str = "CANARYSIM_STOP_AFTER_POINTS";
+
 /// How often a sweep waiting for a grid point looks for a second request.
 const POLL: Duration = Duration::from_millis(10);
 

@@ -6,7 +6,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
-use canarysim::commands::STOP_AFTER_POINTS_VAR;
+use canarysim::sweep::STOP_AFTER_POINTS_VAR;
 
 use super::{bytes, line_count, sweep, sweep_csv};
 use crate::support::{read_csv, stderr, stdout};

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use canarysim::commands::STOP_AFTER_POINTS_VAR;
+use canarysim::sweep::STOP_AFTER_POINTS_VAR;
 
 use super::{bytes, canarysim_in, sweep, sweep_csv, SWEEP_SCENARIO};
 use crate::support::{read_csv, root, stderr, stdout};
