@@ -1,8 +1,10 @@
 //! Plots of a run or a sweep, drawn from its CSV files (DESIGN.md §4).
 //!
-//! One file per chart kind (`timeline`, `detection_cdf`, `exposure`,
-//! `tradeoff`, `sweep`); `style` holds sizes, palette and fonts, `legend` the
-//! shared legend, `data` the CSV readers. Every chart implements [`Chart`]:
+//! One module per chart kind (`timeline`, `detection_cdf`, `exposure`,
+//! `tradeoff`, `sweep`; the larger ones are folders, one file per part of
+//! the chart); `style` holds sizes, palette and fonts, `legend` the shared
+//! legend, `data` the CSV readers (one file per kind of CSV). Every chart
+//! implements [`Chart`]:
 //! its `draw` is generic over the plotters [`DrawingBackend`], so SVG and PNG
 //! share all drawing code, and [`render_svg`] / [`render_png`] call
 //! `present()` explicitly. Text uses the bundled DejaVu Sans through
