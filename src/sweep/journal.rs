@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Scenario;
 pub use crate::report::GRID_POINT_COLUMN;
 use crate::report::{summary_record, ReportError, Summary, SUMMARY_COLUMNS};
+use crate::run::Error;
 
 /// The header of `sweep.csv`: [`GRID_POINT_COLUMN`] for a shard, the key
 /// columns, then [`SUMMARY_COLUMNS`].
@@ -266,6 +267,16 @@ impl Journal {
                 source: e,
             })
     }
+}
+
+/// [`encode`] with the error of a sweep.
+pub(super) fn encode_rows<I, R>(records: I) -> Result<Vec<u8>, Error>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    encode(records).map_err(|e| Error::Internal(format!("formatting sweep.csv: {e}")))
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use crate::report::run_toml::{shell_join, VERSION};
 use crate::report::{AtomicFileSet, Metadata, RUN_TOML};
 use crate::run::Error;
 
-use super::runner::encode;
 use super::{journal, Shard, SweepPlan, SWEEP_CSV};
 
 /// Where a resumed sweep continues.
@@ -54,7 +53,7 @@ pub(super) fn find_finished(
         // Empty, or cut inside its header: a fresh header, and nothing
         // to truncate (truncating to 0 would drop the header again).
         let mut set = AtomicFileSet::new(out_dir)?;
-        set.write_bytes(SWEEP_CSV, &encode(std::iter::once(header))?)?;
+        set.write_bytes(SWEEP_CSV, &journal::encode_rows(std::iter::once(header))?)?;
         set.commit()?;
         Ok(Resumed {
             points: 0,

@@ -226,7 +226,10 @@ pub fn run_and_write(
         let mut set = AtomicFileSet::replace(out_dir)?;
         set.write_bytes(RUN_TOML, run_toml.as_bytes())?;
         set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base))?;
-        set.write_bytes(SWEEP_CSV, &encode(std::iter::once(header.clone()))?)?;
+        set.write_bytes(
+            SWEEP_CSV,
+            &journal::encode_rows(std::iter::once(header.clone()))?,
+        )?;
         files = set.commit()?;
         (0, None)
     };
@@ -262,7 +265,7 @@ pub fn run_and_write(
             )));
         }
         let rows = journal::point_rows(indexed.then_some(index), &result.values, &result.summaries);
-        journal.append(&encode(rows)?)?;
+        journal.append(&journal::encode_rows(rows)?)?;
         results.push(result);
     }
     drop(bar);
@@ -316,16 +319,6 @@ impl Drop for ClearOnDrop<'_> {
     fn drop(&mut self) {
         self.0.finish();
     }
-}
-
-/// [`journal::encode`] with the error of a sweep.
-pub(super) fn encode<I, R>(records: I) -> Result<Vec<u8>, Error>
-where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator,
-    R::Item: AsRef<[u8]>,
-{
-    journal::encode(records).map_err(|e| Error::Internal(format!("formatting sweep.csv: {e}")))
 }
 
 /// Removes the trade-off and sweep plots of an earlier sweep in `dir`, so
@@ -391,9 +384,12 @@ mod tests {
         );
         // The incremental file (header, then each point's rows) has the
         // same bytes as the file written in one go.
-        let mut incremental = encode([journal::header(&plan.key_columns(), false)]).unwrap();
+        let mut incremental =
+            journal::encode_rows([journal::header(&plan.key_columns(), false)]).unwrap();
         for r in &results {
-            incremental.extend(encode(journal::point_rows(None, &r.values, &r.summaries)).unwrap());
+            incremental.extend(
+                journal::encode_rows(journal::point_rows(None, &r.values, &r.summaries)).unwrap(),
+            );
         }
         assert_eq!(String::from_utf8(incremental).unwrap(), text);
     }
