@@ -12,6 +12,7 @@ use super::versions::{version_profile, DEFAULT_PROFILE};
 use crate::model::{DelayDist, Deploy, DeploymentSettings, Function, Traffic, VersionProfile};
 use crate::scenario::error::{KeyPath, Problem, VResult};
 use crate::scenario::raw::{RawFunction, RawScenario, RawVersions};
+use crate::time::Micros;
 
 /// The functions of the scenario, in name order.
 pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Function>> {
@@ -151,7 +152,7 @@ pub(super) fn deployment(
     Ok(DeploymentSettings {
         stack_rollback,
         stack_rollback_delay: match &d.stack_rollback_delay {
-            None => DelayDist::Fixed(0),
+            None => DelayDist::Fixed(Micros::ZERO),
             Some(raw) => delay(&path.key("stack_rollback_delay"), raw)?,
         },
     })

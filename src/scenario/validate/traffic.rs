@@ -8,6 +8,7 @@ use super::limits::MAX_RATE_PER_S;
 use crate::model::{Burst, Diurnal, Traffic};
 use crate::scenario::error::{KeyPath, Problem, VResult};
 use crate::scenario::raw::RawTraffic;
+use crate::time::Micros;
 
 pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
     let rate = exactly_one(
@@ -64,7 +65,7 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             Some(Diurnal {
                 amplitude: d.amplitude,
                 period: positive_duration(&p.key("period"), d.period.0)?,
-                phase: d.phase.map_or(0, |p| p.0),
+                phase: d.phase.map_or(Micros::ZERO, |p| p.0),
             })
         }
     };
