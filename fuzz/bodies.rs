@@ -23,7 +23,7 @@ pub fn scenario_input(data: &[u8]) {
     match result {
         Ok(sc) => {
             assert!(!sc.strategies.is_empty(), "a valid scenario has a strategy");
-            assert!(sc.replications >= 1 && sc.horizon > 0);
+            assert!(sc.replications >= 1 && sc.horizon > canarysim::time::Micros::ZERO);
             let _ = canarysim::plan::describe_plan(&sc);
         }
         Err(err) => {

@@ -382,7 +382,7 @@ pub fn eval_interval(period: Micros) -> Micros {
 pub fn slide_step(period: Micros, base: Micros) -> Micros {
     let eval = eval_interval(period);
     let gcd = |mut a: Micros, mut b: Micros| {
-        while b != 0 {
+        while b != Micros::ZERO {
             (a, b) = (b, a % b);
         }
         a
@@ -408,8 +408,9 @@ pub fn range_can_see_data(
     if slide_step(period, base) < period {
         return true;
     }
-    let span = u128::from(period) * u128::from(evaluation_range);
-    span >= u128::from(delay) + u128::from(eval_interval(period))
+    // In u128: neither the product nor the sum can overflow.
+    let span = u128::from(period.as_micros()) * u128::from(evaluation_range);
+    span >= u128::from(delay.as_micros()) + u128::from(eval_interval(period).as_micros())
 }
 
 #[cfg(test)]

@@ -83,18 +83,18 @@ impl<'a> FaultTimeline<'a> {
         let Some(onset) = self.onset else {
             return 0.0;
         };
-        let since = t - onset as f64;
+        let since = t - onset.as_f64();
         let mut survive = 1.0;
         for f in self.faults {
             let p = match *f {
-                Fault::StepError { after, error_rate } if since >= after as f64 => error_rate,
+                Fault::StepError { after, error_rate } if since >= after.as_f64() => error_rate,
                 Fault::RampError {
                     after,
                     over,
                     from,
                     to,
-                } if since >= after as f64 => {
-                    let x = ((since - after as f64) / over as f64).min(1.0);
+                } if since >= after.as_f64() => {
+                    let x = ((since - after.as_f64()) / over.as_f64()).min(1.0);
                     from + (to - from) * x
                 }
                 Fault::Intermittent {
@@ -102,10 +102,10 @@ impl<'a> FaultTimeline<'a> {
                     on,
                     off,
                     error_rate,
-                } if since >= after as f64 => {
-                    let cycle = (on + off) as f64;
-                    let pos = (since - after as f64) % cycle;
-                    if pos < on as f64 {
+                } if since >= after.as_f64() => {
+                    let cycle = (on + off).as_f64();
+                    let pos = (since - after.as_f64()) % cycle;
+                    if pos < on.as_f64() {
                         error_rate
                     } else {
                         0.0
@@ -149,7 +149,7 @@ impl<'a> FaultTimeline<'a> {
         let Some(onset) = self.onset else {
             return effect;
         };
-        let since = t - onset as f64;
+        let since = t - onset.as_f64();
         for f in self.faults {
             if let Fault::LatencyShift {
                 after,
@@ -157,7 +157,7 @@ impl<'a> FaultTimeline<'a> {
                 multiplier,
             } = *f
             {
-                if since >= after as f64 {
+                if since >= after.as_f64() {
                     effect.mult *= multiplier;
                     effect.add_ms += add_ms;
                 }
@@ -178,7 +178,7 @@ impl<'a> FaultTimeline<'a> {
                 | Fault::RampError { after, .. }
                 | Fault::Intermittent { after, .. }
                 | Fault::LatencyShift { after, .. } => after,
-                Fault::ColdStart { .. } => 0,
+                Fault::ColdStart { .. } => Micros::ZERO,
             })
             .min()
             .map(|after| onset.saturating_add(after))
@@ -208,8 +208,8 @@ mod tests {
         assert_eq!(tl.error_prob_at(1e9), 0.0, "no onset, no fault");
         tl.set_onset(secs(100));
         assert_eq!(tl.breakpoints(secs(1000)), vec![secs(160)]);
-        assert_eq!(tl.error_prob_at(secs(159) as f64), 0.0);
-        assert!((tl.error_prob_at(secs(160) as f64) - 0.2).abs() < 1e-12);
+        assert_eq!(tl.error_prob_at(secs(159).as_f64()), 0.0);
+        assert!((tl.error_prob_at(secs(160).as_f64()) - 0.2).abs() < 1e-12);
         tl.set_onset(secs(500));
         assert_eq!(tl.onset(), Some(secs(100)), "first onset wins");
     }
@@ -218,7 +218,7 @@ mod tests {
     fn ramp_is_linear_then_flat_and_intermittent_alternates() {
         let faults = [
             Fault::RampError {
-                after: 0,
+                after: Micros::ZERO,
                 over: secs(100),
                 from: 0.0,
                 to: 0.5,
@@ -231,13 +231,13 @@ mod tests {
             },
         ];
         let mut tl = FaultTimeline::new(&faults);
-        tl.set_onset(0);
-        assert!((tl.error_prob_at(secs(50) as f64) - 0.25).abs() < 1e-12);
-        assert!((tl.error_prob_at(secs(500) as f64) - 0.5).abs() < 1e-12);
+        tl.set_onset(Micros::ZERO);
+        assert!((tl.error_prob_at(secs(50).as_f64()) - 0.25).abs() < 1e-12);
+        assert!((tl.error_prob_at(secs(500).as_f64()) - 0.5).abs() < 1e-12);
         assert!(tl.error_varies_within(secs(10), secs(20)));
         assert!(!tl.error_varies_within(secs(100), secs(200)));
-        assert_eq!(tl.error_prob_at(secs(1005) as f64), 1.0);
-        assert!((tl.error_prob_at(secs(1015) as f64) - 0.5).abs() < 1e-12);
+        assert_eq!(tl.error_prob_at(secs(1005).as_f64()), 1.0);
+        assert!((tl.error_prob_at(secs(1015).as_f64()) - 0.5).abs() < 1e-12);
         assert_eq!(
             tl.breakpoints(secs(1050)),
             vec![secs(100), secs(1000), secs(1010), secs(1040), secs(1050)]
@@ -252,9 +252,9 @@ mod tests {
             multiplier: 2.0,
         }];
         let mut tl = FaultTimeline::new(&faults);
-        tl.set_onset(0);
+        tl.set_onset(Micros::ZERO);
         assert_eq!(tl.latency_at(1.0).mult, 1.0);
-        let e = tl.latency_at(secs(6) as f64);
+        let e = tl.latency_at(secs(6).as_f64());
         assert_eq!((e.mult, e.add_ms), (2.0, 100.0));
     }
 }

@@ -7,17 +7,17 @@ use crate::model::{
     Scenario, StrategyKind, StrategySpec, TrafficShift, VersionProfile,
 };
 use crate::strategy::codedeploy::shift_plan;
-use crate::time::{Micros, MICROS_PER_SEC};
+use crate::time::{secs, Micros};
 
 /// Compact duration: `90s`, `5m`, `1h30m`, `250ms`.
 pub fn fmt_duration(t: Micros) -> String {
-    if t == 0 {
+    if t == Micros::ZERO {
         return "0s".into();
     }
-    if t % MICROS_PER_SEC != 0 {
-        return format!("{}ms", t as f64 / 1000.0);
+    if t % secs(1) != Micros::ZERO {
+        return format!("{}ms", t.as_f64() / 1000.0);
     }
-    let s = t / MICROS_PER_SEC;
+    let s = t / secs(1);
     let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
     let mut out = String::new();
     if h > 0 {
@@ -92,7 +92,7 @@ fn fmt_fault(f: &Fault) -> String {
 /// A delay distribution in words: `90s`, `lognormal median 30m (σ 0.60,
 /// p99 2h)`, `uniform 1s–5s`; lognormal quantiles rounded to the second.
 pub fn fmt_delay(d: &DelayDist) -> String {
-    let seconds = |s: f64| fmt_duration((s.round() as Micros).saturating_mul(MICROS_PER_SEC));
+    let seconds = |s: f64| fmt_duration(secs(1).saturating_mul(s.round() as u64));
     match *d {
         DelayDist::Fixed(t) => fmt_duration(t),
         DelayDist::LogNormal { median_s, sigma } => format!(
@@ -142,7 +142,7 @@ fn fmt_guard(g: &PollGuard) -> String {
 fn fmt_steps(t0: Micros, steps: &[(Micros, f64)]) -> String {
     steps
         .iter()
-        .map(|(t, w)| format!("{}→{w}%", fmt_duration(t0 + t)))
+        .map(|&(t, w)| format!("{}→{w}%", fmt_duration(t0 + t)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -196,7 +196,10 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
         .iter()
         .map(|&i| sc.alarms[i].name.as_str())
         .collect();
-    let t0 = s.pre_traffic_hook.as_ref().map_or(0, |h| h.duration);
+    let t0 = s
+        .pre_traffic_hook
+        .as_ref()
+        .map_or(Micros::ZERO, |h| h.duration);
     let nominal = fmt_duration(crate::strategy::nominal_duration(s));
     let watches = if watched.is_empty() {
         "watches no alarm".to_string()
@@ -253,11 +256,11 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
         StrategyKind::Steps(st) => format!(
             "step plan: weights {}; bake after 100% {}; nominal duration {nominal}; {watches}; {}",
             fmt_steps(t0, &crate::strategy::steps::schedule(st)),
-            fmt_duration(st.steps.last().map_or(0, |x| x.bake)),
+            fmt_duration(st.steps.last().map_or(Micros::ZERO, |x| x.bake)),
             fmt_guard(&st.guard)
         ),
         StrategyKind::Lattice(l) => {
-            let changes: Vec<String> = std::iter::once((0, l.weights))
+            let changes: Vec<String> = std::iter::once((Micros::ZERO, l.weights))
                 .chain(l.schedule.iter().map(|c| (c.after, c.weights)))
                 .map(|(t, w)| {
                     format!(

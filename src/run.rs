@@ -9,6 +9,7 @@ use crate::montecarlo::{run_all, RunResults};
 use crate::report::run_toml::METADATA_TABLE;
 use crate::report::{self, AtomicFileSet, Metadata, ReportError, RunToml, Summary, RUN_TOML};
 use crate::scenario::{self, ScenarioError, MAX_REPLICATIONS};
+use crate::time::Micros;
 use crate::traffic::RateFn;
 
 /// Every failure the library reports. The binary maps each variant to an
@@ -195,7 +196,7 @@ pub fn expected_requests_per_replication(sc: &Scenario) -> f64 {
         .iter()
         .map(|f| {
             let rate = RateFn::new(&f.traffic);
-            let mut edges = vec![0];
+            let mut edges = vec![Micros::ZERO];
             edges.extend(rate.breakpoints(sc.horizon));
             if edges.last() != Some(&sc.horizon) {
                 edges.push(sc.horizon);
@@ -273,8 +274,8 @@ pub fn check_memory(sc: &Scenario) -> Result<(), Error> {
         let Some(f) = sc.functions.get(alarm.function) else {
             continue;
         };
-        let peak = RateFn::new(&f.traffic).max_rate(0, sc.horizon);
-        let samples = peak * alarm.period as f64 / 1e6;
+        let peak = RateFn::new(&f.traffic).max_rate(Micros::ZERO, sc.horizon);
+        let samples = peak * alarm.period.as_f64() / 1e6;
         if samples > MAX_PERIOD_SAMPLES {
             return Err(Error::Usage(format!(
                 "alarms.{}: a percentile alarm keeps every duration of a period in memory; at a peak of {} requests/s over its period of {} that is about {} samples, more than the limit of {} (200 MB per worker); use a shorter period, a lower rate_per_s, or a Maximum/Average statistic",

@@ -2,7 +2,7 @@
 
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::*;
-use crate::time::secs;
+use crate::time::{secs, Micros};
 
 /// A healthy 10 req/s scenario with one version-scope `Errors Sum > 0` alarm
 /// (N = M = 1, notBreaching, no ingestion delay) and one CodeDeploy strategy.
@@ -35,7 +35,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
         candidate_faulty: false,
         metrics: MetricsSettings {
             period: secs(60),
-            ingestion_delay: 0,
+            ingestion_delay: Micros::ZERO,
             filters: vec![],
         },
         sla_ms: None,

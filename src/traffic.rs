@@ -31,7 +31,7 @@ impl<'a> RateFn<'a> {
             .bursts
             .iter()
             .flat_map(|b| [b.start, b.start.saturating_add(b.duration)])
-            .filter(|&t| t > 0 && t <= horizon)
+            .filter(|&t| t > Micros::ZERO && t <= horizon)
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -43,7 +43,7 @@ impl<'a> RateFn<'a> {
         self.traffic
             .bursts
             .iter()
-            .filter(|b| t >= b.start as f64 && t < (b.start.saturating_add(b.duration)) as f64)
+            .filter(|b| t >= b.start.as_f64() && t < b.start.saturating_add(b.duration).as_f64())
             .map(|b| b.multiplier)
             .product()
     }
@@ -53,7 +53,7 @@ impl<'a> RateFn<'a> {
         match &self.traffic.diurnal {
             None => 1.0,
             Some(d) => {
-                let x = TAU * (t + d.phase as f64) / d.period as f64;
+                let x = TAU * (t + d.phase.as_f64()) / d.period.as_f64();
                 1.0 + d.amplitude * x.sin()
             }
         }
@@ -72,18 +72,18 @@ impl<'a> RateFn<'a> {
         if b <= a {
             return 0.0;
         }
-        let mid = (a as f64 + b as f64) / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let burst = self.burst_multiplier(mid);
         let base = self.traffic.rate_per_s * burst;
         let len_s = to_secs(b - a);
         match &self.traffic.diurnal {
             None => base * len_s,
             Some(d) => {
-                let period = d.period as f64;
-                let phase = d.phase as f64;
+                let period = d.period.as_f64();
+                let phase = d.phase.as_f64();
                 let cos = |t: f64| (TAU * (t + phase) / period).cos();
-                let integral_us =
-                    (b - a) as f64 - d.amplitude * period / TAU * (cos(b as f64) - cos(a as f64));
+                let integral_us = (b - a).as_f64()
+                    - d.amplitude * period / TAU * (cos(b.as_f64()) - cos(a.as_f64()));
                 base * integral_us / 1e6
             }
         }
@@ -91,7 +91,7 @@ impl<'a> RateFn<'a> {
 
     /// Upper bound of the rate (req/s) inside [a, b), for thinning.
     pub fn max_rate(&self, a: Micros, b: Micros) -> f64 {
-        let mid = (a as f64 + b as f64) / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let amp = self.traffic.diurnal.as_ref().map_or(0.0, |d| d.amplitude);
         self.traffic.rate_per_s * (1.0 + amp) * self.burst_multiplier(mid)
     }
@@ -121,7 +121,7 @@ mod tests {
         let r = RateFn::new(&t);
         assert!(r.piecewise_constant());
         assert_eq!(r.breakpoints(secs(1000)), vec![secs(100), secs(150)]);
-        assert_eq!(r.expected_count(0, secs(60)), 600.0);
+        assert_eq!(r.expected_count(Micros::ZERO, secs(60)), 600.0);
         assert_eq!(r.expected_count(secs(100), secs(150)), 1500.0);
     }
 
@@ -135,9 +135,9 @@ mod tests {
         let r = RateFn::new(&t);
         let (a, b) = (secs(200), secs(1400));
         let n = 100_000;
-        let h = (b - a) as f64 / n as f64;
+        let h = (b - a).as_f64() / n as f64;
         let numeric: f64 = (0..n)
-            .map(|i| r.rate_at(a as f64 + (i as f64 + 0.5) * h) * h / 1e6)
+            .map(|i| r.rate_at(a.as_f64() + (i as f64 + 0.5) * h) * h / 1e6)
             .sum();
         // [200 s, 1400 s) overlaps the burst [100, 150)? No: it starts after it.
         let exact = r.expected_count(a, b);

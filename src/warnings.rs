@@ -35,7 +35,10 @@ pub fn watch_end(s: &StrategySpec) -> Option<Micros> {
 /// When the candidate first receives traffic (nominal): after the
 /// pre-traffic hook, plus propagation for VPC Lattice.
 fn first_traffic(s: &StrategySpec) -> Micros {
-    let hook = s.pre_traffic_hook.as_ref().map_or(0, |h| h.duration);
+    let hook = s
+        .pre_traffic_hook
+        .as_ref()
+        .map_or(Micros::ZERO, |h| h.duration);
     match &s.kind {
         StrategyKind::Lattice(l) => hook.saturating_add(l.propagation_delay.nominal()),
         _ => hook,
@@ -49,7 +52,7 @@ fn fault_after(f: &Fault) -> Micros {
         | Fault::RampError { after, .. }
         | Fault::Intermittent { after, .. }
         | Fault::LatencyShift { after, .. } => after,
-        Fault::ColdStart { .. } => 0,
+        Fault::ColdStart { .. } => Micros::ZERO,
     }
 }
 
@@ -90,9 +93,9 @@ fn watch_ends_before_fault(sc: &Scenario, s: &StrategySpec, out: &mut Vec<String
     if s.alarms.is_empty() {
         return;
     }
-    let base = sc.metrics.period.max(1);
-    let earliest = (onset / base + 1)
-        .saturating_mul(base)
+    let base = sc.metrics.period.max(Micros::from_micros(1));
+    let earliest = base
+        .saturating_mul(onset / base + 1)
         .saturating_add(sc.metrics.ingestion_delay);
     if earliest > end {
         out.push(format!(

@@ -869,7 +869,7 @@ fn timeline_marks_units_thresholds_and_trims_time() {
     assert!(has_text(&svg, "6") && !has_text(&svg, "12") && !has_text(&svg, "28"));
     // --until chooses the end.
     let mut o = opts(PlotFormat::Svg, &[PlotKind::Timeline]);
-    o.until = Some(20 * 60 * 1_000_000);
+    o.until = Some(canarysim::time::secs(20 * 60));
     plot_dir(tmp.path(), &o).unwrap();
     let svg = fs::read_to_string(&p[0]).unwrap();
     assert!(has_text(&svg, "18") && !has_text(&svg, "22") && !has_text(&svg, "28"));

@@ -47,7 +47,9 @@ pub(super) fn plot(args: PlotArgs) -> Result<(), Error> {
     let until = match args.until.as_deref() {
         None => None,
         Some(text) => Some(match text.trim().parse::<f64>() {
-            Ok(secs) if secs > 0.0 && secs.is_finite() => (secs * 1e6).round() as u64,
+            Ok(secs) if secs > 0.0 && secs.is_finite() => {
+                canarysim::time::Micros::from_secs_f64(secs)
+            }
             Ok(_) => return Err(Error::Usage(format!("--until {text:?}: must be positive"))),
             Err(_) => canarysim::scenario::parse_duration(text)
                 .map_err(|e| Error::Usage(format!("--until: {e}")))?,

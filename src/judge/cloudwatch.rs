@@ -85,7 +85,7 @@ impl<'a> AlarmJudge<'a> {
                 .history
                 .iter()
                 .rev()
-                .find(|(end, _)| end + delay <= now)
+                .find(|(end, _)| *end + delay <= now)
                 .map(|(end, _)| *end);
             for k in (0..e as u64).rev() {
                 let end = anchor.and_then(|a| a.checked_sub(k * self.spec.period));
@@ -100,7 +100,7 @@ impl<'a> AlarmJudge<'a> {
             self.range_buf
                 .resize(e.saturating_sub(self.history.len()), None);
             for (end, dp) in &self.history {
-                let visible = end + delay <= now;
+                let visible = *end + delay <= now;
                 let v = if visible { dp.value } else { None };
                 if v.is_some() {
                     newest_low_sample = dp.low_sample;
@@ -133,7 +133,7 @@ impl Judge for AlarmJudge<'_> {
     }
 
     fn evaluate(&mut self, now: Micros) -> Option<AlarmState> {
-        if !self.active || now % self.eval_interval != 0 {
+        if !self.active || now % self.eval_interval != Micros::ZERO {
             return None;
         }
         let newest_low_sample = self.fill_range(now);

@@ -3,7 +3,7 @@
 //! distributions, how one is drawn and its nominal value. The scenario's
 //! delay tables (`scenario::validate::delay`) build them.
 
-use crate::time::Micros;
+use crate::time::{secs, to_secs, Micros};
 
 /// A random delay: operator review and detection times, SNS delivery,
 /// rollback-function run time, weight propagation. Drawn from a replication's
@@ -25,22 +25,22 @@ pub enum DelayDist {
 
 /// Longest delay a draw returns (30 days): keeps a heavy lognormal tail from
 /// overflowing simulated time; far beyond any horizon (<= 7 days).
-pub const MAX_DELAY: Micros = 30 * 86_400 * 1_000_000;
+pub const MAX_DELAY: Micros = secs(30 * 86_400);
 
 impl DelayDist {
     /// A lognormal given its median and 99th percentile (p99 > median > 0).
     pub fn from_median_p99(median: Micros, p99: Micros) -> DelayDist {
-        let median_s = median as f64 / 1e6;
-        let sigma = (p99 as f64 / median as f64).ln() / crate::stats::Z_99;
+        let median_s = to_secs(median);
+        let sigma = (p99.as_f64() / median.as_f64()).ln() / crate::stats::Z_99;
         DelayDist::LogNormal { median_s, sigma }
     }
 
     /// A lognormal given its mean and standard deviation (mean > 0, sd > 0):
     /// sigma² = ln(1 + sd²/mean²), median = mean / sqrt(1 + sd²/mean²).
     pub fn from_mean_sd(mean: Micros, sd: Micros) -> DelayDist {
-        let ratio = 1.0 + (sd as f64 / mean as f64).powi(2);
+        let ratio = 1.0 + (sd.as_f64() / mean.as_f64()).powi(2);
         DelayDist::LogNormal {
-            median_s: mean as f64 / 1e6 / ratio.sqrt(),
+            median_s: to_secs(mean) / ratio.sqrt(),
             sigma: ratio.ln().sqrt(),
         }
     }
@@ -53,13 +53,15 @@ impl DelayDist {
             DelayDist::LogNormal { median_s, sigma } => {
                 let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
                 let us = median_s * (sigma * z).exp() * 1e6;
-                if us >= MAX_DELAY as f64 {
+                if us >= MAX_DELAY.as_f64() {
                     MAX_DELAY
                 } else {
-                    us.round() as Micros
+                    Micros::from_f64(us.round())
                 }
             }
-            DelayDist::Uniform { min, max } => rng.random_range(min..=max),
+            DelayDist::Uniform { min, max } => {
+                Micros::from_micros(rng.random_range(min.as_micros()..=max.as_micros()))
+            }
         }
     }
 
@@ -68,9 +70,7 @@ impl DelayDist {
     pub fn nominal(&self) -> Micros {
         match *self {
             DelayDist::Fixed(d) => d,
-            DelayDist::LogNormal { median_s, .. } => {
-                ((median_s * 1e6).round() as Micros).min(MAX_DELAY)
-            }
+            DelayDist::LogNormal { median_s, .. } => Micros::from_secs_f64(median_s).min(MAX_DELAY),
             DelayDist::Uniform { min, max } => min + (max - min) / 2,
         }
     }
@@ -91,7 +91,7 @@ mod tests {
 
     fn draws(d: DelayDist, n: usize) -> Vec<f64> {
         let mut rng = Pcg64Mcg::seed_from_u64(3);
-        let mut v: Vec<f64> = (0..n).map(|_| d.sample(&mut rng) as f64 / 1e6).collect();
+        let mut v: Vec<f64> = (0..n).map(|_| to_secs(d.sample(&mut rng))).collect();
         v.sort_by(f64::total_cmp);
         v
     }
@@ -102,7 +102,7 @@ mod tests {
         let b = a.clone();
         assert_eq!(DelayDist::Fixed(secs(90)).sample(&mut a), secs(90));
         assert_eq!(a, b);
-        assert!(DelayDist::Fixed(7).is_fixed());
+        assert!(DelayDist::Fixed(Micros::from_micros(7)).is_fixed());
         assert_eq!(DelayDist::Fixed(secs(90)).nominal(), secs(90));
     }
 
@@ -141,6 +141,6 @@ mod tests {
             median_s: 1e12,
             sigma: 1.0,
         };
-        assert_eq!(draws(huge, 10)[0], MAX_DELAY as f64 / 1e6);
+        assert_eq!(draws(huge, 10)[0], to_secs(MAX_DELAY));
     }
 }

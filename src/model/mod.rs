@@ -109,7 +109,7 @@ impl Default for DeploymentSettings {
     fn default() -> Self {
         DeploymentSettings {
             stack_rollback: true,
-            stack_rollback_delay: DelayDist::Fixed(0),
+            stack_rollback_delay: DelayDist::Fixed(Micros::ZERO),
         }
     }
 }

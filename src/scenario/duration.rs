@@ -117,16 +117,18 @@ pub fn parse_duration(s: &str) -> Result<Micros, String> {
             return fail("too large");
         }
     }
-    u64::try_from(total).or_else(|_| fail("too large"))
+    u64::try_from(total)
+        .map(Micros::from_micros)
+        .or_else(|_| fail("too large"))
 }
 
 /// Formats a duration compactly with the units of `parse_duration`, e.g.
 /// `1h30m`, `90ms`, `0s`; the result parses back to the same value.
 pub fn format_duration(micros: Micros) -> String {
-    if micros == 0 {
+    if micros == Micros::ZERO {
         return "0s".to_string();
     }
-    let mut rest = u128::from(micros);
+    let mut rest = u128::from(micros.as_micros());
     let mut out = String::new();
     for (name, size) in UNITS.iter().rev() {
         let count = rest / size;
@@ -188,21 +190,25 @@ mod tests {
     use super::*;
     use crate::time::secs;
 
+    fn us(n: u64) -> Micros {
+        Micros::from_micros(n)
+    }
+
     #[test]
     fn accepts_common_forms() {
         assert_eq!(parse_duration("90s"), Ok(secs(90)));
         assert_eq!(parse_duration("5m"), Ok(secs(300)));
         assert_eq!(parse_duration("1h"), Ok(secs(3600)));
         assert_eq!(parse_duration("1.5h"), Ok(secs(5400)));
-        assert_eq!(parse_duration("250ms"), Ok(250_000));
+        assert_eq!(parse_duration("250ms"), Ok(us(250_000)));
         assert_eq!(parse_duration("2d"), Ok(secs(172_800)));
         assert_eq!(parse_duration("1h30m"), Ok(secs(5400)));
-        assert_eq!(parse_duration("1m30s500ms"), Ok(90_500_000));
-        assert_eq!(parse_duration(" 0s "), Ok(0));
-        assert_eq!(parse_duration("0.5s"), Ok(500_000));
-        assert_eq!(parse_duration(".5s"), Ok(500_000));
-        assert_eq!(parse_duration("7us"), Ok(7));
-        assert_eq!(parse_duration("3µs"), Ok(3));
+        assert_eq!(parse_duration("1m30s500ms"), Ok(us(90_500_000)));
+        assert_eq!(parse_duration(" 0s "), Ok(us(0)));
+        assert_eq!(parse_duration("0.5s"), Ok(us(500_000)));
+        assert_eq!(parse_duration(".5s"), Ok(us(500_000)));
+        assert_eq!(parse_duration("7us"), Ok(us(7)));
+        assert_eq!(parse_duration("3µs"), Ok(us(3)));
     }
 
     #[test]
@@ -244,13 +250,13 @@ mod tests {
     #[test]
     fn format_round_trips() {
         for micros in [
-            0,
-            1,
-            1_500,
+            us(0),
+            us(1),
+            us(1_500),
             secs(90),
             secs(5400),
             secs(86_400 + 61),
-            123_456_789,
+            us(123_456_789),
         ] {
             let text = format_duration(micros);
             assert_eq!(parse_duration(&text), Ok(micros), "{text}");

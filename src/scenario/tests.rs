@@ -5,7 +5,7 @@
 use super::*;
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::*;
-use crate::time::secs;
+use crate::time::{secs, Micros};
 
 const FILE: &str = "scenarios/test.toml";
 
@@ -193,7 +193,7 @@ fn full_scenario_round_trips() {
                 error_rate: 0.2,
             },
             Fault::RampError {
-                after: 0,
+                after: Micros::ZERO,
                 over: secs(600),
                 from: 0.0,
                 to: 0.5,
@@ -205,7 +205,7 @@ fn full_scenario_round_trips() {
                 error_rate: 0.3,
             },
             Fault::LatencyShift {
-                after: 0,
+                after: Micros::ZERO,
                 add_ms: 0.0,
                 multiplier: 1.5,
             },
@@ -993,7 +993,7 @@ fn new_strategy_kinds_round_trip() {
                 },
                 WeightStep {
                     weight_pct: 100.0,
-                    bake: 0
+                    bake: Micros::ZERO
                 },
             ],
             guard: PollGuard {
@@ -1014,7 +1014,7 @@ fn new_strategy_kinds_round_trip() {
             }],
             // Everything on the candidate at the end: completes when the
             // last change took effect.
-            bake: Some(0),
+            bake: Some(Micros::ZERO),
             propagation_delay: DelayDist::Fixed(secs(90)),
             sns_delay: DelayDist::Uniform {
                 min: secs(1),

@@ -38,6 +38,7 @@ pub fn run_lockstep<P: Process>(procs: &mut [P], mut after: impl FnMut(usize, &m
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::time::secs;
 
     /// A process with fixed event times that logs (name, time) when stepped.
     struct Fixed {
@@ -65,12 +66,22 @@ mod tests {
             times: times.to_vec(),
             log: log.clone(),
         };
-        let mut procs = [mk('a', &[1, 5, 9]), mk('b', &[1, 3, 9])];
+        let mut procs = [
+            mk('a', &[secs(1), secs(5), secs(9)]),
+            mk('b', &[secs(1), secs(3), secs(9)]),
+        ];
         let mut after_calls = 0;
         run_lockstep(&mut procs, |_, _, _| after_calls += 1);
         assert_eq!(
             *log.borrow(),
-            [('a', 1), ('b', 1), ('b', 3), ('a', 5), ('a', 9), ('b', 9)]
+            [
+                ('a', secs(1)),
+                ('b', secs(1)),
+                ('b', secs(3)),
+                ('a', secs(5)),
+                ('a', secs(9)),
+                ('b', secs(9))
+            ]
         );
         assert_eq!(after_calls, 6);
     }
@@ -81,23 +92,29 @@ mod tests {
         let mut procs = [
             Fixed {
                 name: 'a',
-                times: vec![1, 10],
+                times: vec![secs(1), secs(10)],
                 log: log.clone(),
             },
             Fixed {
                 name: 'b',
-                times: vec![2, 10],
+                times: vec![secs(2), secs(10)],
                 log: log.clone(),
             },
         ];
         run_lockstep(&mut procs, |i, procs, ended| {
             if i == 0 && !ended[1] && procs[1].times.len() == 2 {
-                procs[1].times.insert(1, 4);
+                procs[1].times.insert(1, secs(4));
             }
         });
         assert_eq!(
             *log.borrow(),
-            [('a', 1), ('b', 2), ('b', 4), ('a', 10), ('b', 10)]
+            [
+                ('a', secs(1)),
+                ('b', secs(2)),
+                ('b', secs(4)),
+                ('a', secs(10)),
+                ('b', secs(10))
+            ]
         );
     }
 }

@@ -70,15 +70,16 @@ impl<E: Ord + Copy> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::time::secs;
 
     #[test]
     fn orders_by_time_then_class_then_insertion() {
         let mut q = EventQueue::default();
-        q.push(10, Class::Timer, 'a');
-        q.push(10, Class::Poll, 'b');
-        q.push(5, Class::Horizon, 'c');
-        q.push(10, Class::Poll, 'd');
-        q.push(10, Class::Breakpoint, 'e');
+        q.push(secs(10), Class::Timer, 'a');
+        q.push(secs(10), Class::Poll, 'b');
+        q.push(secs(5), Class::Horizon, 'c');
+        q.push(secs(10), Class::Poll, 'd');
+        q.push(secs(10), Class::Breakpoint, 'e');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ['c', 'e', 'b', 'd', 'a']);
     }
@@ -88,11 +89,11 @@ mod tests {
         // Events compare only after the sequence number, which is unique:
         // a "larger" event pushed first still comes first.
         let mut q = EventQueue::default();
-        q.push(1, Class::Timer, 9u32);
-        q.push(1, Class::Timer, 1u32);
-        assert_eq!(q.pop(), Some((1, 9)));
-        assert_eq!(q.peek_time(), Some(1));
-        assert_eq!(q.pop(), Some((1, 1)));
+        q.push(secs(1), Class::Timer, 9u32);
+        q.push(secs(1), Class::Timer, 1u32);
+        assert_eq!(q.pop(), Some((secs(1), 9)));
+        assert_eq!(q.peek_time(), Some(secs(1)));
+        assert_eq!(q.pop(), Some((secs(1), 1)));
         assert_eq!(q.pop(), None);
     }
 }

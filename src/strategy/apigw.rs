@@ -30,7 +30,7 @@ use crate::time::{secs, Micros};
 pub fn plan<'a>(a: &'a ApiGwSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
     Plan {
         label: Cow::Borrowed("promoted"),
-        steps: vec![(0, a.percent_traffic)],
+        steps: vec![(Micros::ZERO, a.percent_traffic)],
         promotion: a.review_time,
         operator: a.operator,
         ..poll_plan(&a.guard, spec, watched)
@@ -40,7 +40,7 @@ pub fn plan<'a>(a: &'a ApiGwSpec, spec: &'a StrategySpec, watched: Vec<usize>) -
 /// From t0 to completion when nothing goes wrong: the nominal (median)
 /// review time; 0 when the canary is never promoted.
 pub fn nominal_span(a: &ApiGwSpec) -> Micros {
-    a.review_time.map_or(0, |r| r.nominal())
+    a.review_time.map_or(Micros::ZERO, |r| r.nominal())
 }
 
 /// The `apigw_canary` kind: its keys, its hook limit, its checks.
@@ -134,7 +134,7 @@ mod tests {
     use crate::model::{DelayDist, Hook, Operator, StrategyKind, TrafficShift};
     use crate::record::Outcome;
     use crate::testkit::scenario;
-    use crate::time::{secs, Micros};
+    use crate::time::{secs, to_secs, Micros};
 
     fn canary(review: Option<Micros>, operator: Option<Operator>) -> ApiGwSpec {
         ApiGwSpec {
@@ -181,9 +181,9 @@ mod tests {
     fn a_canary_never_promoted_runs_until_the_horizon() {
         let mut s = Script::new(1, 1);
         run(canary(None, None), false, &mut s);
-        assert_eq!(s.weights, vec![(0, 10.0)]);
+        assert_eq!(s.weights, vec![(Micros::ZERO, 10.0)]);
         assert_eq!(s.finished, None);
-        assert_eq!(nominal_span(&canary(None, None)), 0);
+        assert_eq!(nominal_span(&canary(None, None)), Micros::ZERO);
     }
 
     #[test]
@@ -192,7 +192,7 @@ mod tests {
         s.alarm_at(secs(130), 0, AlarmState::Alarm);
         run(canary(Some(secs(1800)), None), false, &mut s);
         assert_eq!(s.detection, Some((secs(180), "alarm0".into())));
-        assert_eq!(s.weights, vec![(0, 10.0), (secs(185), 0.0)]);
+        assert_eq!(s.weights, vec![(Micros::ZERO, 10.0), (secs(185), 0.0)]);
     }
 
     #[test]
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn promotion_before_the_operator_notices_ships_the_fault() {
         let mut s = Script::new(1, 1);
-        s.fault_after = Some(0);
+        s.fault_after = Some(Micros::ZERO);
         run(
             canary(Some(secs(300)), operator(DelayDist::Fixed(secs(600)), 1.0)),
             false,
@@ -242,10 +242,10 @@ mod tests {
         let mut delays = Vec::new();
         for seed in 0..reps {
             let mut s = Script::new(1, seed);
-            s.fault_after = Some(0);
+            s.fault_after = Some(Micros::ZERO);
             run(canary(None, op), false, &mut s);
             if let Some((t, _)) = s.detection {
-                delays.push(t as f64 / 1e6);
+                delays.push(to_secs(t));
             }
         }
         let p = delays.len() as f64 / reps as f64;

@@ -39,14 +39,14 @@ pub struct ShiftPlan {
 pub fn shift_plan(shift: TrafficShift, completion: LinearCompletion) -> ShiftPlan {
     match shift {
         TrafficShift::AllAtOnce => ShiftPlan {
-            steps: vec![(0, 100)],
-            complete_at: 0,
+            steps: vec![(Micros::ZERO, 100)],
+            complete_at: Micros::ZERO,
         },
         TrafficShift::Canary {
             percentage,
             interval,
         } => ShiftPlan {
-            steps: vec![(0, percentage), (interval, 100)],
+            steps: vec![(Micros::ZERO, percentage), (interval, 100)],
             complete_at: interval,
         },
         TrafficShift::Linear {
@@ -72,7 +72,7 @@ pub fn shift_plan(shift: TrafficShift, completion: LinearCompletion) -> ShiftPla
 /// alarm polling, and one alias update back to stable as the rollback.
 pub fn plan<'a>(cd: &'a CodeDeploySpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
     let shift = shift_plan(cd.shift, cd.linear_completion);
-    let last = shift.steps.last().map_or(0, |s| s.0);
+    let last = shift.steps.last().map_or(Micros::ZERO, |s| s.0);
     Plan {
         label: Cow::Borrowed(&cd.config_name),
         steps: shift
@@ -131,7 +131,7 @@ pub(crate) const KIND: Kind = Kind {
 
 /// CodeDeploy's limit on the first-to-last traffic shift span (reference
 /// §2.2: 2880 minutes).
-pub const MAX_SHIFT_SPAN: Micros = 2880 * MINUTE;
+pub const MAX_SHIFT_SPAN: Micros = MINUTE.times(2880);
 
 /// CodeDeploy's predefined Lambda configurations (reference §2.1).
 pub const PREDEFINED_CONFIGS: [(&str, TrafficShift); 9] = [
@@ -153,14 +153,14 @@ const SHAPES: &str = "canary, linear, all_at_once";
 const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
     TrafficShift::Canary {
         percentage,
-        interval: minutes * MINUTE,
+        interval: MINUTE.times(minutes),
     }
 }
 
 const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
     TrafficShift::Linear {
         percentage,
-        interval: minutes * MINUTE,
+        interval: MINUTE.times(minutes),
     }
 }
 
@@ -187,7 +187,7 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
 /// Time from the first traffic shift to completion.
 pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
     match shift {
-        TrafficShift::AllAtOnce => 0,
+        TrafficShift::AllAtOnce => Micros::ZERO,
         TrafficShift::Canary { interval, .. } => interval,
         TrafficShift::Linear {
             percentage,
@@ -195,8 +195,8 @@ pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
         } => {
             let steps = u64::from(100u32.div_ceil(percentage.max(1)));
             match completion {
-                LinearCompletion::LastShift => (steps - 1).saturating_mul(interval),
-                LinearCompletion::ExtraInterval => steps.saturating_mul(interval),
+                LinearCompletion::LastShift => interval.saturating_mul(steps - 1),
+                LinearCompletion::ExtraInterval => interval.saturating_mul(steps),
             }
         }
     }
@@ -314,7 +314,7 @@ fn custom_shift(path: &KeyPath, raw: &RawStrategy, shape: &str) -> VResult<Traff
             let percentage = integer_from_to(&p_key, percentage, 1..=99, 1, 99)? as u32;
             let i_key = path.key("interval");
             let interval = required(&i_key, raw.interval, &why)?.0;
-            if interval == 0 || interval % MINUTE != 0 {
+            if interval == Micros::ZERO || interval % MINUTE != Micros::ZERO {
                 return Err(Problem::new(
                     &i_key,
                     format!(
@@ -371,7 +371,7 @@ mod tests {
             },
             LinearCompletion::LastShift,
         );
-        assert_eq!(p.steps, vec![(0, 10), (minutes(5), 100)]);
+        assert_eq!(p.steps, vec![(Micros::ZERO, 10), (minutes(5), 100)]);
         assert_eq!(p.complete_at, minutes(5));
     }
 
@@ -383,7 +383,7 @@ mod tests {
         };
         let a = shift_plan(shift, LinearCompletion::LastShift);
         assert_eq!(a.steps.len(), 10);
-        assert_eq!(a.steps[0], (0, 10));
+        assert_eq!(a.steps[0], (Micros::ZERO, 10));
         assert_eq!(a.steps[8], (minutes(80), 90));
         assert_eq!(a.steps[9], (minutes(90), 100));
         assert_eq!(a.complete_at, minutes(90));
@@ -404,7 +404,7 @@ mod tests {
         assert_eq!(
             p.steps,
             vec![
-                (0, 30),
+                (Micros::ZERO, 30),
                 (minutes(1), 60),
                 (minutes(2), 90),
                 (minutes(3), 100)
@@ -415,8 +415,8 @@ mod tests {
     #[test]
     fn all_at_once_completes_immediately() {
         let p = shift_plan(TrafficShift::AllAtOnce, LinearCompletion::LastShift);
-        assert_eq!(p.steps, vec![(0, 100)]);
-        assert_eq!(p.complete_at, 0);
+        assert_eq!(p.steps, vec![(Micros::ZERO, 100)]);
+        assert_eq!(p.complete_at, Micros::ZERO);
     }
 
     #[test]
@@ -454,7 +454,7 @@ mod tests {
         );
         assert_eq!(
             shift_span(TrafficShift::AllAtOnce, LinearCompletion::LastShift),
-            0
+            Micros::ZERO
         );
     }
 }

@@ -72,7 +72,7 @@ pub fn direct_chain(l: &LatticeSpec) -> Vec<Stage> {
 
 /// (offset from t0 at which the listener update is issued, candidate %).
 pub fn schedule(l: &LatticeSpec) -> Vec<(Micros, f64)> {
-    std::iter::once((0, lattice_share_pct(l.weights)))
+    std::iter::once((Micros::ZERO, lattice_share_pct(l.weights)))
         .chain(
             l.schedule
                 .iter()
@@ -85,8 +85,10 @@ pub fn schedule(l: &LatticeSpec) -> Vec<(Micros, f64)> {
 /// change, its propagation and the bake; 0 when the deployment never
 /// completes.
 pub fn nominal_span(l: &LatticeSpec) -> Micros {
-    let Some(bake) = l.bake else { return 0 };
-    let last = l.schedule.last().map_or(0, |c| c.after);
+    let Some(bake) = l.bake else {
+        return Micros::ZERO;
+    };
+    let last = l.schedule.last().map_or(Micros::ZERO, |c| c.after);
     last.saturating_add(l.propagation_delay.nominal())
         .saturating_add(bake)
 }
@@ -127,7 +129,9 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
     let mut schedule = Vec::new();
     for (i, change) in raw.schedule.iter().flatten().enumerate() {
         let p = path.key("schedule").index(i);
-        let previous = schedule.last().map_or(0, |c: &LatticeChange| c.after);
+        let previous = schedule
+            .last()
+            .map_or(Micros::ZERO, |c: &LatticeChange| c.after);
         if change.after.0 <= previous {
             return Err(Problem::new(
                 &p.key("after"),
@@ -145,7 +149,7 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
     let last = schedule.last().map_or(weights, |c| c.weights);
     let bake = match raw.bake {
         Some(d) => Some(d.0),
-        None if last[0] == 0 => Some(0),
+        None if last[0] == 0 => Some(Micros::ZERO),
         None => None,
     };
     let delay_or = |key: &str, raw: &Option<RawDelay>, default: Micros| match raw {
@@ -232,7 +236,7 @@ mod tests {
             s.weights,
             vec![(secs(90), 10.0), (secs(690), 50.0), (secs(1290), 100.0)]
         );
-        assert!(s.noted(0, "weight_update_issued"));
+        assert!(s.noted(Micros::ZERO, "weight_update_issued"));
         assert!(s.noted(secs(1200), "weight_update_issued"));
         // The last weights send everything to the candidate: completion when
         // they took effect (bake 0).

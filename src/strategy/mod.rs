@@ -130,7 +130,7 @@ fn watched_alarms(spec: &StrategySpec, sc: &Scenario, function: usize) -> Vec<us
 /// so absurd inputs cannot overflow). Kinds that may never complete count
 /// only their fixed parts.
 pub fn nominal_duration(spec: &StrategySpec) -> Micros {
-    let hook = |h: &Option<Hook>| h.as_ref().map_or(0, |h| h.duration);
+    let hook = |h: &Option<Hook>| h.as_ref().map_or(Micros::ZERO, |h| h.duration);
     let span = match &spec.kind {
         StrategyKind::CodeDeploy(cd) => codedeploy::nominal_span(cd),
         StrategyKind::ApiGwCanary(a) => apigw::nominal_span(a),

@@ -101,9 +101,9 @@ impl Plan<'_> {
             label: Cow::Borrowed("AllAtOnce"),
             pre_hook: None,
             post_hook: None,
-            steps: vec![(0, 100.0)],
+            steps: vec![(Micros::ZERO, 100.0)],
             promotion: None,
-            bake: Some(0),
+            bake: Some(Micros::ZERO),
             watched: Vec::new(),
             watch: Watch::None,
             rollback: true,
@@ -154,9 +154,9 @@ impl<'a> Rollout<'a> {
             bake: plan.bake,
             plan,
             phase: Phase::PreHook,
-            t0: 0,
+            t0: Micros::ZERO,
             steps: Vec::new(),
-            last_effect: 0,
+            last_effect: Micros::ZERO,
             traffic_started: false,
             alarm_rollback: false,
             stage: 0,
@@ -178,9 +178,9 @@ impl<'a> Rollout<'a> {
         if let Some(review) = &self.plan.promotion {
             let at = ctl.draw_delay(review);
             self.steps.push((at, 100.0));
-            self.bake = Some(0);
+            self.bake = Some(Micros::ZERO);
         }
-        for (i, (offset, _)) in self.steps.iter().enumerate() {
+        for (i, &(offset, _)) in self.steps.iter().enumerate() {
             ctl.schedule(self.t0 + offset, ISSUE_BASE + i as u32);
         }
     }

@@ -49,7 +49,7 @@ impl Script {
     /// A script with `alarms` alarms, all starting in INSUFFICIENT_DATA.
     pub fn new(alarms: usize, seed: u64) -> Script {
         Script {
-            now: 0,
+            now: Micros::ZERO,
             queue: EventQueue::default(),
             states: vec![AlarmState::InsufficientData; alarms],
             changes: Vec::new(),
@@ -226,7 +226,7 @@ pub fn lattice() -> crate::model::LatticeSpec {
                 weights: [0, 1],
             },
         ],
-        bake: Some(0),
+        bake: Some(Micros::ZERO),
         propagation_delay: DelayDist::Fixed(secs(90)),
         sns_delay: DelayDist::Fixed(secs(2)),
         function_duration: DelayDist::Fixed(secs(3)),

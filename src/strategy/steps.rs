@@ -25,14 +25,14 @@ pub fn plan<'a>(s: &'a StepsSpec, spec: &'a StrategySpec, watched: Vec<usize>) -
     Plan {
         label: Cow::Borrowed("steps"),
         steps: schedule(s),
-        bake: Some(s.steps.last().map_or(0, |st| st.bake)),
+        bake: Some(s.steps.last().map_or(Micros::ZERO, |st| st.bake)),
         ..poll_plan(&s.guard, spec, watched)
     }
 }
 
 /// (offset from t0, weight %) of every step.
 pub fn schedule(s: &StepsSpec) -> Vec<(Micros, f64)> {
-    let mut at: Micros = 0;
+    let mut at = Micros::ZERO;
     s.steps
         .iter()
         .map(|st| {
@@ -47,7 +47,7 @@ pub fn schedule(s: &StepsSpec) -> Vec<(Micros, f64)> {
 pub fn nominal_span(s: &StepsSpec) -> Micros {
     s.steps
         .iter()
-        .fold(0, |t: Micros, st| t.saturating_add(st.bake))
+        .fold(Micros::ZERO, |t, st| t.saturating_add(st.bake))
 }
 
 /// The `steps` kind: its keys, its hook limit, its checks.
@@ -93,7 +93,7 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
         }
         let bake = match (st.bake, last) {
             (Some(d), true) => d.0,
-            (None, true) => 0,
+            (None, true) => Micros::ZERO,
             (b, false) => positive_duration(
                 &p.key("bake"),
                 required(
@@ -144,7 +144,7 @@ mod tests {
             unreachable!()
         };
         let expected = vec![
-            (0, 1.0),
+            (Micros::ZERO, 1.0),
             (secs(300), 5.0),
             (secs(600), 25.0),
             (secs(1200), 50.0),

@@ -30,15 +30,15 @@ impl World<'_> {
         }
         match self.faults.onset() {
             None => 0.0,
-            Some(_) if c.warmup == 0 => c.hit_ratio,
-            Some(onset) => c.hit_ratio * ((t - onset as f64) / c.warmup as f64).clamp(0.0, 1.0),
+            Some(_) if c.warmup == Micros::ZERO => c.hit_ratio,
+            Some(onset) => c.hit_ratio * ((t - onset.as_f64()) / c.warmup.as_f64()).clamp(0.0, 1.0),
         }
     }
 
     /// Whether the canary's cache warms up inside (a, b).
     pub(super) fn cache_warming(&self, a: Micros, b: Micros) -> bool {
         match (&self.cache, self.faults.onset()) {
-            (Some(c), Some(onset)) => c.warmup > 0 && a < onset + c.warmup && b > onset,
+            (Some(c), Some(onset)) => c.warmup > Micros::ZERO && a < onset + c.warmup && b > onset,
             _ => false,
         }
     }

@@ -35,7 +35,7 @@ impl Control for World<'_> {
                 self.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
             }
             if let Some(c) = &self.cache {
-                if c.warmup > 0 && self.now + c.warmup <= self.sc.horizon {
+                if c.warmup > Micros::ZERO && self.now + c.warmup <= self.sc.horizon {
                     self.queue
                         .push(self.now + c.warmup, Class::Breakpoint, Ev::Breakpoint);
                 }

@@ -187,7 +187,7 @@ impl<'a> World<'a> {
             sc,
             func,
             label,
-            now: 0,
+            now: Micros::ZERO,
             queue: EventQueue::default(),
             traffic_rng: Pcg64Mcg::seed_from_u64(seed),
             control_rng: Pcg64Mcg::seed_from_u64(control_seed(seed)),
@@ -269,7 +269,7 @@ impl<'a> World<'a> {
             return;
         }
         let func = self.func;
-        let mid = (a as f64 + b as f64) / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let stable = ServeParams::baseline(&func.stable);
         let mut cand = ServeParams::baseline(&func.candidate);
         let lat = self.faults.latency_at(mid);

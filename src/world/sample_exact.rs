@@ -26,7 +26,7 @@ impl World<'_> {
         hits: Option<ServeParams>,
         varying: bool,
     ) {
-        let mid = (a as f64 + b as f64) / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let hit_params = hits.unwrap_or(stable);
         if !varying {
             let lambda = self.rate.expected_count(a, b);
@@ -50,11 +50,11 @@ impl World<'_> {
             if max <= 0.0 {
                 return;
             }
-            let mut t = a as f64;
+            let mut t = a.as_f64();
             loop {
                 let gap_s: f64 = Exp1.sample(&mut self.traffic_rng);
                 t += gap_s / max * 1e6;
-                if t >= b as f64 {
+                if t >= b.as_f64() {
                     break;
                 }
                 if self.traffic_rng.random::<f64>() * max > self.rate.rate_at(t) {

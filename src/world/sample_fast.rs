@@ -18,8 +18,8 @@ impl World<'_> {
     /// Gauss–Legendre (exact for the piecewise-linear ramps and warm-ups
     /// inside a segment at a constant rate).
     fn rate_weighted_mean(&self, a: Micros, b: Micros, f: impl Fn(f64) -> f64) -> f64 {
-        let mid = (a as f64 + b as f64) / 2.0;
-        let half = (b - a) as f64 / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
+        let half = (b - a).as_f64() / 2.0;
         let (mut num, mut den) = (0.0, 0.0);
         for (x, w) in GL8 {
             let t = mid + half * x;
@@ -51,7 +51,7 @@ impl World<'_> {
         if lambda <= 0.0 {
             return;
         }
-        let mid = (a as f64 + b as f64) / 2.0;
+        let mid = (a.as_f64() + b.as_f64()) / 2.0;
         for version in [STABLE, CANDIDATE] {
             let (share, params) = if version == STABLE {
                 (1.0 - self.weight, stable)

@@ -18,7 +18,7 @@ fn all_at_once_total_failure_is_detected_after_first_period() {
     set_faults(
         &mut sc,
         vec![Fault::StepError {
-            after: 0,
+            after: Micros::ZERO,
             error_rate: 1.0,
         }],
     );
@@ -107,7 +107,7 @@ fn lattice_detection(rate: f64, reps: u32) -> Vec<f64> {
     set_faults(
         &mut sc,
         vec![Fault::StepError {
-            after: 0,
+            after: Micros::ZERO,
             error_rate: 0.01,
         }],
     );
@@ -208,7 +208,7 @@ fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
     set_faults(
         &mut sc,
         vec![Fault::StepError {
-            after: 0,
+            after: Micros::ZERO,
             error_rate: 1.0,
         }],
     );
@@ -218,7 +218,7 @@ fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
 #[test]
 fn stage_cache_hits_never_fail_and_the_canary_cache_starts_cold() {
     for sampling in [Sampling::Exact, Sampling::Fast] {
-        for (warmup, expected_bad) in [(0, 0.5), (secs(600), 0.75)] {
+        for (warmup, expected_bad) in [(Micros::ZERO, 0.5), (secs(600), 0.75)] {
             let sc = cached_canary(50.0, warmup, sampling);
             let r = run(&sc, 11).record;
             // Misses fail: 1 − h̄, with h̄ = 0.5 warm or 0.25 on average
@@ -241,7 +241,7 @@ fn stage_cache_hits_never_fail_and_the_canary_cache_starts_cold() {
 
 #[test]
 fn canary_stage_metrics_see_cache_hits_and_lambda_metrics_do_not() {
-    let mut sc = cached_canary(50.0, 0, Sampling::Exact);
+    let mut sc = cached_canary(50.0, Micros::ZERO, Sampling::Exact);
     let invocations = |scope| AlarmSpec {
         name: format!("{scope:?}"),
         scope,
@@ -315,7 +315,7 @@ fn hook_outcomes_follow_catch_and_flaky_probabilities_for_every_kind() {
         set_faults(
             &mut sc,
             vec![Fault::StepError {
-                after: 0,
+                after: Micros::ZERO,
                 error_rate: 0.5,
             }],
         );
@@ -337,7 +337,7 @@ fn two_functions() -> Scenario {
         Function {
             name: "a".into(),
             faults: vec![Fault::StepError {
-                after: 0,
+                after: Micros::ZERO,
                 error_rate: 1.0,
             }],
             candidate_faulty: true,
@@ -519,7 +519,7 @@ fn a_timeout_only_the_fault_causes_is_excess_and_a_baseline_failure_is_not() {
         Some(150.0),
         None,
         vec![Fault::LatencyShift {
-            after: 0,
+            after: Micros::ZERO,
             add_ms: 100.0,
             multiplier: 1.0,
         }],
@@ -575,7 +575,7 @@ fn a_ramp_splits_failures_between_baseline_and_fault_in_fast_mode() {
         None,
         None,
         vec![Fault::RampError {
-            after: 0,
+            after: Micros::ZERO,
             over: secs(600),
             from: 0.0,
             to: 0.4,

@@ -42,10 +42,10 @@ pub(super) fn plan<'s>(
     base: Micros,
     mine: impl Iterator<Item = &'s AlarmSpec>,
 ) -> Vec<(Micros, Micros)> {
-    let mut sets: Vec<(Micros, Micros)> = vec![(base, 0)];
+    let mut sets: Vec<(Micros, Micros)> = vec![(base, Micros::ZERO)];
     for a in mine {
         let step = slide_step(a.period, base);
-        for offset in (0..a.period).step_by(step as usize) {
+        for offset in a.period.steps(step) {
             if !sets.contains(&(a.period, offset)) {
                 sets.push((a.period, offset));
             }

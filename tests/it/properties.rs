@@ -18,6 +18,7 @@ use canarysim::model::{Sampling, Scenario};
 use canarysim::montecarlo::{run_all, RunResults};
 use canarysim::record::Outcome;
 use canarysim::report::summarize;
+use canarysim::time::{to_secs, Micros, MICROS_PER_SEC};
 
 use crate::support::root;
 
@@ -520,8 +521,9 @@ impl ScenarioGen {
             .iter()
             .map(canarysim::strategy::nominal_duration)
             .max()
-            .unwrap_or(0);
-        Ok(self.render(nominal.div_ceil(1_000_000) + self.extra_horizon_s))
+            .unwrap_or(Micros::ZERO);
+        let nominal_s = nominal.as_micros().div_ceil(MICROS_PER_SEC);
+        Ok(self.render(nominal_s + self.extra_horizon_s))
     }
 
     fn render(&self, horizon_s: u64) -> String {
@@ -772,7 +774,7 @@ fn load(text: &str) -> Result<Scenario, String> {
 
 /// Every invariant of one run's outputs.
 fn check_outputs(sc: &Scenario, results: &RunResults) -> Result<(), TestCaseError> {
-    let horizon_s = sc.horizon as f64 / 1e6;
+    let horizon_s = to_secs(sc.horizon);
     let mode = sc.sampling.name();
     prop_assert_eq!(
         results.runs.len(),

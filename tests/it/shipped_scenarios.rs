@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use canarysim::montecarlo::run_all;
 use canarysim::report::{summarize, Summary};
 use canarysim::run::{load_scenario, Overrides};
+use canarysim::time::{secs, Micros};
 
 use crate::support::root;
 
@@ -131,7 +132,7 @@ fn median_of(
 }
 
 /// Sets when the first fault of the first function starts.
-fn fault_after(sc: &mut canarysim::model::Scenario, after: u64) {
+fn fault_after(sc: &mut canarysim::model::Scenario, after: Micros) {
     match &mut sc.functions[0].faults[0] {
         canarysim::model::Fault::StepError { after: a, .. } => *a = after,
         other => panic!("a step error expected, not {other:?}"),
@@ -151,7 +152,7 @@ fn step_plan_rolls_back_with_a_fraction_of_the_bad_requests_and_its_bake_catches
         s["canary"].bad_requests_mean
     );
     // A fault 18 minutes after first traffic: alarmed after 100 % (20 min).
-    let (s, _) = runs_with("step_plan.toml", 300, |sc| fault_after(sc, 18 * 60_000_000));
+    let (s, _) = runs_with("step_plan.toml", 300, |sc| fault_after(sc, secs(18 * 60)));
     assert!(s["steps"].rollback_rate >= 0.95, "{:?}", s["steps"]);
     assert!(
         s["steps_no_bake"].missed_rate.unwrap() >= 0.95,
@@ -188,7 +189,7 @@ fn apigw_canary_alarm_beats_the_operator_and_the_cold_cache_makes_it_possible() 
         for st in &mut sc.strategies {
             if let canarysim::model::StrategyKind::ApiGwCanary(a) = &mut st.kind {
                 if let Some(c) = &mut a.cache {
-                    c.warmup = 0;
+                    c.warmup = Micros::ZERO;
                 }
             }
         }

@@ -19,6 +19,7 @@ use crate::scenario::expr::{
 };
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawAlarm, RawScenario};
+use crate::time::Micros;
 
 pub const MAX_EVALUATION_RANGE: i64 = 10_000;
 
@@ -100,7 +101,7 @@ fn alarm(
         None => metrics.period,
         Some(p) => {
             let p = period(&path.key("period"), p.0)?;
-            if p % metrics.period != 0 {
+            if p % metrics.period != Micros::ZERO {
                 return Err(Problem::new(
                     &path.key("period"),
                     format!(
@@ -116,9 +117,12 @@ fn alarm(
     let (limit, limit_text) = if alarm_period < HOUR {
         (DAY, "1 day when the period is under 1 hour")
     } else {
-        (7 * DAY, "7 days")
+        (DAY.times(7), "7 days")
     };
-    if u128::from(alarm_period) * u128::from(n) > u128::from(limit) {
+    if alarm_period
+        .checked_mul(u64::from(n))
+        .map_or(true, |span| span > limit)
+    {
         let key = if raw.evaluation_periods.is_some() {
             "evaluation_periods"
         } else {

@@ -189,7 +189,7 @@ pub(crate) fn integer_at_least(path: &KeyPath, value: i64, min: i64) -> VResult<
 }
 
 pub(crate) fn positive_duration(path: &KeyPath, value: Micros) -> VResult<Micros> {
-    if value > 0 {
+    if value > Micros::ZERO {
         Ok(value)
     } else {
         Err(Problem::new(path, "must be a duration > 0, e.g. \"5m\""))
@@ -203,7 +203,7 @@ pub(crate) fn duration_up_to(
     max: Micros,
     max_text: &str,
 ) -> VResult<Micros> {
-    if value == 0 || value > max {
+    if value == Micros::ZERO || value > max {
         return Err(Problem::new(
             path,
             format!(

@@ -62,7 +62,7 @@ pub(crate) fn delay(path: &KeyPath, raw: &RawDelay) -> VResult<DelayDist> {
             let (a, b) = (need(first)?, need(second)?);
             match first {
                 "median" => {
-                    if a == 0 || b <= a {
+                    if a == Micros::ZERO || b <= a {
                         return Err(Problem::new(
                             &path.key("p99"),
                             "a lognormal delay needs p99 > median > 0",
@@ -71,9 +71,9 @@ pub(crate) fn delay(path: &KeyPath, raw: &RawDelay) -> VResult<DelayDist> {
                     Ok(DelayDist::from_median_p99(a, b))
                 }
                 "mean" => {
-                    if a == 0 || b == 0 {
+                    if a == Micros::ZERO || b == Micros::ZERO {
                         return Err(Problem::new(
-                            &path.key(if a == 0 { "mean" } else { "sd" }),
+                            &path.key(if a == Micros::ZERO { "mean" } else { "sd" }),
                             "a lognormal delay needs mean > 0 and sd > 0 (use a duration string for a fixed delay)",
                         ));
                     }

@@ -71,7 +71,7 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
         ));
     }
     let why = format!("fault kind \"{}\" needs it", kind.name());
-    let after = raw.after.map_or(0, |d| d.0);
+    let after = raw.after.map_or(Micros::ZERO, |d| d.0);
     let fault = match kind {
         FaultKind::StepError => Fault::StepError {
             after,
@@ -170,7 +170,7 @@ pub(super) fn check_fault_edges(
         };
         for (i, fault) in f.faults.iter().enumerate() {
             if let Fault::Intermittent { on, off, .. } = *fault {
-                let cycle = on.saturating_add(off).max(1);
+                let cycle = on.saturating_add(off).max(Micros::from_micros(1));
                 let edges = (horizon / cycle).saturating_mul(2);
                 if edges > MAX_FAULT_EDGES {
                     let min_cycle = (horizon * 2).div_ceil(MAX_FAULT_EDGES);

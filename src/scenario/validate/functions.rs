@@ -13,6 +13,7 @@ use crate::model::{DelayDist, Deploy, DeploymentSettings, Function, Traffic, Ver
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFunction, RawScenario, RawVersions};
+use crate::time::Micros;
 
 /// The functions of the scenario, in name order.
 pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Function>> {
@@ -152,7 +153,7 @@ pub(super) fn deployment(
     Ok(DeploymentSettings {
         stack_rollback,
         stack_rollback_delay: match &d.stack_rollback_delay {
-            None => DelayDist::Fixed(0),
+            None => DelayDist::Fixed(Micros::ZERO),
             Some(raw) => delay(&path.key("stack_rollback_delay"), raw)?,
         },
     })

@@ -25,7 +25,7 @@ pub const DEFAULT_POLL_INTERVAL: Micros = secs(60);
 
 /// Shortest `poll_interval` (a poll is a control event; 1 s bounds them to
 /// 604,800 per replication at the longest horizon).
-pub const MIN_POLL_INTERVAL: Micros = 1_000_000;
+pub const MIN_POLL_INTERVAL: Micros = secs(1);
 
 /// A strategy kind: what `validate::strategy` needs to check a
 /// `[strategies.NAME]` table of this kind.

@@ -17,7 +17,7 @@ pub const DEFAULT_SEED: u64 = 1;
 pub const DEFAULT_REPLICATIONS: u32 = 1000;
 /// Most replications a scenario gives or a run accepts (`--reps`).
 pub const MAX_REPLICATIONS: u32 = 10_000_000;
-pub const MAX_HORIZON: Micros = 7 * DAY;
+pub const MAX_HORIZON: Micros = DAY.times(7);
 pub const MAX_RATE_PER_S: f64 = 1e6;
 
 /// Largest latency (ms) any latency key accepts: 15 minutes, Lambda's

@@ -40,7 +40,7 @@ fn allowed_period(period: Micros) -> bool {
     period == secs(10)
         || period == secs(20)
         || period == secs(30)
-        || (period > 0 && period % MINUTE == 0)
+        || (period > Micros::ZERO && period % MINUTE == Micros::ZERO)
 }
 
 /// A CloudWatch period: 10, 20 or 30 s, or a multiple of 60 s.

@@ -9,6 +9,7 @@ use crate::model::{Burst, Diurnal, Traffic};
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawTraffic;
+use crate::time::Micros;
 
 pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
     let rate = exactly_one(
@@ -65,7 +66,7 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             Some(Diurnal {
                 amplitude: d.amplitude,
                 period: positive_duration(&p.key("period"), d.period.0)?,
-                phase: d.phase.map_or(0, |p| p.0),
+                phase: d.phase.map_or(Micros::ZERO, |p| p.0),
             })
         }
     };
