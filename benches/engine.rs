@@ -16,7 +16,7 @@ use std::hint::black_box;
 
 use canarysim::model::{Sampling, Scenario};
 use canarysim::montecarlo::run_all;
-use canarysim::world::{run_replication, ReplicationOptions};
+use canarysim::{run_replication, ReplicationOptions};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};

@@ -565,7 +565,10 @@ mod tests {
         assert!(check_exact_budget(&[&sc], 1, "this run").is_ok());
         sc.replications = 10_000_000;
         let err = check_exact_budget(&[&sc], 2, "this run").unwrap_err();
-        assert!(matches!(err, Error::Usage(_) | Error::Scenario(_)), "{err:?}");
+        assert!(
+            matches!(err, Error::Usage(_) | Error::Scenario(_)),
+            "{err:?}"
+        );
         let m = err.to_string();
         assert!(
             m.starts_with("exact mode would simulate about 7.2e13 requests for this run, about 21 days at 20 M requests/s per core on 2 cores (the limit without --yes is 1 h)"),
@@ -609,7 +612,10 @@ mod tests {
         assert_eq!(Overrides::default().with_recorded(&doc).seed, None);
         let bad = text.replace("\"exact\"", "\"slow\"");
         let err = document_from_text(bad, "run.toml".into()).unwrap_err();
-        assert!(matches!(err, Error::Usage(_) | Error::Scenario(_)), "{err:?}");
+        assert!(
+            matches!(err, Error::Usage(_) | Error::Scenario(_)),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("canarysim.mode"), "{err}");
     }
 }

@@ -162,7 +162,7 @@ pub struct Baseline {
 /// successful request slower than the timeout becomes a timeout error. When
 /// `need_latency` is false (nothing in the scenario reads durations) the
 /// latency draw is skipped, which is the common fast path.
-#[inline]
+#[cfg(test)]
 pub fn serve<R: Rng + ?Sized>(
     rng: &mut R,
     p: &ServeParams,

@@ -282,12 +282,6 @@ pub struct LatencyGroup {
     pub counts: Vec<u64>,
 }
 
-impl LatencyGroup {
-    pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
-    }
-}
-
 /// Position of the max of m uniform draws: (v, 1 − v) with v = U^{1/m}.
 fn max_position<R: Rng + ?Sized>(rng: &mut R, m: u64) -> (f64, f64) {
     let u: f64 = 1.0 - rng.random::<f64>(); // (0, 1]

@@ -26,7 +26,6 @@ mod tests;
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-pub use control::hook_failure_probability;
 pub use deployment::{
     fallback_notes, run_replication, ReplicationOptions, ReplicationOutput, FALLBACK_COLD_START,
     FALLBACK_MIXED_PERCENTILE,

@@ -519,7 +519,7 @@ impl ScenarioGen {
         let nominal = draft
             .strategies
             .iter()
-            .map(canarysim::strategy::nominal_duration)
+            .map(canarysim::scenario::nominal_duration)
             .max()
             .unwrap_or(Micros::ZERO);
         let nominal_s = nominal.as_micros().div_ceil(MICROS_PER_SEC);
