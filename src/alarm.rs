@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 /// The three alarm states (reference §1.1). A new alarm starts in
 /// `InsufficientData` (`PutMetricAlarm`: "the alarm state is immediately set to

@@ -4,7 +4,7 @@
 //! or (during a ramp) linear, and latency effects are constant.
 
 use crate::model::Fault;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// The candidate's faults, anchored at the moment it first received traffic.
 #[derive(Debug, Clone)]
@@ -196,7 +196,7 @@ impl<'a> FaultTimeline<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::secs;
+    use crate::sim::time::secs;
 
     #[test]
     fn step_starts_after_onset_plus_delay() {

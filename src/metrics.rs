@@ -371,7 +371,7 @@ mod tests {
             scope,
             expr,
             expr_text: String::new(),
-            period: crate::time::secs(60),
+            period: crate::sim::time::secs(60),
             rule: AlarmRule {
                 threshold: 1.0,
                 comparison: Comparison::GreaterThan,

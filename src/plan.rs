@@ -6,8 +6,8 @@ use crate::model::{
     lattice_share_pct, DelayDist, Deploy, Fault, FaultKind, Function, Hook, LatencyDist, PollGuard,
     Scenario, StrategyKind, StrategySpec, TrafficShift, VersionProfile,
 };
+use crate::sim::time::{secs, Micros};
 use crate::strategy::codedeploy::shift_plan;
-use crate::time::{secs, Micros};
 
 /// Compact duration: `90s`, `5m`, `1h30m`, `250ms`.
 pub fn fmt_duration(t: Micros) -> String {

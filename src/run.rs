@@ -9,7 +9,7 @@ use crate::montecarlo::{run_all, RunResults};
 use crate::report::run_toml::METADATA_TABLE;
 use crate::report::{self, AtomicFileSet, Metadata, ReportError, RunToml, Summary, RUN_TOML};
 use crate::scenario::{self, ScenarioError, MAX_REPLICATIONS};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 use crate::traffic::RateFn;
 
 /// Every failure the library reports. The binary maps each variant to an

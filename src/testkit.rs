@@ -2,7 +2,7 @@
 
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::*;
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 /// A healthy 10 req/s scenario with one version-scope `Errors Sum > 0` alarm
 /// (N = M = 1, notBreaching, no ingestion delay) and one CodeDeploy strategy.

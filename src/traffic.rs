@@ -6,7 +6,7 @@
 use std::f64::consts::TAU;
 
 use crate::model::Traffic;
-use crate::time::{to_secs, Micros};
+use crate::sim::time::{to_secs, Micros};
 
 /// The request rate of a scenario as a function of time.
 #[derive(Debug, Clone, Copy)]
@@ -101,7 +101,7 @@ impl<'a> RateFn<'a> {
 mod tests {
     use super::*;
     use crate::model::{Burst, Diurnal};
-    use crate::time::secs;
+    use crate::sim::time::secs;
 
     fn traffic(diurnal: Option<Diurnal>) -> Traffic {
         Traffic {

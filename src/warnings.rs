@@ -8,8 +8,8 @@
 
 use crate::model::{Fault, Scenario, StrategyKind, StrategySpec};
 use crate::plan::fmt_duration;
+use crate::sim::time::Micros;
 use crate::strategy::nominal_duration;
-use crate::time::Micros;
 
 /// The warnings of `sc`, one sentence each, in scenario order.
 pub fn decision_warnings(sc: &Scenario) -> Vec<String> {

@@ -3,7 +3,7 @@
 
 use super::metrics::{Expr, Scope};
 use crate::alarm::{AlarmRule, Comparison};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// A CloudWatch metric alarm on one scope.
 #[derive(Debug, Clone, PartialEq)]

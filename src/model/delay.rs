@@ -3,7 +3,7 @@
 //! distributions, how one is drawn and its nominal value. The scenario's
 //! delay tables (`scenario::validate::delay`) build them.
 
-use crate::time::{secs, to_secs, Micros};
+use crate::sim::time::{secs, to_secs, Micros};
 
 /// A random delay: operator review and detection times, SNS delivery,
 /// rollback-function run time, weight propagation. Drawn from a replication's
@@ -85,7 +85,7 @@ impl DelayDist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::secs;
+    use crate::sim::time::secs;
     use rand::SeedableRng;
     use rand_pcg::Pcg64Mcg;
 

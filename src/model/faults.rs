@@ -1,7 +1,7 @@
 //! Faults injected into the candidate (run by `crate::faults`), and their
 //! kinds, which also key a hook's catch probabilities.
 
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// The kinds of candidate faults, used to key hook catch probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

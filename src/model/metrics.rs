@@ -2,7 +2,7 @@
 //! a metric sees (its scope), statistics, metric names, metric math and log
 //! metric filters.
 
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// Global metric settings.
 #[derive(Debug, Clone, PartialEq)]

@@ -29,7 +29,7 @@ pub use strategy::{
 pub use traffic::{Burst, Diurnal, Traffic};
 pub use versions::{LatencyDist, VersionProfile};
 
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// A whole scenario after validation.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@
 
 use super::delay::DelayDist;
 use super::faults::FaultKind;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// A deployment strategy to simulate.
 #[derive(Debug, Clone, PartialEq)]

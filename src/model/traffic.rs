@@ -1,7 +1,7 @@
 //! Request arrivals of one function: a Poisson rate, optionally modulated
 //! by a daily sinusoid and bursts (run by `crate::traffic`).
 
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// Poisson arrival process; the rate in requests per second at time t is
 /// `base_rate * diurnal(t) * burst(t)`.

@@ -165,7 +165,7 @@ pub struct PlotOptions {
     pub title: Option<String>,
     /// End of the timeline's time axis in microseconds (default: the end of
     /// the last deployment plus a margin).
-    pub until: Option<crate::time::Micros>,
+    pub until: Option<crate::sim::time::Micros>,
 }
 
 /// A chart that can be drawn on any plotters backend.
@@ -355,7 +355,7 @@ pub fn plot_into(
                     None => Vec::new(),
                 };
                 let chart = TimelineChart::new(&timeline, &events, &alarms)
-                    .until(opts.until.map(crate::time::to_secs))
+                    .until(opts.until.map(crate::sim::time::to_secs))
                     .title(title);
                 files.push(render_into(&chart, kind.name(), opts.format, set)?);
             }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// Units accepted after a number, with their length in microseconds.
 const UNITS: [(&str, u128); 6] = [
@@ -188,7 +188,7 @@ impl Visitor<'_> for DurVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::secs;
+    use crate::sim::time::secs;
 
     fn us(n: u64) -> Micros {
         Micros::from_micros(n)

@@ -5,7 +5,7 @@
 use super::*;
 use crate::alarm::{AlarmRule, Comparison, MissingData};
 use crate::model::*;
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 const FILE: &str = "scenarios/test.toml";
 

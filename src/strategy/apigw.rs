@@ -22,7 +22,7 @@ use crate::scenario::validate::checks::{latency_ms, probability, required};
 use crate::scenario::validate::delay::delay;
 use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
 use crate::scenario::validate::kind::{CommonKeys, Kind};
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 /// The rollout plan: `percent_traffic` at t0, promotion to 100 % after a
 /// review time drawn at t0 (completion at promotion), never completing
@@ -133,8 +133,8 @@ mod tests {
     use crate::alarm::AlarmState;
     use crate::model::{DelayDist, Hook, Operator, StrategyKind, TrafficShift};
     use crate::record::Outcome;
+    use crate::sim::time::{secs, to_secs, Micros};
     use crate::testkit::scenario;
-    use crate::time::{secs, to_secs, Micros};
 
     fn canary(review: Option<Micros>, operator: Option<Operator>) -> ApiGwSpec {
         ApiGwSpec {

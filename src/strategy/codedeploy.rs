@@ -22,7 +22,7 @@ use crate::scenario::validate::checks::{choice, exactly_one, integer_from_to, re
 use crate::scenario::validate::hooks::MAX_HOOK_DURATION;
 use crate::scenario::validate::kind::{CommonKeys, Kind};
 use crate::scenario::validate::limits::MINUTE;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// The weight steps of a traffic shift relative to t0 (when traffic shifting
 /// starts), and the offset at which shifting counts as complete.
@@ -356,7 +356,7 @@ fn custom_shift(path: &KeyPath, raw: &RawStrategy, shape: &str) -> VResult<Traff
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::secs;
+    use crate::sim::time::secs;
 
     fn minutes(m: u64) -> Micros {
         secs(60 * m)

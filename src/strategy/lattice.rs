@@ -28,7 +28,7 @@ use crate::scenario::raw::{RawDelay, RawStrategy};
 use crate::scenario::validate::delay::delay;
 use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
 use crate::scenario::validate::kind::{CommonKeys, Kind};
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 /// The rollout plan: the initial weights at t0, then the schedule.
 pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
@@ -210,8 +210,8 @@ mod tests {
     use crate::alarm::AlarmState;
     use crate::model::{lattice_share_pct, LatticeSpec, StrategyKind, TrafficShift};
     use crate::record::Outcome;
+    use crate::sim::time::{secs, Micros};
     use crate::testkit::scenario;
-    use crate::time::{secs, Micros};
 
     fn run(l: LatticeSpec, script: &mut Script, until: Micros) {
         let mut sc = scenario(TrafficShift::AllAtOnce);

@@ -24,7 +24,7 @@ use crate::judge::Verdict;
 use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::scenario::validate::kind::Kind;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// The strategy kinds scenario files may name, in the order messages list
 /// them; the first is the default `kind`.

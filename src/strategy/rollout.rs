@@ -27,7 +27,7 @@ use super::{Control, Strategy};
 use crate::judge::Verdict;
 use crate::model::{DelayDist, Hook, Operator};
 use crate::record::{EventKind, Outcome, Trigger};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 const POLL: u32 = 0;
 const PRE_HOOK_DONE: u32 = 1;
@@ -402,8 +402,8 @@ mod tests {
     use crate::alarm::AlarmState;
     use crate::model::{Hook, StrategySpec, TrafficShift};
     use crate::record::Outcome;
+    use crate::sim::time::{secs, Micros};
     use crate::testkit::scenario;
-    use crate::time::{secs, Micros};
 
     const HORIZON: Micros = secs(4 * 3600);
 

@@ -13,8 +13,8 @@ use crate::alarm::AlarmState;
 use crate::judge::Verdict;
 use crate::model::{DelayDist, Hook};
 use crate::record::{EventKind, Outcome, Trigger};
+use crate::sim::time::Micros;
 use crate::sim::{Class, EventQueue};
-use crate::time::Micros;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
@@ -204,8 +204,8 @@ pub fn spec(kind: crate::model::StrategyKind) -> crate::model::StrategySpec {
 pub fn guard() -> crate::model::PollGuard {
     crate::model::PollGuard {
         rollback: true,
-        rollback_latency: crate::time::secs(5),
-        poll_interval: crate::time::secs(60),
+        rollback_latency: crate::sim::time::secs(5),
+        poll_interval: crate::sim::time::secs(60),
     }
 }
 
@@ -213,7 +213,7 @@ pub fn guard() -> crate::model::PollGuard {
 /// delays: propagation 90 s, SNS 2 s, rollback function 3 s.
 pub fn lattice() -> crate::model::LatticeSpec {
     use crate::model::{DelayDist, LatticeChange};
-    use crate::time::secs;
+    use crate::sim::time::secs;
     crate::model::LatticeSpec {
         weights: [90, 10],
         schedule: vec![
@@ -237,7 +237,7 @@ pub fn lattice() -> crate::model::LatticeSpec {
 /// One spec of every kind, each completing at a fixed time.
 pub fn every_kind() -> Vec<crate::model::StrategySpec> {
     use crate::model::*;
-    use crate::time::secs;
+    use crate::sim::time::secs;
     vec![
         spec(StrategyKind::CodeDeploy(CodeDeploySpec {
             shift: TrafficShift::Canary {

@@ -18,7 +18,7 @@ use crate::scenario::raw::RawStrategy;
 use crate::scenario::validate::checks::{positive_duration, required};
 use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
 use crate::scenario::validate::kind::{CommonKeys, Kind};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// Step i at the sum of the earlier bakes; completion at the sum of all.
 pub fn plan<'a>(s: &'a StepsSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
@@ -121,8 +121,8 @@ mod tests {
     use crate::alarm::AlarmState;
     use crate::model::{StrategyKind, TrafficShift};
     use crate::record::Outcome;
+    use crate::sim::time::secs;
     use crate::testkit::scenario;
-    use crate::time::secs;
 
     fn steps_spec() -> StrategySpec {
         every_kind()

@@ -19,7 +19,7 @@ use crate::scenario::expr::{
 };
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawAlarm, RawScenario};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 pub const MAX_EVALUATION_RANGE: i64 = 10_000;
 

@@ -13,7 +13,7 @@ use super::limits::MAX_LATENCY_MS;
 use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// Which of two alternatives [`exactly_one`] found.
 pub(crate) enum OneOf<A, B> {

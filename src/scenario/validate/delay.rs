@@ -10,7 +10,7 @@ use crate::scenario::duration::parse_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawDelay;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 const DELAY_HINT: &str = "a duration such as \"90s\", or a table { median = \"30m\", p99 = \"2h\" }, { mean = \"10m\", sd = \"5m\" } or { min = \"1s\", max = \"5s\" }";
 

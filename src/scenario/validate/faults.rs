@@ -13,7 +13,7 @@ use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawFault;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 const FAULT_KINDS: &str = "step_error, ramp_error, intermittent, latency_shift, cold_start";
 

@@ -13,7 +13,7 @@ use crate::model::{DelayDist, Deploy, DeploymentSettings, Function, Traffic, Ver
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFunction, RawScenario, RawVersions};
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// The functions of the scenario, in name order.
 pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Function>> {

@@ -12,7 +12,7 @@ use crate::model::{FaultKind, Hook};
 use crate::scenario::error::VResult;
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawHook;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 /// CodeDeploy's hook limit: a hook not reporting within one hour fails.
 pub const MAX_HOOK_DURATION: Micros = HOUR;

@@ -18,7 +18,7 @@ use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawStrategy;
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 pub const DEFAULT_ROLLBACK_LATENCY: Micros = secs(5);
 pub const DEFAULT_POLL_INTERVAL: Micros = secs(60);

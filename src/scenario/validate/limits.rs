@@ -6,7 +6,7 @@
 //! file). Defined once here, these are also what the CLI (`--reps`), the
 //! run's overrides and the TOML parser's range hints quote.
 
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 /// Time units the limits are written in.
 pub(crate) const MINUTE: Micros = secs(60);

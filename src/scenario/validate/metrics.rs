@@ -11,7 +11,7 @@ use crate::scenario::error::{Problem, VResult};
 use crate::scenario::expr::{parse_filter_pattern, resolve_metric};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFilter, RawMetrics};
-use crate::time::{secs, Micros};
+use crate::sim::time::{secs, Micros};
 
 pub const DEFAULT_PERIOD: Micros = secs(60);
 pub const DEFAULT_INGESTION_DELAY: Micros = secs(60);

@@ -34,8 +34,8 @@ use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawScenario;
+use crate::sim::time::Micros;
 use crate::strategy::nominal_duration;
-use crate::time::Micros;
 
 /// Validates a raw scenario. `default_name` is used when `name` is absent.
 pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario> {

@@ -9,7 +9,7 @@ use crate::model::{Burst, Diurnal, Traffic};
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawTraffic;
-use crate::time::Micros;
+use crate::sim::time::Micros;
 
 pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
     let rate = exactly_one(
