@@ -284,9 +284,22 @@ fn binary_stat(stat: Statistic, ones: u64, n: u64) -> f64 {
     }
 }
 
-/// Nearest-rank index (1-based) of percentile `p` among `n` samples.
+/// Nearest-rank index (1-based) of percentile `p` among `n` samples:
+/// ⌈p/100 · n⌉, clamped to [1, n]. The product is computed in floating
+/// point, where a decimal `p` is not exact (99.9/100 · 1000 =
+/// 999.0000000000001); a result within 1e-9 (relative) of an integer is
+/// that integer, so p99.9 of 1,000 samples is the 999th value, not the
+/// maximum. `p` has at most a few decimals (CloudWatch's `pNN.NN`), so a
+/// true fractional part is never that small for any realistic `n`.
 pub fn rank(p: f64, n: u64) -> u64 {
-    ((p / 100.0 * n as f64).ceil() as u64).clamp(1, n)
+    let x = p * n as f64 / 100.0;
+    let nearest = x.round();
+    let k = if (x - nearest).abs() <= 1e-9 * nearest.max(1.0) {
+        nearest
+    } else {
+        x.ceil()
+    };
+    (k as u64).clamp(1, n)
 }
 
 /// Percentile by the nearest-rank method: the smallest sample such that at
@@ -355,6 +368,21 @@ pub fn reads_duration(expr: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn percentile_ranks_are_exact_for_decimal_percentiles() {
+        assert_eq!(rank(99.9, 1000), 999);
+        assert_eq!(rank(99.99, 10_000), 9_999);
+        assert_eq!(rank(99.0, 100), 99);
+        assert_eq!(rank(90.0, 10), 9);
+        assert_eq!(rank(50.0, 3), 2);
+        assert_eq!(rank(99.9, 1001), 1000);
+        assert_eq!(rank(0.1, 1000), 1);
+        assert_eq!(rank(0.0, 5), 1);
+        assert_eq!(rank(100.0, 7), 7);
+        let mut samples: Vec<f64> = (1..=1000).map(f64::from).collect();
+        assert_eq!(nearest_rank(&mut samples, 99.9), Some(999.0));
+    }
     use super::*;
     use crate::alarm::{AlarmRule, Comparison, MissingData};
     use crate::model::{FilterComparison, LowSampleCount};

@@ -107,12 +107,57 @@ impl Control for World<'_> {
     }
 }
 
-/// P(hook fails) = 1 − (1 − P(catch)) (1 − flaky), where the hook catches
-/// each fault present independently with its kind's probability.
+/// P(hook fails) = 1 − Π(1 − catch(kind)) · (1 − flaky), the product over
+/// the fault *kinds* present (README, "Hooks"): a hook's test either
+/// catches a kind of problem or not, so two faults of one kind are caught
+/// together, not twice as likely.
 pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
-    let miss_all: f64 = faults
-        .iter()
-        .map(|f| 1.0 - hook.catch_probability(f.kind()))
+    let mut kinds: Vec<_> = faults.iter().map(Fault::kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let miss_all: f64 = kinds
+        .into_iter()
+        .map(|kind| 1.0 - hook.catch_probability(kind))
         .product();
     1.0 - miss_all * (1.0 - hook.flaky_probability)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FaultKind;
+    use crate::sim::time::Micros;
+
+    fn hook(catch_step: f64, flaky: f64) -> Hook {
+        let mut catch = [0.0; FaultKind::ALL.len()];
+        let step = FaultKind::ALL
+            .iter()
+            .position(|k| *k == FaultKind::StepError)
+            .unwrap();
+        catch[step] = catch_step;
+        Hook {
+            duration: Micros::ZERO,
+            catch_probability: catch,
+            flaky_probability: flaky,
+        }
+    }
+
+    fn step(after_s: u64) -> Fault {
+        Fault::StepError {
+            after: crate::sim::time::secs(after_s),
+            error_rate: 0.2,
+        }
+    }
+
+    #[test]
+    fn two_faults_of_one_kind_are_caught_as_one_kind() {
+        let h = hook(0.6, 0.1);
+        let one = hook_failure_probability(&h, &[step(0)]);
+        let two = hook_failure_probability(&h, &[step(0), step(300)]);
+        // 1 − (1 − 0.6)(1 − 0.1) = 0.64, with one fault or two of its kind.
+        assert!((one - 0.64).abs() < 1e-12, "{one}");
+        assert_eq!(one, two);
+        // No fault: only the flaky rate.
+        assert!((hook_failure_probability(&h, &[]) - 0.1).abs() < 1e-12);
+    }
 }
