@@ -349,6 +349,19 @@ impl Chart for ExposureChart<'_> {
                 font.color(color).pos(Pos::new(HPos::Center, VPos::Center)),
             ))
         };
+        // Two lines of numbers under a strategy's name.
+        let numbers_under = |lines: &[String; 2], cx: i32| {
+            for (k, line) in lines.iter().enumerate() {
+                label(
+                    line,
+                    cx,
+                    axis_y + 42 + 18 * k as i32,
+                    &style::TEXT_COLOR,
+                    &f,
+                )?;
+            }
+            Ok::<(), DrawingAreaErrorKind<_>>(())
+        };
         for (i, s) in slots.iter().enumerate() {
             let color = style::strategy_color(i);
             let (cx, _) = px(i as f64, 0.0);
@@ -368,15 +381,7 @@ impl Chart for ExposureChart<'_> {
                             fmt_num(base.p95)
                         ),
                     ];
-                    for (k, line) in lines.iter().enumerate() {
-                        label(
-                            line,
-                            cx,
-                            axis_y + 42 + 18 * k as i32,
-                            &style::TEXT_COLOR,
-                            &f,
-                        )?;
-                    }
+                    numbers_under(&lines, cx)?;
                 }
                 continue;
             };
@@ -411,15 +416,7 @@ impl Chart for ExposureChart<'_> {
                 format!("mean {} · median {}", fmt_num(b.mean), fmt_num(b.median)),
                 format!("p95 {} · max {}", fmt_num(b.p95), fmt_num(b.max)),
             ];
-            for (k, line) in lines.iter().enumerate() {
-                label(
-                    line,
-                    cx,
-                    axis_y + 42 + 18 * k as i32,
-                    &style::TEXT_COLOR,
-                    &f,
-                )?;
-            }
+            numbers_under(&lines, cx)?;
         }
         if slots.is_empty() {
             style::draw_note(&area, &format!("{RUNS_CSV} has no rows"))?;

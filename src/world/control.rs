@@ -6,7 +6,7 @@
 use rand::Rng;
 
 use super::{Ev, World};
-use crate::model::{DelayDist, Fault, Hook};
+use crate::model::{DelayDist, Fault, FaultKind, Hook};
 use crate::record::{EventKind, Outcome, TimelineEvent, Trigger};
 use crate::sim::time::{to_secs, Micros};
 use crate::sim::Class;
@@ -112,12 +112,10 @@ impl Control for World<'_> {
 /// catches a kind of problem or not, so two faults of one kind are caught
 /// together, not twice as likely.
 pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
-    let mut kinds: Vec<_> = faults.iter().map(Fault::kind).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
-    let miss_all: f64 = kinds
-        .into_iter()
-        .map(|kind| 1.0 - hook.catch_probability(kind))
+    let miss_all: f64 = FaultKind::ALL
+        .iter()
+        .filter(|&&kind| faults.iter().any(|f| f.kind() == kind))
+        .map(|&kind| 1.0 - hook.catch_probability(kind))
         .product();
     1.0 - miss_all * (1.0 - hook.flaky_probability)
 }
@@ -125,7 +123,6 @@ pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FaultKind;
     use crate::sim::time::Micros;
 
     fn hook(catch_step: f64, flaky: f64) -> Hook {
