@@ -112,6 +112,87 @@ fn false_rollback_rate_of_an_error_rate_alarm_is_poisson_binomial() {
     assert_rate_close(simulated, exact, reps, "P(false rollback)");
 }
 
+/// The rollback probability of the canary window for an error-rate alarm
+/// whose requests err independently with probability `p`: per period the
+/// scope sees n ~ Poisson(`mean`) requests and Binomial(n, p) errors, and
+/// the datapoint breaches at ≥ 5 % (missing, so not breaching, when n = 0).
+fn error_rate_window_rollback_probability(mean: f64, p: f64) -> f64 {
+    let pois = Poisson::new(mean).unwrap();
+    let hi = (mean + 12.0 * mean.sqrt() + 20.0) as u64;
+    let q: f64 = (1..hi)
+        .map(|n| {
+            let k = (0..=n)
+                .find(|&k| k as f64 / n as f64 * 100.0 >= 5.0)
+                .unwrap();
+            let tail = if k == 0 {
+                1.0
+            } else {
+                1.0 - Binomial::new(p, n).unwrap().cdf(k - 1)
+            };
+            pois.pmf(n) * tail
+        })
+        .sum();
+    1.0 - (1.0 - q).powi(5)
+}
+
+#[test]
+fn a_function_scope_alarm_sees_the_canary_fault_diluted_by_the_binomial_mixture() {
+    // Seed 000's alarm as written: errors / invocations * 100 ≥ 5 on the
+    // FunctionName dimension, i.e. all versions. At 10 % weight the scope
+    // sees every request (n ~ Poisson(600) per minute); each request is the
+    // candidate's with probability 0.1 and then fails with
+    // p_c = 1 − (1 − 0.01)(1 − 0.3), else the stable's with p_s = 0.01, so
+    // errors | n ~ Binomial(n, 0.9·p_s + 0.1·p_c): the canary's 30.7 % is
+    // diluted to 3.97 %. The version-scope alarm on the same fault sees
+    // Binomial(n_c, p_c) with n_c ~ Poisson(60) and catches it.
+    let reps = 4000;
+    let text = |scope: &str| {
+        format!(
+            r#"
+name = "dilution"
+seed = 7
+replications = {reps}
+horizon = "6m"
+[traffic]
+rate_per_s = 10
+[versions.stable]
+error_rate = 0.01
+[[faults]]
+kind = "step_error"
+error_rate = 0.3
+[metrics]
+ingestion_delay = "0s"
+[alarms.a]
+scope = "{scope}"
+expression = "errors / invocations * 100"
+comparison = ">="
+threshold = 5
+evaluation_periods = 1
+treat_missing_data = "notBreaching"
+[strategies.canary]
+type = "canary"
+percentage = 10
+interval = "5m"
+"#
+        )
+    };
+    let (p_s, p_c) = (0.01, 1.0 - 0.99 * 0.7);
+    let rolled_back = |scope: &str| {
+        let runs = run_all(&scenario(&text(scope))).runs;
+        runs.iter()
+            .filter(|r| r.outcome == Outcome::RolledBack)
+            .count() as f64
+            / f64::from(reps)
+    };
+    let diluted = error_rate_window_rollback_probability(600.0, 0.9 * p_s + 0.1 * p_c);
+    assert_rate_close(rolled_back("function"), diluted, reps, "function scope");
+    // The alias carries all the traffic in this model: the same requests.
+    assert_rate_close(rolled_back("alias"), diluted, reps, "alias scope");
+    let own = error_rate_window_rollback_probability(60.0, p_c);
+    assert_rate_close(rolled_back("version"), own, reps, "version scope");
+    assert!(diluted < 0.5 && own > 0.999, "{diluted} {own}");
+}
+
 #[test]
 fn all_at_once_exposure_of_a_total_failure_is_rate_times_time_to_rollback() {
     // Every candidate request fails from t = 0. Period [0, 60) closes at
