@@ -2,6 +2,7 @@
 //! a metric sees (its scope), statistics, metric names, metric math and log
 //! metric filters.
 
+use super::metric_math::{CmpOp, Extreme, LogicOp};
 use crate::sim::time::Micros;
 
 /// Global metric settings.
@@ -75,9 +76,9 @@ pub struct MetricStat {
     pub statistic: Statistic,
 }
 
-/// Arithmetic over metric series (CloudWatch metric math). A missing series
-/// value is 0; if every referenced series is missing the result is missing; a
-/// division by zero drops the point.
+/// CloudWatch metric math over metric series, evaluated per period by
+/// `crate::metric_math` (which documents each node's rule for missing
+/// points); the operator and function types are in `model/metric_math.rs`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Const(f64),
@@ -87,6 +88,22 @@ pub enum Expr {
     Mul(Box<Expr>, Box<Expr>),
     Div(Box<Expr>, Box<Expr>),
     Neg(Box<Expr>),
+    /// `a > b` and the other comparisons: 1 (true) or 0 (false).
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    /// `a AND b`, `a OR b` (also `&&`, `||`): 1 or 0.
+    Logic(LogicOp, Box<Expr>, Box<Expr>),
+    /// `IF(cond, then[, otherwise])`.
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Option<Box<Expr>>,
+    },
+    /// `FILL(series, value)`: a missing point becomes `value`.
+    Fill(Box<Expr>, f64),
+    /// `MIN([a, b, ...])` / `MAX([a, b, ...])` per period.
+    Extreme(Extreme, Vec<Expr>),
+    /// `ABS(x)`.
+    Abs(Box<Expr>),
 }
 
 /// A log metric filter such as `{ $.statusCode > 400 }` with MetricValue 1.

@@ -9,6 +9,7 @@
 mod alarms;
 mod delay;
 mod faults;
+mod metric_math;
 mod metrics;
 mod strategy;
 mod traffic;
@@ -17,6 +18,7 @@ mod versions;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
+pub use metric_math::{CmpOp, Extreme, LogicOp};
 pub use metrics::{
     Expr, FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
     Statistic,

@@ -89,6 +89,28 @@ fn expr_unit(e: &crate::model::Expr) -> MetricUnit {
             (x, Const(_)) => x,
             _ => Unknown,
         },
+        Expr::Abs(a) | Expr::Fill(a, _) => expr_unit(a),
+        // A guard takes the unit of what it passes on: IF(invocations > 20,
+        // errors / invocations * 100, 0) is a %.
+        Expr::If {
+            then, otherwise, ..
+        } => match (expr_unit(then), otherwise.as_deref().map(expr_unit)) {
+            (x, None) => x,
+            (x, Some(y)) if x == y => x,
+            (Const(_), Some(x)) | (x, Some(Const(_))) => x,
+            _ => Unknown,
+        },
+        Expr::Extreme(_, items) => items
+            .iter()
+            .map(expr_unit)
+            .reduce(|x, y| match (x, y) {
+                (x, y) if x == y => x,
+                (Const(_), x) | (x, Const(_)) => x,
+                _ => Unknown,
+            })
+            .unwrap_or(Unknown),
+        // 1 or 0.
+        Expr::Compare(..) | Expr::Logic(..) => Unknown,
     }
 }
 
