@@ -122,6 +122,25 @@ mod tests {
     use crate::sweep::plan_from_text;
 
     #[test]
+    fn guards_take_the_unit_of_what_they_pass_on() {
+        let unit =
+            |text: &str| expr_unit(&crate::scenario::parse_expression(text, &[]).unwrap()).name();
+        assert_eq!(
+            unit("IF(invocations > 20, errors / invocations * 100, 0)"),
+            "%"
+        );
+        assert_eq!(
+            unit("IF(invocations > 20, errors / invocations * 100)"),
+            "%"
+        );
+        assert_eq!(unit("FILL(errors, 0) / FILL(invocations, 0)"), "ratio");
+        assert_eq!(unit("MAX([Duration.p99, Duration.p50, 250])"), "ms");
+        assert_eq!(unit("ABS(Duration.Average - 100)"), "ms");
+        assert_eq!(unit("IF(errors, Duration.p99, errors)"), "");
+        assert_eq!(unit("errors > 1"), "");
+    }
+
+    #[test]
     fn alarms_csv_names_the_unit_of_each_metric() {
         let extra = r#"
 [alarms.latency]
