@@ -47,6 +47,9 @@
 //! - **ABS(x)**: "the absolute value of each data point"; no point stays none.
 //!
 //! Evaluation walks the tree once per closed period and never allocates.
+//! IF evaluates only the branch it returns, so a percentile in the branch
+//! not taken does not make the datapoint low-sample
+//! (EvaluateLowSampleCountPercentile).
 
 use crate::model::{Expr, MetricStat};
 

@@ -250,3 +250,36 @@ fn constants_fold_and_scalars_are_never_datapoints() {
     assert_eq!(Point(f64::INFINITY).datapoint(), None);
     assert_eq!(Point(-1.0).datapoint(), Some(-1.0));
 }
+
+#[test]
+fn if_reads_only_the_branch_it_returns() {
+    // So a percentile in the branch not taken cannot mark the datapoint
+    // low-sample: the series lookup is where that flag is raised.
+    let expr = parse_expression("IF(m1, m2, m3)", &names()).unwrap();
+    let read = |m1: f64| {
+        let mut seen = Vec::new();
+        let v = evaluate(&expr, &mut |ms: &MetricStat| {
+            seen.push(ms.metric);
+            Some(if ms.metric == MetricName::Filter(0) {
+                m1
+            } else {
+                7.0
+            })
+        });
+        (v, seen)
+    };
+    assert_eq!(
+        read(1.0),
+        (
+            Point(7.0),
+            vec![MetricName::Filter(0), MetricName::Filter(1)]
+        )
+    );
+    assert_eq!(
+        read(0.0),
+        (
+            Point(7.0),
+            vec![MetricName::Filter(0), MetricName::Filter(2)]
+        )
+    );
+}

@@ -1,5 +1,5 @@
-//! The operators and functions of CloudWatch metric math beyond + − × ÷
-//! (comparisons, AND/OR, MIN/MAX), and walks over an `Expr` tree.
+//! CloudWatch metric math expressions: the `Expr` tree, its operators and
+//! functions beyond + − × ÷ (comparisons, AND/OR, MIN/MAX), and walks over it.
 //!
 //! Source: CloudWatch User Guide, "Use metric math"
 //! (`awsdocs/amazon-cloudwatch-user-guide`, `doc_source/using-metric-math.md`
@@ -7,7 +7,37 @@
 //! AND or && OR or ||". How each node treats missing points is documented on
 //! the evaluator, `crate::metric_math`.
 
-use super::metrics::Expr;
+use super::metrics::MetricStat;
+
+/// CloudWatch metric math over metric series, evaluated per period by
+/// `crate::metric_math` (which documents each node's rule for missing
+/// points); the operator and function types are below.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Const(f64),
+    Series(MetricStat),
+    Add(Box<Expr>, Box<Expr>),
+    Sub(Box<Expr>, Box<Expr>),
+    Mul(Box<Expr>, Box<Expr>),
+    Div(Box<Expr>, Box<Expr>),
+    Neg(Box<Expr>),
+    /// `a > b` and the other comparisons: 1 (true) or 0 (false).
+    Compare(CmpOp, Box<Expr>, Box<Expr>),
+    /// `a AND b`, `a OR b` (also `&&`, `||`): 1 or 0.
+    Logic(LogicOp, Box<Expr>, Box<Expr>),
+    /// `IF(cond, then[, otherwise])`.
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Option<Box<Expr>>,
+    },
+    /// `FILL(series, value)`: a missing point becomes `value`.
+    Fill(Box<Expr>, f64),
+    /// `MIN([a, b, ...])` / `MAX([a, b, ...])` per period.
+    Extreme(Extreme, Vec<Expr>),
+    /// `ABS(x)`.
+    Abs(Box<Expr>),
+}
 
 /// A comparison operator; its result is 1 (true) or 0 (false).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +186,7 @@ impl Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{MetricName, MetricStat, Statistic};
+    use crate::model::{MetricName, Statistic};
 
     fn errors() -> Box<Expr> {
         Box::new(Expr::Series(MetricStat {

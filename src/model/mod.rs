@@ -18,9 +18,9 @@ mod versions;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
-pub use metric_math::{CmpOp, Extreme, LogicOp};
+pub use metric_math::{CmpOp, Expr, Extreme, LogicOp};
 pub use metrics::{
-    Expr, FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
+    FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
     Statistic,
 };
 pub use strategy::{
