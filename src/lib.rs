@@ -48,6 +48,7 @@ pub mod warnings;
 
 mod faults;
 mod judge;
+mod metric_math;
 mod metrics;
 mod seed;
 mod sim;

@@ -135,57 +135,25 @@ impl DatapointCalc {
         accs: &[Acc; SLOTS],
     ) -> Datapoint {
         let mut low_sample = false;
-        let mut any_present = false;
-        let value = self.eval(
-            &alarm.expr,
-            alarm.scope,
-            filters,
-            accs,
-            &mut any_present,
-            &mut low_sample,
-        );
-        let value = match value {
-            Some(v) if any_present && v.is_finite() => Some(v),
-            _ => None,
-        };
+        let value = self.eval(&alarm.expr, alarm.scope, filters, accs, &mut low_sample);
         Datapoint { value, low_sample }
     }
 
+    /// The expression's datapoint: CloudWatch metric math over the series'
+    /// datapoints of this period, with its rules for missing points
+    /// (`crate::metric_math`).
     fn eval(
         &mut self,
         expr: &Expr,
         scope: Scope,
         filters: &[LogFilter],
         accs: &[Acc; SLOTS],
-        any_present: &mut bool,
         low_sample: &mut bool,
     ) -> Option<f64> {
-        let mut sub =
-            |e: &Expr, calc: &mut Self| calc.eval(e, scope, filters, accs, any_present, low_sample);
-        Some(match expr {
-            Expr::Const(c) => *c,
-            Expr::Series(ms) => match self.series(ms, scope, filters, accs, low_sample) {
-                Some(v) => {
-                    *any_present = true;
-                    v
-                }
-                // Metric math: a missing series value counts as 0.
-                None => 0.0,
-            },
-            Expr::Add(a, b) => sub(a, self)? + sub(b, self)?,
-            Expr::Sub(a, b) => sub(a, self)? - sub(b, self)?,
-            Expr::Mul(a, b) => sub(a, self)? * sub(b, self)?,
-            Expr::Div(a, b) => {
-                let num = sub(a, self)?;
-                let den = sub(b, self)?;
-                if den == 0.0 {
-                    // Division by zero drops the point.
-                    return None;
-                }
-                num / den
-            }
-            Expr::Neg(a) => -sub(a, self)?,
+        crate::metric_math::evaluate(expr, &mut |ms: &MetricStat| {
+            self.series(ms, scope, filters, accs, low_sample)
         })
+        .datapoint()
     }
 
     /// One metric statistic over a scope; None when the metric published no
@@ -324,46 +292,26 @@ pub fn is_low_sample(p_percent: f64, n: u64) -> bool {
 /// Whether any alarm needs per-request durations kept for percentiles, per
 /// alarm period.
 pub fn needs_percentiles(expr: &Expr) -> bool {
-    match expr {
-        Expr::Const(_) => false,
-        Expr::Series(ms) => {
-            matches!(ms.metric, MetricName::Duration)
-                && matches!(ms.statistic, Statistic::Percentile(_))
-        }
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-            needs_percentiles(a) || needs_percentiles(b)
-        }
-        Expr::Neg(a) => needs_percentiles(a),
-    }
+    expr.any(&mut |e| {
+        matches!(e, Expr::Series(ms) if matches!(ms.metric, MetricName::Duration)
+            && matches!(ms.statistic, Statistic::Percentile(_)))
+    })
 }
 
 /// The Duration statistics an expression reads, appended to `out`.
 pub fn duration_statistics(expr: &Expr, out: &mut Vec<Statistic>) {
-    match expr {
-        Expr::Const(_) => {}
-        Expr::Series(ms) => {
+    expr.visit(&mut |e| {
+        if let Expr::Series(ms) = e {
             if matches!(ms.metric, MetricName::Duration) && !out.contains(&ms.statistic) {
                 out.push(ms.statistic);
             }
         }
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-            duration_statistics(a, out);
-            duration_statistics(b, out);
-        }
-        Expr::Neg(a) => duration_statistics(a, out),
-    }
+    });
 }
 
 /// Whether an expression reads request durations at all.
 pub fn reads_duration(expr: &Expr) -> bool {
-    match expr {
-        Expr::Const(_) => false,
-        Expr::Series(ms) => matches!(ms.metric, MetricName::Duration),
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) | Expr::Div(a, b) => {
-            reads_duration(a) || reads_duration(b)
-        }
-        Expr::Neg(a) => reads_duration(a),
-    }
+    expr.any(&mut |e| matches!(e, Expr::Series(ms) if matches!(ms.metric, MetricName::Duration)))
 }
 
 #[cfg(test)]

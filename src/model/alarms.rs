@@ -1,7 +1,8 @@
 //! CloudWatch metric alarms: what an alarm reads (function, scope, metric
 //! math, period) and its rule (`crate::alarm::AlarmRule`).
 
-use super::metrics::{Expr, Scope};
+use super::metric_math::Expr;
+use super::metrics::Scope;
 use crate::alarm::{AlarmRule, Comparison};
 use crate::sim::time::Micros;
 

@@ -75,20 +75,6 @@ pub struct MetricStat {
     pub statistic: Statistic,
 }
 
-/// Arithmetic over metric series (CloudWatch metric math). A missing series
-/// value is 0; if every referenced series is missing the result is missing; a
-/// division by zero drops the point.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expr {
-    Const(f64),
-    Series(MetricStat),
-    Add(Box<Expr>, Box<Expr>),
-    Sub(Box<Expr>, Box<Expr>),
-    Mul(Box<Expr>, Box<Expr>),
-    Div(Box<Expr>, Box<Expr>),
-    Neg(Box<Expr>),
-}
-
 /// A log metric filter such as `{ $.statusCode > 400 }` with MetricValue 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogFilter {

@@ -9,6 +9,7 @@
 mod alarms;
 mod delay;
 mod faults;
+mod metric_math;
 mod metrics;
 mod strategy;
 mod traffic;
@@ -17,8 +18,9 @@ mod versions;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
+pub use metric_math::{CmpOp, Expr, Extreme, LogicOp};
 pub use metrics::{
-    Expr, FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
+    FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
     Statistic,
 };
 pub use strategy::{

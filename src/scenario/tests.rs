@@ -266,7 +266,7 @@ fn full_scenario_round_trips() {
                 )),
                 Box::new(Expr::Const(100.0)),
             ),
-            expr_text: "errors / invocations * 100".into(),
+            expr_text: "Errors / Invocations * 100".into(),
             period: secs(60),
             rule: AlarmRule {
                 threshold: 5.0,

@@ -89,6 +89,28 @@ fn expr_unit(e: &crate::model::Expr) -> MetricUnit {
             (x, Const(_)) => x,
             _ => Unknown,
         },
+        Expr::Abs(a) | Expr::Fill(a, _) => expr_unit(a),
+        // A guard takes the unit of what it passes on: IF(invocations > 20,
+        // errors / invocations * 100, 0) is a %.
+        Expr::If {
+            then, otherwise, ..
+        } => match (expr_unit(then), otherwise.as_deref().map(expr_unit)) {
+            (x, None) => x,
+            (x, Some(y)) if x == y => x,
+            (Const(_), Some(x)) | (x, Some(Const(_))) => x,
+            _ => Unknown,
+        },
+        Expr::Extreme(_, items) => items
+            .iter()
+            .map(expr_unit)
+            .reduce(|x, y| match (x, y) {
+                (x, y) if x == y => x,
+                (Const(_), x) | (x, Const(_)) => x,
+                _ => Unknown,
+            })
+            .unwrap_or(Unknown),
+        // 1 or 0.
+        Expr::Compare(..) | Expr::Logic(..) => Unknown,
     }
 }
 
@@ -98,6 +120,25 @@ mod tests {
     use crate::run::Overrides;
     use crate::sweep::fixtures::TEXT;
     use crate::sweep::plan_from_text;
+
+    #[test]
+    fn guards_take_the_unit_of_what_they_pass_on() {
+        let unit =
+            |text: &str| expr_unit(&crate::scenario::parse_expression(text, &[]).unwrap()).name();
+        assert_eq!(
+            unit("IF(invocations > 20, errors / invocations * 100, 0)"),
+            "%"
+        );
+        assert_eq!(
+            unit("IF(invocations > 20, errors / invocations * 100)"),
+            "%"
+        );
+        assert_eq!(unit("FILL(errors, 0) / FILL(invocations, 0)"), "ratio");
+        assert_eq!(unit("MAX([Duration.p99, Duration.p50, 250])"), "ms");
+        assert_eq!(unit("ABS(Duration.Average - 100)"), "ms");
+        assert_eq!(unit("IF(errors, Duration.p99, errors)"), "");
+        assert_eq!(unit("errors > 1"), "");
+    }
 
     #[test]
     fn alarms_csv_names_the_unit_of_each_metric() {

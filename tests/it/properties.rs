@@ -123,8 +123,11 @@ const STATISTICS: [&str; 9] = [
     "p99",
     "p99.9",
 ];
-const EXPRESSIONS: [&str; 8] = [
+const EXPRESSIONS: [&str; 11] = [
     "errors / invocations * 100",
+    "IF(invocations > 20, errors / invocations * 100, 0)",
+    "FILL(errors, 0) / FILL(invocations, 0) * 100",
+    "MAX([Duration.p99 / 10, ABS(slow - 1)]) + (errors >= 1 AND invocations > 5)",
     "Duration.p99",
     "Duration.Average / 10",
     "Errors",

@@ -17,13 +17,18 @@ pub struct RawAlarm {
     /// stage cache the same requests as `version`). Default `function`.
     #[schemars(extend("enum" = ["function", "version", "alias", "canary_stage", null]))]
     pub scope: Option<String>,
-    /// Metric math over `+ - * /`, parentheses, unary minus, numbers and
-    /// metrics: `errors` (Errors Sum), `invocations` (Invocations Sum), or
-    /// `Errors`, `Invocations`, `Duration` or a filter name, optionally
-    /// followed by `.Statistic` (default Sum), e.g. `"errors / invocations *
-    /// 100"` or `"Duration.p99"`. Metric names are case-insensitive, filter
-    /// names are not. A missing series value counts as 0 and a division by
-    /// zero drops the datapoint.
+    /// CloudWatch metric math over `+ - * /`, parentheses, unary minus,
+    /// numbers and metrics: `errors` (Errors Sum), `invocations`
+    /// (Invocations Sum), or `Errors`, `Invocations`, `Duration` or a filter
+    /// name, optionally followed by `.Statistic` (default Sum), e.g.
+    /// `"errors / invocations * 100"` or `"Duration.p99"`; comparisons
+    /// `> >= < <= == !=`, `AND`/`&&`, `OR`/`||`, and the uppercase functions
+    /// `IF(cond, a[, b])`, `FILL(m, constant)`, `MIN([a, b, ...])`,
+    /// `MAX([...])`, `ABS(x)`, e.g. `"IF(invocations > 20, errors /
+    /// invocations * 100, 0)"`. Metric names are case-insensitive, filter
+    /// names are not. A missing series value counts as 0 beside a present
+    /// one and a division by zero drops the datapoint (README, "Metric
+    /// math").
     pub expression: Option<String>,
     /// Single-metric form: `Invocations`, `Errors`, `Duration` or a filter
     /// name.

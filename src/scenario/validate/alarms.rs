@@ -14,8 +14,8 @@ use crate::model::{AlarmSpec, Expr, LowSampleCount, MetricStat, MetricsSettings,
 use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::expr::{
-    metric_hint, metric_name, parse_expression, parse_statistic, resolve_metric, statistic_name,
-    STATISTIC_HINT,
+    expr_text, metric_hint, metric_name, parse_expression, parse_statistic, resolve_metric,
+    statistic_name, STATISTIC_HINT,
 };
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawAlarm, RawScenario};
@@ -264,7 +264,10 @@ fn metric_math(path: &KeyPath, raw: &RawAlarm, filters: &[String]) -> VResult<(E
             let expr = parse_expression(text, filters).map_err(|message| {
                 Problem::new(&path.key("expression"), format!("{message} (in {text:?})"))
             })?;
-            Ok((expr, text.trim().to_string()))
+            // Written back canonically (`Errors / Invocations * 100`), which
+            // parses to the same tree, so reports show what was simulated.
+            let shown = expr_text(&expr, filters);
+            Ok((expr, shown))
         }
         OneOf::Second(metric) => {
             let metric_id = resolve_metric(metric.trim(), filters).ok_or_else(|| {
@@ -302,27 +305,5 @@ fn metric_math(path: &KeyPath, raw: &RawAlarm, filters: &[String]) -> VResult<(E
 /// Whether `expr` divides by a sub-expression without metrics that
 /// evaluates to zero (`errors / 0`, `x / (1 - 1)`).
 fn has_constant_zero_denominator(expr: &Expr) -> bool {
-    fn constant(e: &Expr) -> Option<f64> {
-        Some(match e {
-            Expr::Const(c) => *c,
-            Expr::Series(_) => return None,
-            Expr::Add(a, b) => constant(a)? + constant(b)?,
-            Expr::Sub(a, b) => constant(a)? - constant(b)?,
-            Expr::Mul(a, b) => constant(a)? * constant(b)?,
-            Expr::Div(a, b) => constant(a)? / constant(b)?,
-            Expr::Neg(a) => -constant(a)?,
-        })
-    }
-    match expr {
-        Expr::Const(_) | Expr::Series(_) => false,
-        Expr::Div(a, b) => {
-            constant(b) == Some(0.0)
-                || has_constant_zero_denominator(a)
-                || has_constant_zero_denominator(b)
-        }
-        Expr::Add(a, b) | Expr::Sub(a, b) | Expr::Mul(a, b) => {
-            has_constant_zero_denominator(a) || has_constant_zero_denominator(b)
-        }
-        Expr::Neg(a) => has_constant_zero_denominator(a),
-    }
+    expr.any(&mut |e| matches!(e, Expr::Div(_, b) if crate::metric_math::constant(b) == Some(0.0)))
 }
