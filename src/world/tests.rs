@@ -190,15 +190,14 @@ fn sliding_windows_let_a_long_period_alarm_fire_at_the_next_minute() {
 /// warming over `warmup`, and a candidate that fails every request.
 fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
     let mut sc = with_kind(StrategyKind::ApiGwCanary(ApiGwSpec {
-        percent_traffic: pct,
-        review_time: None,
-        guard: script::guard(),
-        operator: None,
+        // The canary routes from t = 0.
+        propagation_delay: DelayDist::Fixed(Micros::ZERO),
         cache: Some(StageCache {
             hit_ratio: 0.5,
             hit_latency_ms: 5.0,
             warmup,
         }),
+        ..script::apigw(pct, None)
     }));
     sc.alarms.clear();
     sc.strategies[0].alarms.clear();
