@@ -440,6 +440,49 @@ mod tests {
         }
     }
 
+    /// `n` count alarms on function `f` (named `{f}_{i}`).
+    fn alarms_on(f: &str, n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "[alarms.{f}_{i}]\nfunction = \"{f}\"\nmetric = \"Errors\"\ncomparison = \">\"\nthreshold = {i}\n"
+                )
+            })
+            .collect()
+    }
+
+    fn load(text: &str) -> Result<crate::model::Scenario, String> {
+        let value = crate::scenario::parse_document(text, "t.toml").map_err(|e| e.to_string())?;
+        crate::scenario::from_value(value, text, "t.toml").map_err(|e| e.to_string())
+    }
+
+    /// CodeDeploy takes at most 10 alarms per deployment group, and each
+    /// function is its own group: 10 + 10 alarms over two functions pass,
+    /// 11 on one function are rejected naming it.
+    #[test]
+    fn at_most_ten_alarms_per_deployment_group() {
+        let base = "horizon = \"1h\"\n[functions.a]\ntraffic = { rate_per_s = 1 }\n[functions.b]\ntraffic = { rate_per_s = 1 }\n[strategies.c]\nconfig = \"Canary10Percent5Minutes\"\n";
+        let ok = format!("{base}{}{}", alarms_on("a", 10), alarms_on("b", 10));
+        let sc = load(&ok).unwrap();
+        assert_eq!(sc.strategies[0].alarms.len(), 20);
+        let bad = format!("{base}{}{}", alarms_on("a", 3), alarms_on("b", 11));
+        let err = load(&bad).unwrap_err();
+        for part in [
+            "strategies.c.alarms",
+            "11 alarms watch the deployment group of function \"b\"",
+            "at most 10 alarms per deployment group",
+        ] {
+            assert!(err.contains(part), "{part}: {err}");
+        }
+        // Listing 10 of the 11 is fine.
+        let names: Vec<String> = (0..10).map(|i| format!("\"b_{i}\"")).collect();
+        let listed = bad.replace(
+            "[strategies.c]\n",
+            &format!("[strategies.c]\nalarms = [{}]\n", names.join(", ")),
+        );
+        assert!(load(&listed).is_ok());
+    }
+
     #[test]
     fn shift_spans() {
         let l = linear(10, 10);
