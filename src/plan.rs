@@ -296,8 +296,14 @@ fn describe_apigw(
 ) -> String {
     let p = a.promotion;
     let options: Vec<&str> = [
-        (p.deployment, "update the stage with the canary's deployment"),
-        (p.stage_variables, "update the stage variables with the canary's"),
+        (
+            p.deployment,
+            "update the stage with the canary's deployment",
+        ),
+        (
+            p.stage_variables,
+            "update the stage variables with the canary's",
+        ),
         (p.canary_to_zero, "set the canary to 0%"),
     ]
     .into_iter()
@@ -335,7 +341,11 @@ fn describe_apigw(
     let action = if s.alarms.is_empty() {
         "no alarm action".to_string()
     } else if a.rollback {
-        fmt_alarm_action(&a.function, "stage update (canary 0%)", &a.propagation_delay)
+        fmt_alarm_action(
+            &a.function,
+            "stage update (canary 0%)",
+            &a.propagation_delay,
+        )
     } else {
         "no rollback function: an alarm transition stops the deployment and the weights freeze"
             .to_string()

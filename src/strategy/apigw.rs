@@ -532,10 +532,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.promoted_share(), 100.0);
-        assert_eq!(a.stage_variable_overrides, vec![("alias".into(), "v2".into())]);
+        assert_eq!(
+            a.stage_variable_overrides,
+            vec![("alias".into(), "v2".into())]
+        );
         for (keys, expected) in [
             ("promotion = []", "at least one promotion option"),
-            ("promotion = [\"deploy\"]", "unknown promotion option \"deploy\""),
+            (
+                "promotion = [\"deploy\"]",
+                "unknown promotion option \"deploy\"",
+            ),
             (
                 "promotion = [\"deployment\", \"deployment\"]",
                 "listed twice",
@@ -548,8 +554,14 @@ mod tests {
                 "new_version_via = \"stage_variables\"",
                 "strategies.c.stage_variable_overrides",
             ),
-            ("poll_interval = \"1m\"", "not allowed for strategy kind \"apigw_canary\""),
-            ("rollback_latency = \"5s\"", "not allowed for strategy kind \"apigw_canary\""),
+            (
+                "poll_interval = \"1m\"",
+                "not allowed for strategy kind \"apigw_canary\"",
+            ),
+            (
+                "rollback_latency = \"5s\"",
+                "not allowed for strategy kind \"apigw_canary\"",
+            ),
         ] {
             let err = load(keys).unwrap_err();
             assert!(err.contains(expected), "{keys}: {err}");

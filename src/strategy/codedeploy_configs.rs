@@ -293,10 +293,7 @@ mod tests {
                 "Canary10Percent5Minutes",
             ),
             // SAM DeploymentPreference.Type.
-            (
-                "Linear10PercentEvery1Minute",
-                "Linear10PercentEvery1Minute",
-            ),
+            ("Linear10PercentEvery1Minute", "Linear10PercentEvery1Minute"),
             // CDK (aws-cdk-lib lambda/deployment-config.ts).
             ("CANARY_10PERCENT_5MINUTES", "Canary10Percent5Minutes"),
             (
@@ -391,8 +388,9 @@ mod tests {
             ("ECSLinear10PercentEvery3Minutes", 3),
         ] {
             let p = at(name);
-            let expected: Vec<(Micros, u32)> =
-                (0..10).map(|k| (secs(60 * minutes * k), 10 * (k as u32 + 1))).collect();
+            let expected: Vec<(Micros, u32)> = (0..10)
+                .map(|k| (secs(60 * minutes * k), 10 * (k as u32 + 1)))
+                .collect();
             assert_eq!(p.steps, expected, "{name}");
             assert_eq!(p.complete_at, secs(60 * minutes * 9), "{name}");
         }

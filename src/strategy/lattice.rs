@@ -329,7 +329,10 @@ mod tests {
             }
         }
         // The case the rule exists for happens: about half the draws.
-        assert!(clamped > 20, "only {clamped} rollbacks waited for the change");
+        assert!(
+            clamped > 20,
+            "only {clamped} rollbacks waited for the change"
+        );
     }
 
     #[test]
