@@ -3,8 +3,9 @@
 use std::fmt::Write;
 
 use crate::model::{
-    lattice_share_pct, DelayDist, Deploy, Fault, FaultKind, Function, Hook, LatencyDist, PollGuard,
-    Scenario, StrategyKind, StrategySpec, TrafficShift, VersionProfile,
+    lattice_share_pct, ApiGwSpec, CanaryCarrier, DelayDist, Deploy, Fault, FaultKind, Function,
+    Hook, LatencyDist, PollGuard, RollbackFunction, Scenario, StrategyKind, StrategySpec,
+    TrafficShift, VersionProfile,
 };
 use crate::sim::time::{secs, Micros};
 use crate::strategy::codedeploy::shift_plan;
@@ -223,36 +224,7 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
                 fmt_guard(&cd.guard)
             )
         }
-        StrategyKind::ApiGwCanary(a) => {
-            let promotion = match &a.review_time {
-                None => "never promoted (the canary runs until the horizon)".to_string(),
-                Some(r) => format!("promoted to 100% by an operator after {}", fmt_delay(r)),
-            };
-            let operator = match &a.operator {
-                None => "no operator".to_string(),
-                Some(op) => format!(
-                    "an operator notices a faulty canary with probability {} after {} from the fault's first effect",
-                    op.notice_probability,
-                    fmt_delay(&op.detection_delay)
-                ),
-            };
-            let cache = match &a.cache {
-                None => "no stage cache".to_string(),
-                Some(c) => format!(
-                    "stage cache hit ratio {} (hits {} ms), the canary's cache warms from cold over {}",
-                    c.hit_ratio,
-                    c.hit_latency_ms,
-                    fmt_duration(c.warmup)
-                ),
-            };
-            format!(
-                "API Gateway canary stage: {}% of requests to the canary from {} (fixed); {promotion}; nominal duration {nominal}; {watches}{}; {}; {operator}; {cache}",
-                a.percent_traffic,
-                fmt_duration(t0),
-                if s.alarms.is_empty() { "" } else { " (polled)" },
-                fmt_guard(&a.guard)
-            )
-        }
+        StrategyKind::ApiGwCanary(a) => describe_apigw(s, a, t0, &nominal, &watches),
         StrategyKind::Steps(st) => format!(
             "step plan: weights {}; bake after 100% {}; nominal duration {nominal}; {watches}; {}",
             fmt_steps(t0, &crate::strategy::steps::schedule(st)),
@@ -277,12 +249,7 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
                 Some(b) => format!("completes {} after the last change took effect (nominal {nominal})", fmt_duration(b)),
             };
             let action = if l.rollback {
-                format!(
-                    "an alarm transition into ALARM → SNS {} → rollback function {} → propagation {} → all on stable",
-                    fmt_delay(&l.sns_delay),
-                    fmt_delay(&l.function_duration),
-                    fmt_delay(&l.propagation_delay)
-                )
+                fmt_alarm_action(&l.function, "propagation", &l.propagation_delay)
             } else {
                 "no rollback function: a problem stops the schedule and the weights freeze"
                     .to_string()
@@ -304,6 +271,108 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
         }
     }
     line
+}
+
+/// The alarm-action path (`strategy::alarm_action`) in words: `an alarm
+/// transition into ALARM → SNS 1s → rollback function 3s → {update} 5s →
+/// all on stable`.
+fn fmt_alarm_action(f: &RollbackFunction, update: &str, propagation: &DelayDist) -> String {
+    format!(
+        "an alarm transition into ALARM → SNS {} → rollback function {} → {update} {} → all on stable",
+        fmt_delay(&f.sns_delay),
+        fmt_delay(&f.function_duration),
+        fmt_delay(propagation)
+    )
+}
+
+/// An API Gateway canary stage: its split, promotion, how alarms and a
+/// person act, the stage cache.
+fn describe_apigw(
+    s: &StrategySpec,
+    a: &ApiGwSpec,
+    t0: Micros,
+    nominal: &str,
+    watches: &str,
+) -> String {
+    let p = a.promotion;
+    let options: Vec<&str> = [
+        (
+            p.deployment,
+            "update the stage with the canary's deployment",
+        ),
+        (
+            p.stage_variables,
+            "update the stage variables with the canary's",
+        ),
+        (p.canary_to_zero, "set the canary to 0%"),
+    ]
+    .into_iter()
+    .filter_map(|(on, text)| on.then_some(text))
+    .collect();
+    let result = match a.promoted_share() {
+        x if x >= 100.0 => "all traffic on the new version; the deployment completes".to_string(),
+        x if x <= 0.0 => {
+            "all traffic back on the old deployment (counted as an operator rollback)".to_string()
+        }
+        x => format!("{x}% on the new version"),
+    };
+    let promotion = match &a.review_time {
+        None => "never promoted (the canary runs until the horizon)".to_string(),
+        Some(r) => format!(
+            "promoted by an operator after {} ({}: {result})",
+            fmt_delay(r),
+            options.join(", ")
+        ),
+    };
+    let carrier = match a.new_version_via {
+        CanaryCarrier::Deployment => "the canary's deployment".to_string(),
+        CanaryCarrier::StageVariables => "the canary's stage-variable overrides".to_string(),
+    };
+    let overrides = if a.stage_variable_overrides.is_empty() {
+        "no stage-variable overrides".to_string()
+    } else {
+        let pairs: Vec<String> = a
+            .stage_variable_overrides
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("stage-variable overrides {}", pairs.join(", "))
+    };
+    let action = if s.alarms.is_empty() {
+        "no alarm action".to_string()
+    } else if a.rollback {
+        fmt_alarm_action(
+            &a.function,
+            "stage update (canary 0%)",
+            &a.propagation_delay,
+        )
+    } else {
+        "no rollback function: an alarm transition stops the deployment and the weights freeze"
+            .to_string()
+    };
+    let operator = match &a.operator {
+        None => "no operator".to_string(),
+        Some(op) => format!(
+            "an operator notices a faulty canary with probability {} after {} from the fault's first effect",
+            op.notice_probability,
+            fmt_delay(&op.detection_delay)
+        ),
+    };
+    let cache = match &a.cache {
+        None => "no stage cache".to_string(),
+        Some(c) => format!(
+            "stage cache hit ratio {} (hits {} ms), the canary's cache warms from cold over {}",
+            c.hit_ratio,
+            c.hit_latency_ms,
+            fmt_duration(c.warmup)
+        ),
+    };
+    format!(
+        "API Gateway canary stage: {}% of requests to the canary from {} (fixed; each stage update takes effect after {}); the new version comes with {carrier}; {overrides}; {promotion}; nominal duration {nominal}; {watches}; API Gateway polls no alarm: {action}; {operator}; {cache}",
+        a.percent_traffic,
+        fmt_duration(t0),
+        fmt_delay(&a.propagation_delay),
+    )
 }
 
 /// Describes what a run of `sc` would simulate.
@@ -435,7 +504,8 @@ rollback = false
             "    traffic: 30 requests/min",
             "  refund: released all at once (no hooks, no alarm watching)",
             "  stage [function pay]: Errors Sum (canary_stage scope) > 5, 1 of 1 datapoints, period 10m",
-            "apigw: API Gateway canary stage: 12.5% of requests to the canary from 2m (fixed); promoted to 100% by an operator after lognormal median 30m (σ 0.60, p99 2h)",
+            "apigw: API Gateway canary stage: 12.5% of requests to the canary from 2m (fixed; each stage update takes effect after 5s); the new version comes with the canary's deployment; no stage-variable overrides; promoted by an operator after lognormal median 30m (σ 0.60, p99 2h) (update the stage with the canary's deployment, update the stage variables with the canary's, set the canary to 0%: all traffic on the new version; the deployment completes)",
+            "API Gateway polls no alarm: an alarm transition into ALARM → SNS 1s → rollback function 3s → stage update (canary 0%) 5s → all on stable",
             "an operator notices a faulty canary with probability 0.5 after 10m from the fault's first effect",
             "stage cache hit ratio 0.6 (hits 5 ms), the canary's cache warms from cold over 15m",
             "pre-traffic hook 2m (catches step_error 0.5; flaky 0.01)",

@@ -215,16 +215,19 @@ named_enum! {
         Stopped = "stopped",
         /// Detail: `ALARM_NAME=STATE`.
         AlarmState = "alarm_state",
-        /// API Gateway: the canary was promoted.
+        /// API Gateway: the canary was promoted (detail `canary 0%` when the
+        /// promotion left all traffic on the old deployment).
         Promoted = "promoted",
-        /// VPC Lattice: a listener update was issued (detail: the percentage).
+        /// VPC Lattice / API Gateway: a listener or stage update was issued
+        /// (detail: the percentage).
         WeightUpdateIssued = "weight_update_issued",
-        /// VPC Lattice: the alarm's SNS notification reached the rollback
-        /// function.
+        /// VPC Lattice / API Gateway: the alarm's SNS notification reached
+        /// the rollback function.
         SnsDelivered = "sns_delivered",
-        /// VPC Lattice: the rollback function finished.
+        /// VPC Lattice / API Gateway: the rollback function finished.
         RollbackFunctionDone = "rollback_function_done",
-        /// VPC Lattice: a rollback's listener update propagated.
+        /// VPC Lattice / API Gateway: a rollback's listener or stage update
+        /// propagated.
         WeightsPropagated = "weights_propagated",
         /// A one-stage rollback's stage (an alias or stage update).
         Rollback = "rollback",

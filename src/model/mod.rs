@@ -24,9 +24,9 @@ pub use metrics::{
     Statistic,
 };
 pub use strategy::{
-    lattice_share_pct, ApiGwSpec, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,
-    LinearCompletion, Operator, PollGuard, StageCache, StepsSpec, StrategyKind, StrategySpec,
-    TrafficShift, WeightStep,
+    lattice_share_pct, ApiGwSpec, CanaryCarrier, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,
+    LinearCompletion, Operator, PollGuard, Promotion, RollbackFunction, StageCache, StepsSpec,
+    StrategyKind, StrategySpec, TrafficShift, WeightStep,
 };
 pub use traffic::{Burst, Diurnal, Traffic};
 pub use versions::{LatencyDist, VersionProfile};

@@ -52,7 +52,7 @@ impl StrategyKind {
 }
 
 /// Alarm polling and rollback as CodeDeploy does it; shared by the
-/// CodeDeploy, API Gateway canary and step-plan kinds.
+/// CodeDeploy and step-plan kinds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PollGuard {
     /// Whether a problem rolls back (true) or only stops and freezes weights.
@@ -75,18 +75,92 @@ pub struct CodeDeploySpec {
 
 /// An API Gateway REST API canary release (reference §3): a fixed
 /// `percentTraffic` on the canary deployment until an operator promotes it.
+/// API Gateway itself watches no alarm: a stage alarm acts only through its
+/// alarm action (SNS → a rollback function → `update-stage`), or through a
+/// person (`operator`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiGwSpec {
     /// canarySettings.percentTraffic, in [0, 100].
     pub percent_traffic: f64,
-    /// Operator review time from canary creation to promotion (100 %);
+    /// Operator review time from canary creation to promotion;
     /// `None`: never promoted, the canary runs until the horizon.
     pub review_time: Option<DelayDist>,
-    /// Automated alarm watching (the alarms of `StrategySpec::alarms`).
-    pub guard: PollGuard,
+    /// What the promotion updates (the console's three check boxes).
+    pub promotion: Promotion,
+    /// What sends the canary's requests to the new version.
+    pub new_version_via: CanaryCarrier,
+    /// canarySettings.stageVariableOverrides, by name (they only matter
+    /// through `new_version_via`).
+    pub stage_variable_overrides: Vec<(String, String)>,
+    /// False: no rollback function subscribed to the alarms; a problem
+    /// only stops the deployment (weights freeze).
+    pub rollback: bool,
+    /// The alarm action's path to the `update-stage` call.
+    pub function: RollbackFunction,
+    /// From an `update-stage` call (canary creation, promotion, rollback)
+    /// until the stage routes by it.
+    pub propagation_delay: DelayDist,
     /// A human who notices a faulty canary and rolls it back.
     pub operator: Option<Operator>,
     pub cache: Option<StageCache>,
+}
+
+impl ApiGwSpec {
+    /// The candidate's traffic share in percent once the promotion took
+    /// effect: 100 when production now serves the new version (the
+    /// promoted part is the one carrying it), else what the canary still
+    /// gets (0 after "set the canary to 0 %": all traffic on the old
+    /// deployment).
+    pub fn promoted_share(&self) -> f64 {
+        let production_new = match self.new_version_via {
+            CanaryCarrier::Deployment => self.promotion.deployment,
+            CanaryCarrier::StageVariables => self.promotion.stage_variables,
+        };
+        if production_new {
+            100.0
+        } else if self.promotion.canary_to_zero {
+            0.0
+        } else {
+            self.percent_traffic
+        }
+    }
+}
+
+/// The promotion options of an API Gateway canary (the console's "Promote
+/// canary" check boxes; the API's promotion does all three, reference §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Promotion {
+    /// "Update stage with the canary's deployment": the stage's
+    /// deploymentId becomes the canary's.
+    pub deployment: bool,
+    /// "Update stage variables with the canary's": the overrides become the
+    /// stage's variables.
+    pub stage_variables: bool,
+    /// "Set the canary percentage to 0.0 %".
+    pub canary_to_zero: bool,
+}
+
+/// What makes a canary request reach the new version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanaryCarrier {
+    /// The canary's deployment (a new integration deployed to the canary,
+    /// as in seed 001).
+    Deployment,
+    /// The canary's stage-variable overrides (e.g. an integration on
+    /// `fn:${stageVariables.alias}`).
+    StageVariables,
+}
+
+/// The path of a CloudWatch alarm action to a rollback (reference §1.13,
+/// §5): the alarm's transition into ALARM publishes to SNS, SNS invokes a
+/// rollback function, the function updates the routing (a Lattice
+/// listener, an API Gateway stage). VPC Lattice and API Gateway share it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RollbackFunction {
+    /// Alarm state change → SNS delivery to the rollback function.
+    pub sns_delay: DelayDist,
+    /// Run time of the rollback function up to its update call.
+    pub function_duration: DelayDist,
 }
 
 /// An operator watching a canary by hand.
@@ -126,10 +200,8 @@ pub struct LatticeSpec {
     pub bake: Option<Micros>,
     /// Data-plane propagation of every weight change, rollback included.
     pub propagation_delay: DelayDist,
-    /// Alarm state change → SNS delivery to the rollback function.
-    pub sns_delay: DelayDist,
-    /// Run time of the rollback function up to its listener update.
-    pub function_duration: DelayDist,
+    /// The alarm action's path to the listener update.
+    pub function: RollbackFunction,
     /// False: no rollback function; a problem stops the schedule and the
     /// weights freeze (outcome `stopped`).
     pub rollback: bool,

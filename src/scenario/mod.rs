@@ -16,7 +16,8 @@ pub(crate) mod validate;
 
 use std::path::Path;
 
-pub use crate::strategy::codedeploy::{custom_config_name, shift_span, PREDEFINED_CONFIGS};
+pub use crate::strategy::codedeploy::{custom_config_name, shift_span};
+pub use crate::strategy::codedeploy_configs::PREDEFINED_CONFIGS;
 pub use crate::strategy::nominal_duration;
 pub use duration::{format_duration, parse_duration, Dur, DURATION_HINT};
 pub use error::ScenarioError;

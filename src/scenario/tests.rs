@@ -962,11 +962,19 @@ fn new_strategy_kinds_round_trip() {
         StrategyKind::ApiGwCanary(ApiGwSpec {
             percent_traffic: 12.5,
             review_time: Some(DelayDist::from_median_p99(secs(1800), secs(7200))),
-            guard: PollGuard {
-                rollback: true,
-                rollback_latency: secs(5),
-                poll_interval: secs(60),
+            promotion: Promotion {
+                deployment: true,
+                stage_variables: true,
+                canary_to_zero: true,
             },
+            new_version_via: CanaryCarrier::Deployment,
+            stage_variable_overrides: Vec::new(),
+            rollback: true,
+            function: RollbackFunction {
+                sns_delay: DelayDist::Fixed(secs(1)),
+                function_duration: DelayDist::Fixed(secs(3)),
+            },
+            propagation_delay: DelayDist::Fixed(secs(5)),
             operator: Some(Operator {
                 detection_delay: DelayDist::from_mean_sd(secs(900), secs(600)),
                 notice_probability: 0.8,
@@ -1016,11 +1024,13 @@ fn new_strategy_kinds_round_trip() {
             // last change took effect.
             bake: Some(Micros::ZERO),
             propagation_delay: DelayDist::Fixed(secs(90)),
-            sns_delay: DelayDist::Uniform {
-                min: secs(1),
-                max: secs(3),
+            function: RollbackFunction {
+                sns_delay: DelayDist::Uniform {
+                    min: secs(1),
+                    max: secs(3),
+                },
+                function_duration: DelayDist::Fixed(secs(3)),
             },
-            function_duration: DelayDist::Fixed(secs(3)),
             rollback: true,
         })
     );
@@ -1029,7 +1039,7 @@ fn new_strategy_kinds_round_trip() {
         lattice.pre_traffic_hook.as_ref().map(|h| h.duration),
         Some(secs(3 * 3600))
     );
-    assert_eq!(nominal_duration(apigw), secs(1800));
+    assert_eq!(nominal_duration(apigw), secs(1800 + 5));
     assert_eq!(nominal_duration(lattice), secs(3 * 3600 + 600 + 90));
     // Never promoted; a split left in place never completes.
     let s = load_text(

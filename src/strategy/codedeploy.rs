@@ -3,13 +3,16 @@
 //! from deployment start until completion, rollback or stop on ALARM, and
 //! BeforeAllowTraffic / AfterAllowTraffic hooks (run by [`super::rollout`]).
 //!
-//! Also the kind's validation (`KIND`): `config` (a predefined
-//! configuration, §2.1) or a custom `type` with `percentage` and `interval`
-//! (§2.3, within the 2880-minute shift span of §2.2), `linear_completion`,
-//! the poll guard, and CodeDeploy's one-hour hook limit (§2.4).
+//! Also the kind's validation (`KIND`): `config` (a predefined Lambda or
+//! ECS configuration in any spelling of `super::codedeploy_configs`, §2.1)
+//! or a custom `type` with `percentage` and `interval` (§2.3, within the
+//! 2880-minute shift span of §2.2), `linear_completion`, the poll guard,
+//! at most 10 alarms per deployment group (§2.5), and CodeDeploy's
+//! one-hour hook limit (§2.4).
 
 use std::borrow::Cow;
 
+use super::codedeploy_configs::{accepted_names, predefined_config};
 use super::rollout::{latency_chain, Plan, Watch};
 use crate::model::{
     CodeDeploySpec, LinearCompletion, PollGuard, StrategyKind, StrategySpec, TrafficShift,
@@ -133,41 +136,34 @@ pub(crate) const KIND: Kind = Kind {
 /// §2.2: 2880 minutes).
 pub const MAX_SHIFT_SPAN: Micros = MINUTE.times(2880);
 
-/// CodeDeploy's predefined Lambda configurations (reference §2.1).
-pub const PREDEFINED_CONFIGS: [(&str, TrafficShift); 9] = [
-    ("AllAtOnce", TrafficShift::AllAtOnce),
-    ("Canary10Percent5Minutes", canary(10, 5)),
-    ("Canary10Percent10Minutes", canary(10, 10)),
-    ("Canary10Percent15Minutes", canary(10, 15)),
-    ("Canary10Percent30Minutes", canary(10, 30)),
-    ("Linear10PercentEvery1Minute", linear(10, 1)),
-    ("Linear10PercentEvery2Minutes", linear(10, 2)),
-    ("Linear10PercentEvery3Minutes", linear(10, 3)),
-    ("Linear10PercentEvery10Minutes", linear(10, 10)),
-];
-
-const CONFIG_PREFIX: &str = "CodeDeployDefault.Lambda";
-
 const SHAPES: &str = "canary, linear, all_at_once";
 
-const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
-    TrafficShift::Canary {
-        percentage,
-        interval: MINUTE.times(minutes),
-    }
-}
-
-const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
-    TrafficShift::Linear {
-        percentage,
-        interval: MINUTE.times(minutes),
-    }
-}
+/// CodeDeploy's limit on alarms per deployment group (CodeDeploy user
+/// guide, "Create a CloudWatch alarm for a deployment": "You can associate
+/// up to ten CloudWatch alarms with a CodeDeploy deployment group";
+/// API `AlarmConfiguration.alarms`: "A maximum of 10 alarms can be
+/// added."). Each function of a scenario is its own deployment group.
+pub const MAX_ALARMS_PER_DEPLOYMENT_GROUP: usize = 10;
 
 /// The traffic shift first, then the poll guard, then `linear_completion`.
 fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResult<StrategyKind> {
     let (shift, config_name) = traffic_shift(path, raw)?;
     let guard = common.guard()?;
+    let (function, count) = common.most_alarms_on_one_function()?;
+    if count > MAX_ALARMS_PER_DEPLOYMENT_GROUP {
+        let group = if function.is_empty() {
+            "the deployment group".to_string()
+        } else {
+            format!("the deployment group of function {function:?}")
+        };
+        return Err(Problem::new(
+            &path.key("alarms"),
+            format!(
+                "{count} alarms watch {group}{}; CodeDeploy allows at most {MAX_ALARMS_PER_DEPLOYMENT_GROUP} alarms per deployment group (AlarmConfiguration: \"A maximum of 10 alarms can be added.\"); list at most {MAX_ALARMS_PER_DEPLOYMENT_GROUP} in alarms",
+                if raw.alarms.is_none() { " (alarms defaults to every alarm of the scenario)" } else { "" }
+            ),
+        ));
+    }
     let linear_completion = choice(
         &path.key("linear_completion"),
         raw.linear_completion.as_deref(),
@@ -202,18 +198,6 @@ pub fn shift_span(shift: TrafficShift, completion: LinearCompletion) -> Micros {
     }
 }
 
-fn predefined_config(text: &str) -> Option<(&'static str, TrafficShift)> {
-    let trimmed = text.trim();
-    let bare = trimmed
-        .get(..CONFIG_PREFIX.len())
-        .filter(|p| p.eq_ignore_ascii_case(CONFIG_PREFIX))
-        .map_or(trimmed, |_| &trimmed[CONFIG_PREFIX.len()..]);
-    PREDEFINED_CONFIGS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(bare))
-        .copied()
-}
-
 /// The CodeDeploy-style name of a custom shape, e.g. `Canary25Percent45Minutes`.
 pub fn custom_config_name(shift: TrafficShift) -> String {
     let minutes = |interval: Micros| {
@@ -239,7 +223,6 @@ pub fn custom_config_name(shift: TrafficShift) -> String {
 
 /// Exactly one of `config` and `type`, with the shift and its name.
 fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, String)> {
-    let configs: Vec<&str> = PREDEFINED_CONFIGS.iter().map(|(n, _)| *n).collect();
     let given = exactly_one(
         raw.config.as_ref(),
         raw.shape.as_ref(),
@@ -250,8 +233,8 @@ fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, St
         (
             path,
             &format!(
-                "missing traffic shift: give config (one of {}) or type ({SHAPES})",
-                configs.join(", ")
+                "missing traffic shift: give config (a predefined configuration, {}) or type ({SHAPES})",
+                accepted_names()
             ),
         ),
     )?;
@@ -260,16 +243,16 @@ fn traffic_shift(path: &KeyPath, raw: &RawStrategy) -> VResult<(TrafficShift, St
             refuse_custom_keys(path, raw, || {
                 format!("only allowed with a custom type = \"canary\" or \"linear\", not with config = {config:?}")
             })?;
-            let (name, shift) = predefined_config(config).ok_or_else(|| {
+            let predefined = predefined_config(config).ok_or_else(|| {
                 Problem::new(
                     &path.key("config"),
                     format!(
-                        "unknown CodeDeploy configuration {config:?}; allowed: {} (optionally prefixed with {CONFIG_PREFIX}), or a custom type ({SHAPES})",
-                        configs.join(", ")
+                        "unknown CodeDeploy configuration {config:?}; allowed: {}; or a custom type ({SHAPES})",
+                        accepted_names()
                     ),
                 )
             })?;
-            Ok((shift, name.to_string()))
+            Ok((predefined.shift, predefined.name.to_string()))
         }
         OneOf::Second(shape) => {
             let shift = custom_shift(path, raw, shape)?;
@@ -355,8 +338,23 @@ fn custom_shift(path: &KeyPath, raw: &RawStrategy, shape: &str) -> VResult<Traff
 
 #[cfg(test)]
 mod tests {
+    use super::super::codedeploy_configs::{Platform, PREDEFINED_CONFIGS};
     use super::*;
     use crate::sim::time::secs;
+
+    const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
+        TrafficShift::Canary {
+            percentage,
+            interval: MINUTE.times(minutes),
+        }
+    }
+
+    const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
+        TrafficShift::Linear {
+            percentage,
+            interval: MINUTE.times(minutes),
+        }
+    }
 
     fn minutes(m: u64) -> Micros {
         secs(60 * m)
@@ -434,9 +432,55 @@ mod tests {
             "Linear10PercentEvery1Minute"
         );
         assert_eq!(custom_config_name(TrafficShift::AllAtOnce), "AllAtOnce");
-        for (name, shift) in PREDEFINED_CONFIGS {
-            assert_eq!(custom_config_name(shift), name);
+        for p in PREDEFINED_CONFIGS
+            .iter()
+            .filter(|p| p.platform == Platform::Lambda)
+        {
+            assert_eq!(custom_config_name(p.shift), p.name);
         }
+    }
+
+    /// `n` count alarms on function `f` (named `{f}_{i}`).
+    fn alarms_on(f: &str, n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "[alarms.{f}_{i}]\nfunction = \"{f}\"\nmetric = \"Errors\"\ncomparison = \">\"\nthreshold = {i}\n"
+                )
+            })
+            .collect()
+    }
+
+    fn load(text: &str) -> Result<crate::model::Scenario, String> {
+        let value = crate::scenario::parse_document(text, "t.toml").map_err(|e| e.to_string())?;
+        crate::scenario::from_value(value, text, "t.toml").map_err(|e| e.to_string())
+    }
+
+    /// CodeDeploy takes at most 10 alarms per deployment group, and each
+    /// function is its own group: 10 + 10 alarms over two functions pass,
+    /// 11 on one function are rejected naming it.
+    #[test]
+    fn at_most_ten_alarms_per_deployment_group() {
+        let base = "horizon = \"1h\"\n[functions.a]\ntraffic = { rate_per_s = 1 }\n[functions.b]\ntraffic = { rate_per_s = 1 }\n[strategies.c]\nconfig = \"Canary10Percent5Minutes\"\n";
+        let ok = format!("{base}{}{}", alarms_on("a", 10), alarms_on("b", 10));
+        let sc = load(&ok).unwrap();
+        assert_eq!(sc.strategies[0].alarms.len(), 20);
+        let bad = format!("{base}{}{}", alarms_on("a", 3), alarms_on("b", 11));
+        let err = load(&bad).unwrap_err();
+        for part in [
+            "strategies.c.alarms",
+            "11 alarms watch the deployment group of function \"b\"",
+            "at most 10 alarms per deployment group",
+        ] {
+            assert!(err.contains(part), "{part}: {err}");
+        }
+        // Listing 10 of the 11 is fine.
+        let names: Vec<String> = (0..10).map(|i| format!("\"b_{i}\"")).collect();
+        let listed = bad.replace(
+            "[strategies.c]\n",
+            &format!("[strategies.c]\nalarms = [{}]\n", names.join(", ")),
+        );
+        assert!(load(&listed).is_ok());
     }
 
     #[test]

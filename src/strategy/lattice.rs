@@ -2,10 +2,11 @@
 //! function (§5): listener weights `[stable, candidate]` (integers 0–999,
 //! candidate share w_c/(w_s + w_c)), optional scheduled changes, and every
 //! weight change — the rollback included — taking effect after a
-//! propagation delay (about 90 s, from the ECS blue/green guide). Nothing
-//! polls: an alarm's *transition* into ALARM fires its action, so the
-//! rollback chain is alarm → SNS delivery → rollback function run →
-//! listener update propagation. A failed hook invokes the rollback function
+//! propagation delay (about 90 s, from the ECS blue/green guide), in the
+//! order issued. Nothing polls: an alarm's *transition* into ALARM fires
+//! its action, so the rollback chain is alarm → SNS delivery → rollback
+//! function run → listener update propagation (`super::alarm_action`,
+//! shared with API Gateway). A failed hook invokes the rollback function
 //! directly (no SNS).
 //!
 //! Also the kind's validation (`KIND`): `weights` and `schedule`
@@ -16,28 +17,20 @@
 
 use std::borrow::Cow;
 
+use super::alarm_action::{alarm_chain, delay_or, function_chain, rollback_function};
 use super::rollout::{Plan, Stage, Watch};
-use crate::model::{
-    lattice_share_pct, DelayDist, LatticeChange, LatticeSpec, StrategyKind, StrategySpec,
-};
-use crate::record::EventKind;
+use crate::model::{lattice_share_pct, LatticeChange, LatticeSpec, StrategyKind, StrategySpec};
 use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
-use crate::scenario::raw::{RawDelay, RawStrategy};
-use crate::scenario::validate::delay::delay;
+use crate::scenario::raw::RawStrategy;
 use crate::scenario::validate::hooks::MAX_PIPELINE_HOOK_DURATION;
 use crate::scenario::validate::kind::{CommonKeys, Kind};
 use crate::sim::time::{secs, Micros};
 
-/// The rollout plan: the initial weights at t0, then the schedule.
+/// The rollout plan: the initial weights at t0, then the schedule; alarms
+/// act through the alarm-action path (`super::alarm_action`).
 pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>) -> Plan<'a> {
-    let direct = direct_chain(l);
-    let mut alarm_chain = vec![Stage {
-        label: EventKind::SnsDelivered,
-        delay: l.sns_delay,
-    }];
-    alarm_chain.extend_from_slice(&direct);
     Plan {
         label: Cow::Borrowed("lattice"),
         pre_hook: spec.pre_traffic_hook.as_ref(),
@@ -48,26 +41,18 @@ pub fn plan<'a>(l: &'a LatticeSpec, spec: &'a StrategySpec, watched: Vec<usize>)
         watched,
         watch: Watch::Transition,
         rollback: l.rollback,
-        alarm_chain,
-        direct_chain: direct,
+        alarm_chain: alarm_chain(&l.function, l.propagation_delay),
+        direct_chain: direct_chain(l),
         propagation: Some(l.propagation_delay),
         operator: None,
     }
 }
 
-/// Rollback without the alarm action: the rollback function's run, then
-/// the propagation of its listener update.
+/// Rollback without the alarm action (a failed hook, a stack rollback):
+/// the rollback function invoked directly, then the propagation of its
+/// listener update.
 pub fn direct_chain(l: &LatticeSpec) -> Vec<Stage> {
-    vec![
-        Stage {
-            label: EventKind::RollbackFunctionDone,
-            delay: l.function_duration,
-        },
-        Stage {
-            label: EventKind::WeightsPropagated,
-            delay: l.propagation_delay,
-        },
-    ]
+    function_chain(&l.function, l.propagation_delay)
 }
 
 /// (offset from t0 at which the listener update is issued, candidate %).
@@ -110,10 +95,6 @@ pub(crate) const KIND: Kind = Kind {
 
 /// VPC Lattice weight-change propagation (reference §4: about 90 s).
 pub const DEFAULT_PROPAGATION_DELAY: Micros = secs(90);
-/// Alarm state change → SNS delivery to the rollback function (AWS silent).
-pub const DEFAULT_SNS_DELAY: Micros = secs(1);
-/// Rollback function run time up to its listener update (AWS silent).
-pub const DEFAULT_FUNCTION_DURATION: Micros = secs(3);
 /// Largest VPC Lattice target-group weight.
 pub const MAX_LATTICE_WEIGHT: i64 = 999;
 /// Initial Lattice weights `[stable, candidate]`.
@@ -152,25 +133,18 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
         None if last[0] == 0 => Some(Micros::ZERO),
         None => None,
     };
-    let delay_or = |key: &str, raw: &Option<RawDelay>, default: Micros| match raw {
-        None => Ok(DelayDist::Fixed(default)),
-        Some(d) => delay(&path.key(key), d),
-    };
+    let propagation_delay = delay_or(
+        path,
+        "propagation_delay",
+        &raw.propagation_delay,
+        DEFAULT_PROPAGATION_DELAY,
+    )?;
     Ok(StrategyKind::Lattice(LatticeSpec {
         weights,
         schedule,
         bake,
-        propagation_delay: delay_or(
-            "propagation_delay",
-            &raw.propagation_delay,
-            DEFAULT_PROPAGATION_DELAY,
-        )?,
-        sns_delay: delay_or("sns_delay", &raw.sns_delay, DEFAULT_SNS_DELAY)?,
-        function_duration: delay_or(
-            "function_duration",
-            &raw.function_duration,
-            DEFAULT_FUNCTION_DURATION,
-        )?,
+        propagation_delay,
+        function: rollback_function(path, raw)?,
         rollback: raw.rollback.unwrap_or(true),
     }))
 }
@@ -290,6 +264,75 @@ mod tests {
         run(l, &mut s, secs(4 * 3600));
         assert_eq!(s.weights[0], (secs(90), 10.0));
         assert_eq!(s.rollback_done, Some(secs(3 * 3600 + 95)));
+    }
+
+    /// ∫ candidate share dt over [0, until), in %·s, of a weight timeline
+    /// (the candidate's exposure; 0 % before the first change).
+    fn exposure_pct_s(weights: &[(Micros, f64)], until: Micros) -> f64 {
+        let mut total = 0.0;
+        for (i, &(t, pct)) in weights.iter().enumerate() {
+            let end = weights.get(i + 1).map_or(until, |w| w.0).min(until);
+            total += pct * (end.as_f64() - t.as_f64()) / 1e6;
+        }
+        total
+    }
+
+    /// Regression (issue 11, 9a): the 50/50 update issued at 600 s is in
+    /// flight (propagation 90 s) when an alarm fires at 620 s. It lands at
+    /// 690 s; the rollback (620 + SNS 2 + function 3 + propagation 90 =
+    /// 715 s) comes after it. The candidate's exposure to 715 s is
+    /// 10 % × (690 − 90) s + 50 % × (715 − 690) s = 6000 + 1250 = 7250 %·s;
+    /// dropping the in-flight change under-counted it as 10 % × 625 s =
+    /// 6250 %·s.
+    #[test]
+    fn a_change_in_flight_when_a_rollback_starts_still_lands_first() {
+        let mut s = Script::new(1, 1);
+        s.alarm_at(secs(620), 0, AlarmState::Alarm);
+        run(lattice(), &mut s, secs(7200));
+        assert_eq!(s.detection, Some((secs(620), "alarm0".into())));
+        assert_eq!(
+            s.weights,
+            vec![(secs(90), 10.0), (secs(690), 50.0), (secs(715), 0.0)]
+        );
+        assert_eq!(s.finished, Some((secs(715), Outcome::RolledBack)));
+        assert_eq!(exposure_pct_s(&s.weights, secs(715)), 7250.0);
+    }
+
+    /// A rollback never overtakes an earlier change: each propagation is
+    /// drawn from uniform 1 s–600 s (the initial weights land by 600 s), so
+    /// the rollback's own update (issued
+    /// at 601 + 2 + 3 = 606 s) often draws a shorter propagation than what
+    /// is left of the 50/50 change issued at 600 s. It must still land
+    /// after that change, so the last word is always 0 %.
+    #[test]
+    fn a_rollback_never_overtakes_an_earlier_change() {
+        let mut l = lattice();
+        l.propagation_delay = crate::model::DelayDist::Uniform {
+            min: secs(1),
+            max: secs(600),
+        };
+        let mut clamped = 0;
+        for seed in 0..200 {
+            let mut s = Script::new(1, seed);
+            s.alarm_at(secs(601), 0, AlarmState::Alarm);
+            run(l.clone(), &mut s, secs(7200));
+            let shares: Vec<f64> = s.weights.iter().map(|w| w.1).collect();
+            assert_eq!(shares, vec![10.0, 50.0, 0.0], "seed {seed}");
+            assert!(
+                s.weights.windows(2).all(|w| w[0].0 <= w[1].0),
+                "seed {seed}: {:?}",
+                s.weights
+            );
+            assert_eq!(s.rollback_done, Some(s.weights[2].0), "seed {seed}");
+            if s.weights[2].0 == s.weights[1].0 {
+                clamped += 1;
+            }
+        }
+        // The case the rule exists for happens: about half the draws.
+        assert!(
+            clamped > 20,
+            "only {clamped} rollbacks waited for the change"
+        );
     }
 
     #[test]

@@ -12,8 +12,10 @@
 //! Each kind's file also validates its `[strategies.NAME]` table (its
 //! `KIND`, see `scenario::validate::kind`); `KINDS` registers them.
 
+pub mod alarm_action;
 pub mod apigw;
 pub mod codedeploy;
+pub mod codedeploy_configs;
 pub mod lattice;
 pub mod rollout;
 #[cfg(test)]
@@ -105,12 +107,13 @@ pub fn build<'a>(
 }
 
 /// The plan of a function released all at once ([`rollout::Plan::all_at_once`])
-/// with the kind's direct rollback path and propagation delay.
+/// with the kind's direct rollback path and propagation delay (API
+/// Gateway: released at once, rolled back by one stage update).
 fn all_at_once(kind: &StrategyKind) -> rollout::Plan<'static> {
     let (direct_chain, propagation) = match kind {
         StrategyKind::Lattice(l) => (lattice::direct_chain(l), Some(l.propagation_delay)),
         StrategyKind::CodeDeploy(cd) => (rollout::latency_chain(cd.guard.rollback_latency), None),
-        StrategyKind::ApiGwCanary(a) => (rollout::latency_chain(a.guard.rollback_latency), None),
+        StrategyKind::ApiGwCanary(a) => (alarm_action::update_chain(a.propagation_delay), None),
         StrategyKind::Steps(s) => (rollout::latency_chain(s.guard.rollback_latency), None),
     };
     rollout::Plan::all_at_once(direct_chain, propagation)

@@ -13,9 +13,11 @@
 //! - nothing is watched after completion, except that [`Rollout::abort`] (a
 //!   stack rollback caused by another function) rolls back even a completed
 //!   deployment;
-//! - with a propagation delay (VPC Lattice) every weight change, the rollback
-//!   included, takes effect that long after it was issued, and changes take
-//!   effect in the order they were issued;
+//! - with a propagation delay (VPC Lattice, API Gateway stage updates) every
+//!   weight change, the rollback included, takes effect that long after it
+//!   was issued, and changes take effect in the order they were issued: a
+//!   change already issued still lands when a rollback or stop is decided
+//!   after it, and the rollback's update never overtakes it;
 //! - an operator arms when the candidate first receives traffic: if the
 //!   candidate is faulty and the operator notices (a Bernoulli draw), the
 //!   rollback decision comes a drawn detection delay after the fault first
@@ -35,6 +37,7 @@ const POST_HOOK_DONE: u32 = 2;
 const ROLLBACK_STAGE: u32 = 3;
 const SHIFTING_DONE: u32 = 4;
 const OPERATOR: u32 = 5;
+const PROMOTION_TO_OLD: u32 = 6;
 /// Token of "issue step i" is `ISSUE_BASE + i`.
 const ISSUE_BASE: u32 = 100;
 /// Token of "step i takes effect" (after propagation) is `EFFECT_BASE + i`.
@@ -70,9 +73,12 @@ pub struct Plan<'a> {
     pub post_hook: Option<&'a Hook>,
     /// (offset from t0, candidate weight %), offsets non-decreasing.
     pub steps: Vec<(Micros, f64)>,
-    /// API Gateway promotion: a review time drawn at t0 after which the
-    /// candidate gets 100 % and the deployment completes.
-    pub promotion: Option<DelayDist>,
+    /// API Gateway promotion: a review time drawn at t0, and the
+    /// candidate's share once the promotion took effect. 100: the
+    /// deployment completes then; 0: the promotion put all traffic back on
+    /// the old deployment — an operator rollback at review time through
+    /// the direct chain.
+    pub promotion: Option<(DelayDist, f64)>,
     /// Completion this long after the last step took effect; `None`: the
     /// deployment never completes (held until the horizon).
     pub bake: Option<Micros>,
@@ -175,10 +181,14 @@ impl<'a> Rollout<'a> {
         self.t0 = ctl.now();
         self.last_effect = self.t0;
         self.steps.clone_from(&self.plan.steps);
-        if let Some(review) = &self.plan.promotion {
+        if let Some((review, share)) = &self.plan.promotion {
             let at = ctl.draw_delay(review);
-            self.steps.push((at, 100.0));
-            self.bake = Some(Micros::ZERO);
+            if *share > 0.0 {
+                self.steps.push((at, *share));
+                self.bake = Some(Micros::ZERO);
+            } else {
+                ctl.schedule(self.t0 + at, PROMOTION_TO_OLD);
+            }
         }
         for (i, &(offset, _)) in self.steps.iter().enumerate() {
             ctl.schedule(self.t0 + offset, ISSUE_BASE + i as u32);
@@ -205,7 +215,7 @@ impl<'a> Rollout<'a> {
     fn apply(&mut self, i: usize, ctl: &mut dyn Control) {
         let pct = self.steps[i].1;
         ctl.set_candidate_weight(pct);
-        if self.plan.promotion.is_some() && i + 1 == self.steps.len() {
+        if self.plan.promotion.is_some_and(|(_, share)| share > 0.0) && i == self.plan.steps.len() {
             ctl.note(EventKind::Promoted, "");
         }
         if pct > 0.0 && !self.traffic_started {
@@ -261,10 +271,17 @@ impl<'a> Rollout<'a> {
     }
 
     /// Schedules the end of the current rollback stage, or ends the rollback.
+    /// With a propagation delay the chain's last stage is the propagation
+    /// of the rollback's own weight update: like every change it takes
+    /// effect in issue order, never before a change issued earlier.
     fn next_stage(&mut self, ctl: &mut dyn Control) {
         match self.chain().get(self.stage).copied() {
             Some(stage) => {
-                let at = ctl.now() + ctl.draw_delay(&stage.delay);
+                let mut at = ctl.now() + ctl.draw_delay(&stage.delay);
+                if self.plan.propagation.is_some() && self.stage + 1 == self.chain().len() {
+                    at = at.max(self.last_effect);
+                    self.last_effect = at;
+                }
                 ctl.schedule(at, ROLLBACK_STAGE);
             }
             None => {
@@ -353,6 +370,13 @@ impl Strategy for Rollout<'_> {
             },
             POST_HOOK_DONE if self.phase == Phase::PostHook => self.end_hook(true, ctl),
             OPERATOR if self.active() => self.fail(&Trigger::Operator, false, ctl),
+            // "Set the canary to 0 %" without promoting the new version:
+            // the person ends the canary whatever `rollback` says.
+            PROMOTION_TO_OLD if self.active() => {
+                ctl.note(EventKind::Promoted, "canary 0%");
+                ctl.detected(&Trigger::Operator);
+                self.start_rollback(&Trigger::Operator, false, ctl);
+            }
             ROLLBACK_STAGE if self.phase == Phase::RollingBack => {
                 self.stage += 1;
                 if self.stage < self.chain().len() {
@@ -361,7 +385,12 @@ impl Strategy for Rollout<'_> {
                 }
                 self.next_stage(ctl);
             }
-            t if t >= EFFECT_BASE && self.phase == Phase::Shifting => {
+            // An issued change lands whatever happened since it was issued
+            // (a rollback or stop decided later cannot recall an
+            // update-listener call already made); it is scheduled only
+            // while shifting, and a rollback's own update never lands
+            // before it (`next_stage`).
+            t if t >= EFFECT_BASE => {
                 self.apply((t - EFFECT_BASE) as usize, ctl);
             }
             t if t >= ISSUE_BASE && self.phase == Phase::Shifting => {
@@ -551,7 +580,7 @@ mod tests {
         for mut spec in every_kind() {
             match &mut spec.kind {
                 crate::model::StrategyKind::CodeDeploy(k) => k.guard.rollback = false,
-                crate::model::StrategyKind::ApiGwCanary(k) => k.guard.rollback = false,
+                crate::model::StrategyKind::ApiGwCanary(k) => k.rollback = false,
                 crate::model::StrategyKind::Steps(k) => k.guard.rollback = false,
                 crate::model::StrategyKind::Lattice(k) => k.rollback = false,
             }

@@ -66,6 +66,13 @@ impl Script {
         }
     }
 
+    /// Alarm `index` is in `state` from the start, without a transition
+    /// (e.g. already in ALARM before the deployment).
+    pub fn initial_state(&mut self, index: usize, state: AlarmState) -> &mut Self {
+        self.states[index] = state;
+        self
+    }
+
     /// Alarm `index` changes to `state` at `at` (an alarm evaluation).
     pub fn alarm_at(&mut self, at: Micros, index: usize, state: AlarmState) -> &mut Self {
         self.changes.push(state);
@@ -209,6 +216,39 @@ pub fn guard() -> crate::model::PollGuard {
     }
 }
 
+/// An API Gateway canary of the tests: `percent_traffic`, promoted with all
+/// three options after `review_time`, the new version in the canary's
+/// deployment, the test rollback function, stage updates in effect after
+/// 5 s, no operator, no cache.
+pub fn apigw(percent_traffic: f64, review_time: Option<DelayDist>) -> crate::model::ApiGwSpec {
+    use crate::model::{ApiGwSpec, CanaryCarrier, Promotion};
+    ApiGwSpec {
+        percent_traffic,
+        review_time,
+        promotion: Promotion {
+            deployment: true,
+            stage_variables: true,
+            canary_to_zero: true,
+        },
+        new_version_via: CanaryCarrier::Deployment,
+        stage_variable_overrides: Vec::new(),
+        rollback: true,
+        function: rollback_function(),
+        propagation_delay: DelayDist::Fixed(crate::sim::time::secs(5)),
+        operator: None,
+        cache: None,
+    }
+}
+
+/// The rollback function of the tests: SNS 2 s, run time 3 s.
+pub fn rollback_function() -> crate::model::RollbackFunction {
+    use crate::sim::time::secs;
+    crate::model::RollbackFunction {
+        sns_delay: DelayDist::Fixed(secs(2)),
+        function_duration: DelayDist::Fixed(secs(3)),
+    }
+}
+
 /// Lattice weights 90/10 → 50/50 at 10 min → 0/1 at 20 min, with fixed
 /// delays: propagation 90 s, SNS 2 s, rollback function 3 s.
 pub fn lattice() -> crate::model::LatticeSpec {
@@ -228,8 +268,7 @@ pub fn lattice() -> crate::model::LatticeSpec {
         ],
         bake: Some(Micros::ZERO),
         propagation_delay: DelayDist::Fixed(secs(90)),
-        sns_delay: DelayDist::Fixed(secs(2)),
-        function_duration: DelayDist::Fixed(secs(3)),
+        function: rollback_function(),
         rollback: true,
     }
 }
@@ -248,13 +287,10 @@ pub fn every_kind() -> Vec<crate::model::StrategySpec> {
             guard: guard(),
             linear_completion: LinearCompletion::LastShift,
         })),
-        spec(StrategyKind::ApiGwCanary(ApiGwSpec {
-            percent_traffic: 10.0,
-            review_time: Some(DelayDist::Fixed(secs(1800))),
-            guard: guard(),
-            operator: None,
-            cache: None,
-        })),
+        spec(StrategyKind::ApiGwCanary(apigw(
+            10.0,
+            Some(DelayDist::Fixed(secs(1800))),
+        ))),
         spec(StrategyKind::Steps(StepsSpec {
             steps: [
                 (1.0, 300),

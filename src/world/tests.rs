@@ -186,19 +186,42 @@ fn sliding_windows_let_a_long_period_alarm_fire_at_the_next_minute() {
     }
 }
 
+/// API Gateway polls no alarm: the stage alarm's transition is the
+/// detection and the rollback follows its action's chain. Canary 10 % of
+/// 10 req/s from 5 s (the canary's update-stage); every candidate request
+/// fails from 205 s; bucket [180, 240) closes at 240 s (no ingestion delay
+/// in the testkit), the alarm turns ALARM there; SNS 2 s + rollback
+/// function 3 s + update-stage 5 s puts all traffic back at 250 s.
+#[test]
+fn an_api_gateway_stage_alarm_rolls_back_through_its_action_chain() {
+    let mut sc = with_kind(StrategyKind::ApiGwCanary(script::apigw(10.0, None)));
+    set_faults(
+        &mut sc,
+        vec![Fault::StepError {
+            after: secs(200),
+            error_rate: 1.0,
+        }],
+    );
+    for sampling in [Sampling::Exact, Sampling::Fast] {
+        sc.sampling = sampling;
+        let r = run(&sc, 5).record;
+        assert_eq!(r.detection_s, Some(240.0), "{sampling:?}");
+        assert_eq!(r.rollback_s, Some(250.0), "{sampling:?}");
+    }
+}
+
 /// An API Gateway canary of `pct` % with a stage cache of hit ratio 0.5
 /// warming over `warmup`, and a candidate that fails every request.
 fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
     let mut sc = with_kind(StrategyKind::ApiGwCanary(ApiGwSpec {
-        percent_traffic: pct,
-        review_time: None,
-        guard: script::guard(),
-        operator: None,
+        // The canary routes from t = 0.
+        propagation_delay: DelayDist::Fixed(Micros::ZERO),
         cache: Some(StageCache {
             hit_ratio: 0.5,
             hit_latency_ms: 5.0,
             warmup,
         }),
+        ..script::apigw(pct, None)
     }));
     sc.alarms.clear();
     sc.strategies[0].alarms.clear();

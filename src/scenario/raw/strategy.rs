@@ -14,14 +14,15 @@ use crate::scenario::duration::Dur;
 ///
 /// | kind | keys |
 /// |---|---|
-/// | `codedeploy` | `config` or `type` (+ `percentage`, `interval`), `linear_completion` |
-/// | `apigw_canary` | `percent_traffic` (required), `review_time`, `operator`, `cache` |
-/// | `steps` | `steps` (required) |
+/// | `codedeploy` | `config` or `type` (+ `percentage`, `interval`), `linear_completion`, `rollback_latency`, `poll_interval` |
+/// | `apigw_canary` | `percent_traffic` (required), `review_time`, `promotion`, `new_version_via`, `stage_variable_overrides`, `operator`, `cache`, `propagation_delay`, `sns_delay`, `function_duration` |
+/// | `steps` | `steps` (required), `rollback_latency`, `poll_interval` |
 /// | `lattice` | `weights`, `schedule`, `bake`, `propagation_delay`, `sns_delay`, `function_duration` |
 ///
 /// Every kind takes `alarms`, `rollback`, `pre_traffic_hook` and
-/// `post_traffic_hook`; all but `lattice` take `rollback_latency` and
-/// `poll_interval`.
+/// `post_traffic_hook`. `codedeploy` and `steps` poll their alarms;
+/// `apigw_canary` and `lattice` act on alarm transitions through SNS and a
+/// rollback function.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStrategy {
@@ -30,12 +31,19 @@ pub struct RawStrategy {
     /// Lattice weighted target groups with a rollback function).
     #[schemars(extend("enum" = ["codedeploy", "apigw_canary", "steps", "lattice", null]))]
     pub kind: Option<String>,
-    /// A predefined CodeDeploy configuration: `AllAtOnce`,
+    /// A predefined CodeDeploy configuration. Lambda: `AllAtOnce`,
     /// `Canary10Percent5Minutes`, `Canary10Percent10Minutes`,
     /// `Canary10Percent15Minutes`, `Canary10Percent30Minutes`,
     /// `Linear10PercentEvery1Minute`, `Linear10PercentEvery2Minutes`,
-    /// `Linear10PercentEvery3Minutes`, `Linear10PercentEvery10Minutes`; the
-    /// `CodeDeployDefault.Lambda` prefix is accepted.
+    /// `Linear10PercentEvery3Minutes`, `Linear10PercentEvery10Minutes`;
+    /// ECS: `ECSAllAtOnce`, `ECSCanary10Percent5Minutes`,
+    /// `ECSCanary10Percent15Minutes`, `ECSLinear10PercentEvery1Minutes`,
+    /// `ECSLinear10PercentEvery3Minutes`. Also accepted: the API /
+    /// CloudFormation names (`CodeDeployDefault.LambdaCanary10Percent5Minutes`,
+    /// `CodeDeployDefault.ECSAllAtOnce`, with or without `CodeDeployDefault.`)
+    /// and the CDK constants (`LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES`,
+    /// `EcsDeploymentConfig.LINEAR_10PERCENT_EVERY_1MINUTES`, a bare
+    /// constant meaning Lambda); ASCII case and underscores are ignored.
     pub config: Option<String>,
     /// A custom shape instead of `config`: `canary`, `linear` or
     /// `all_at_once`.
@@ -53,17 +61,20 @@ pub struct RawStrategy {
     /// Names of the alarms this deployment watches. Default: every alarm of
     /// the scenario. Each must be defined under `[alarms]`. In a
     /// multi-function scenario each function watches those of its own.
-    /// CodeDeploy, `apigw_canary` and `steps` poll their states; `lattice`
-    /// acts on their transitions into ALARM (alarm actions).
+    /// `codedeploy` and `steps` poll their states (at most 10 alarms per
+    /// function for `codedeploy`: CodeDeploy's limit per deployment group);
+    /// `apigw_canary` and `lattice` act on their transitions into ALARM
+    /// (alarm actions: SNS → rollback function).
     pub alarms: Option<Vec<String>>,
     /// Whether a problem rolls traffic back (true, default) or only stops the
-    /// deployment and freezes the weights (false).
+    /// deployment and freezes the weights (false; for `apigw_canary` and
+    /// `lattice`: no rollback function subscribed to the alarms).
     pub rollback: Option<bool>,
-    /// Not for `lattice`. Delay from the stop decision to all traffic being
-    /// back on stable (an alias or stage update). Default "5s".
+    /// `codedeploy` and `steps`: delay from the stop decision to all traffic
+    /// being back on stable (an alias update). Default "5s".
     pub rollback_latency: Option<Dur>,
-    /// Not for `lattice`. How often the deployment polls its alarms' states
-    /// (> 0). Default "60s".
+    /// `codedeploy` and `steps`: how often the deployment polls its alarms'
+    /// states (> 0). Default "60s".
     pub poll_interval: Option<Dur>,
     /// `codedeploy`: when a linear deployment completes: `last_shift`
     /// (default: at the shift to 100 %, 90 min for
@@ -76,10 +87,32 @@ pub struct RawStrategy {
     /// It stays fixed until promotion (no time-based shifting).
     pub percent_traffic: Option<f64>,
     /// `apigw_canary`: time from canary creation until an operator promotes
-    /// it (100 % to the new deployment; the deployment completes): a delay
-    /// (e.g. `{ median = "30m", p99 = "2h" }`) or `"never"` (default: the
-    /// canary runs until the horizon).
+    /// it (with the `promotion` options): a delay (e.g. `{ median = "30m",
+    /// p99 = "2h" }`) or `"never"` (default: the canary runs until the
+    /// horizon).
     pub review_time: Option<RawDelay>,
+    /// `apigw_canary`: what the promotion updates, the console's three
+    /// options: `deployment` (update the stage with the canary's
+    /// deployment), `stage_variables` (update the stage variables with the
+    /// canary's overrides), `canary_to_zero` (set the canary percentage to
+    /// 0.0 %). Default all three (what the API's promotion does). Production
+    /// serves the new version when the promoted part is the one in
+    /// `new_version_via` (the candidate gets 100 %, the deployment
+    /// completes); otherwise `canary_to_zero` puts all traffic back on the
+    /// old deployment (an operator rollback at review time).
+    #[schemars(extend("items" = { "enum": ["deployment", "stage_variables", "canary_to_zero"] }))]
+    pub promotion: Option<Vec<String>>,
+    /// `apigw_canary`: what sends canary requests to the new version:
+    /// `deployment` (default; the canary's deployment has the new
+    /// integration, as in the console hands-on) or `stage_variables` (the
+    /// canary's `stage_variable_overrides`, e.g. an integration on
+    /// `fn:${stageVariables.alias}`).
+    #[schemars(extend("enum" = ["deployment", "stage_variables", null]))]
+    pub new_version_via: Option<String>,
+    /// `apigw_canary`: canarySettings.stageVariableOverrides, e.g.
+    /// `{ alias = "v2" }`; named for the plan, they matter through
+    /// `new_version_via` (required, non-empty, with `stage_variables`).
+    pub stage_variable_overrides: Option<std::collections::BTreeMap<String, String>>,
     /// `apigw_canary`: an operator who notices a faulty canary.
     pub operator: Option<RawOperator>,
     /// `apigw_canary`: the API Gateway stage cache.
@@ -103,13 +136,16 @@ pub struct RawStrategy {
     pub bake: Option<Dur>,
     /// `lattice`: time for a weight change to reach the data plane, for every
     /// change including the rollback (a delay). Default "90s" (ECS blue/green
-    /// guide, reference §4).
+    /// guide, reference §4). `apigw_canary`: time for an `update-stage`
+    /// call (canary creation, promotion, rollback) to take effect. Default
+    /// "5s" (AWS publishes no figure). Changes take effect in the order
+    /// issued.
     pub propagation_delay: Option<RawDelay>,
-    /// `lattice`: alarm state change → SNS delivery to the rollback function
-    /// (a delay). Default "1s" (AWS publishes no figure).
+    /// `lattice`, `apigw_canary`: alarm state change → SNS delivery to the
+    /// rollback function (a delay). Default "1s" (AWS publishes no figure).
     pub sns_delay: Option<RawDelay>,
-    /// `lattice`: run time of the rollback function up to its listener
-    /// update (a delay). Default "3s".
+    /// `lattice`, `apigw_canary`: run time of the rollback function up to
+    /// its listener or stage update (a delay). Default "3s".
     pub function_duration: Option<RawDelay>,
     /// Optional validation hook before the first traffic shift.
     pub pre_traffic_hook: Option<RawHook>,
@@ -131,6 +167,12 @@ impl RawStrategy {
             ("linear_completion", self.linear_completion.is_some()),
             ("percent_traffic", self.percent_traffic.is_some()),
             ("review_time", self.review_time.is_some()),
+            ("promotion", self.promotion.is_some()),
+            ("new_version_via", self.new_version_via.is_some()),
+            (
+                "stage_variable_overrides",
+                self.stage_variable_overrides.is_some(),
+            ),
             ("operator", self.operator.is_some()),
             ("cache", self.cache.is_some()),
             ("steps", self.steps.is_some()),

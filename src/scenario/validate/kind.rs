@@ -48,6 +48,9 @@ pub(crate) struct CommonKeys<'a> {
     raw: &'a RawStrategy,
     /// The scenario's alarms, in model order.
     alarm_names: &'a [&'a str],
+    /// The function each alarm reads, by name ("" in a single-function
+    /// scenario), in model order.
+    alarm_functions: &'a [&'a str],
     alarms: Option<Vec<usize>>,
 }
 
@@ -56,13 +59,36 @@ impl<'a> CommonKeys<'a> {
         path: &'a KeyPath,
         raw: &'a RawStrategy,
         alarm_names: &'a [&'a str],
+        alarm_functions: &'a [&'a str],
     ) -> CommonKeys<'a> {
         CommonKeys {
             path,
             raw,
             alarm_names,
+            alarm_functions,
             alarms: None,
         }
+    }
+
+    /// Checks `alarms`, then finds the function the most watched alarms
+    /// read (each function is deployed on its own, e.g. one CodeDeploy
+    /// deployment group each): its name ("" in a single-function scenario)
+    /// and that number of alarms; `("", 0)` when nothing is watched.
+    pub(crate) fn most_alarms_on_one_function(&mut self) -> VResult<(&'a str, usize)> {
+        self.check_alarms()?;
+        let watched = self.alarms.as_deref().unwrap_or_default();
+        let mut best = ("", 0);
+        for &a in watched {
+            let function = self.alarm_functions.get(a).copied().unwrap_or("");
+            let count = watched
+                .iter()
+                .filter(|&&b| self.alarm_functions.get(b).copied().unwrap_or("") == function)
+                .count();
+            if count > best.1 {
+                best = (function, count);
+            }
+        }
+        Ok(best)
     }
 
     /// Checks `alarms`: each name defined under `[alarms]`, none twice.

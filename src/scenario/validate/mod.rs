@@ -77,7 +77,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
 
     let metrics = metrics::metrics(&root.key("metrics"), &raw.metrics)?;
     let alarms = alarms::alarms(&root, &raw, &metrics)?;
-    let strategies = strategy::strategies(&root, &raw, multi_function)?;
+    let strategies = strategy::strategies(&root, &raw, &alarms, multi_function)?;
     check_horizon(&root, horizon, &strategies)?;
 
     Ok(Scenario {

@@ -7,7 +7,7 @@
 
 use super::hooks::hook;
 use super::kind::{CommonKeys, Kind};
-use crate::model::StrategySpec;
+use crate::model::{AlarmSpec, StrategySpec};
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawHook, RawScenario, RawStrategy};
@@ -17,6 +17,7 @@ use crate::strategy::KINDS;
 pub(super) fn strategies(
     root: &KeyPath,
     raw: &RawScenario,
+    alarms: &[AlarmSpec],
     multi_function: bool,
 ) -> VResult<Vec<StrategySpec>> {
     let strategies_path = root.key("strategies");
@@ -27,6 +28,11 @@ pub(super) fn strategies(
         ));
     }
     let alarm_names: Vec<&str> = raw.alarms.keys().map(String::as_str).collect();
+    let function_names: Vec<&str> = raw.functions.keys().map(String::as_str).collect();
+    let alarm_functions: Vec<&str> = alarms
+        .iter()
+        .map(|a| function_names.get(a.function).copied().unwrap_or(""))
+        .collect();
     raw.strategies
         .iter()
         .map(|(name, s)| {
@@ -43,7 +49,7 @@ pub(super) fn strategies(
                     format!("strategy name {name:?} must not contain '/' in a multi-function scenario (results are named STRATEGY/FUNCTION)"),
                 ));
             }
-            strategy(&path, name, s, &alarm_names)
+            strategy(&path, name, s, &alarm_names, &alarm_functions)
         })
         .collect()
 }
@@ -71,6 +77,7 @@ fn strategy(
     name: &str,
     raw: &RawStrategy,
     alarm_names: &[&str],
+    alarm_functions: &[&str],
 ) -> VResult<StrategySpec> {
     let kind = kind(path, raw.kind.as_deref().unwrap_or(KINDS[0].name))?;
     if let Some(key) = raw
@@ -87,7 +94,7 @@ fn strategy(
             ),
         ));
     }
-    let mut common = CommonKeys::new(path, raw, alarm_names);
+    let mut common = CommonKeys::new(path, raw, alarm_names, alarm_functions);
     let spec = (kind.validate)(path, raw, &mut common)?;
     let alarms = common.into_alarms()?;
     let hook = |key: &str, raw: &Option<RawHook>| match raw {
