@@ -18,8 +18,8 @@ pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
 pub use metrics::{
-    Expr, FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
-    Statistic,
+    Expr, FilterComparison, FilterField, FilterPattern, LogFilter, MetricName, MetricStat,
+    MetricsSettings, Scope, Statistic, TextField,
 };
 pub use strategy::{
     lattice_share_pct, ApiGwSpec, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,
@@ -27,7 +27,7 @@ pub use strategy::{
     TrafficShift, WeightStep,
 };
 pub use traffic::{Burst, Diurnal, Traffic};
-pub use versions::{LatencyDist, VersionProfile};
+pub use versions::{Failure, LatencyDist, VersionProfile};
 
 use crate::sim::time::Micros;
 

@@ -175,6 +175,7 @@ fn full_scenario_round_trips() {
             error_rate: 0.001,
             latency: lognormal,
             timeout_ms: Some(3000.0),
+            failure: Failure::Unhandled,
         }
     );
     assert_eq!(
@@ -183,6 +184,7 @@ fn full_scenario_round_trips() {
             error_rate: 0.002,
             latency: lognormal,
             timeout_ms: Some(3000.0),
+            failure: Failure::Unhandled,
         }
     );
     assert_eq!(
@@ -191,18 +193,21 @@ fn full_scenario_round_trips() {
             Fault::StepError {
                 after: secs(120),
                 error_rate: 0.2,
+                failure: Failure::Unhandled,
             },
             Fault::RampError {
                 after: Micros::ZERO,
                 over: secs(600),
                 from: 0.0,
                 to: 0.5,
+                failure: Failure::Unhandled,
             },
             Fault::Intermittent {
                 after: secs(60),
                 on: secs(60),
                 off: secs(240),
                 error_rate: 0.3,
+                failure: Failure::Unhandled,
             },
             Fault::LatencyShift {
                 after: Micros::ZERO,
@@ -226,18 +231,22 @@ fn full_scenario_round_trips() {
                 LogFilter {
                     name: "bad_status".into(),
                     scope: Scope::Version,
-                    field: FilterField::StatusCode,
-                    comparison: FilterComparison::Gt,
-                    operand: 400.0,
+                    pattern: FilterPattern::Number {
+                        field: FilterField::StatusCode,
+                        comparison: FilterComparison::Gt,
+                        operand: 400.0,
+                    },
                     value: 1.0,
                     default_value: Some(0.0),
                 },
                 LogFilter {
                     name: "slow".into(),
                     scope: Scope::Function,
-                    field: FilterField::Duration,
-                    comparison: FilterComparison::Ge,
-                    operand: 2000.0,
+                    pattern: FilterPattern::Number {
+                        field: FilterField::Duration,
+                        comparison: FilterComparison::Ge,
+                        operand: 2000.0,
+                    },
                     value: 2.0,
                     default_value: None,
                 },
@@ -393,6 +402,7 @@ fn defaults() {
         error_rate: 0.0,
         latency: LatencyDist::Fixed { ms: 100.0 },
         timeout_ms: None,
+        failure: Failure::Unhandled,
     };
     assert_eq!(s.functions[0].stable, profile);
     assert_eq!(s.functions[0].candidate, profile);
@@ -453,6 +463,7 @@ fn candidate_inherits_from_stable_and_alarm_defaults() {
                 p99_ms: 20.0,
             },
             timeout_ms: Some(200.0),
+            failure: Failure::Unhandled,
         }
     );
     let a = &s.alarms[0];
@@ -765,7 +776,7 @@ fn bad_inputs_name_key_and_allowed_values() {
         (format!("{MINIMAL}\n[metrics]\nperiod = \"0s\"\n"), "metrics.period", vec!["10s, 20s, 30s or a multiple of 60s"]),
         (format!("{MINIMAL}\n[metrics]\nperiod = \"45s\"\n"), "metrics.period", vec!["45s is not a CloudWatch period", "multiple of 60s"]),
         (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.statusCode >> 400\"\n"), "metrics.filters.bad.pattern", vec!["$.statusCode", "$.duration"]),
-        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.status > 400\"\n"), "metrics.filters.bad.pattern", vec!["unknown field \"$.status\"", ">="]),
+        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.status > 400\"\n"), "metrics.filters.bad.pattern", vec!["unknown field \"status\"", ">="]),
         (format!("{MINIMAL}\n[metrics.filters.\"bad-name\"]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.bad-name", vec!["identifier"]),
         (format!("{MINIMAL}\n[metrics.filters.Errors]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.Errors", vec!["built-in metric"]),
         (format!("{MINIMAL}\n[metrics.filters.f]\npattern = \"$.statusCode > 400\"\nscope = \"global\"\n"), "metrics.filters.f.scope", vec!["function, version, alias"]),
@@ -1153,7 +1164,7 @@ fn bad_new_keys_name_key_and_allowed_values() {
         (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "sns_delay = { min = \"3s\", max = \"1s\" }"), "strategies.lattice.sns_delay.max", vec![">= min"]),
         (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "poll_interval = \"1m\""), "strategies.lattice.poll_interval", vec!["not allowed for strategy kind \"lattice\"", "propagation_delay"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npre_traffic_hook = { duration = \"2h\" }"), "strategies.canary.pre_traffic_hook.duration", vec!["<= 1h"]),
-        (kinds("scope = \"canary_stage\"", "scope = \"stage\""), "alarms.stage_errors.scope", vec!["canary_stage"]),
+        (kinds("scope = \"canary_stage\"", "scope = \"stages\""), "alarms.stage_errors.scope", vec!["canary_stage"]),
         // Multi-function scenarios.
         (functions("function = \"reserve_flight\"\n", ""), "alarms.flight_errors.function", vec!["missing required key", "refund, reserve_flight"]),
         (functions("function = \"reserve_flight\"", "function = \"book\""), "alarms.flight_errors.function", vec!["unknown function \"book\"", "refund, reserve_flight"]),

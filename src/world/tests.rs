@@ -20,6 +20,7 @@ fn all_at_once_total_failure_is_detected_after_first_period() {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     // Without a post-traffic hook AllAtOnce completes at t = 0 and nothing
@@ -109,6 +110,7 @@ fn lattice_detection(rate: f64, reps: u32) -> Vec<f64> {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 0.01,
+            failure: Failure::Unhandled,
         }],
     );
     (0..reps)
@@ -175,6 +177,7 @@ fn sliding_windows_let_a_long_period_alarm_fire_at_the_next_minute() {
         vec![Fault::StepError {
             after: secs(200),
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     for sampling in [Sampling::Exact, Sampling::Fast] {
@@ -210,6 +213,7 @@ fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     sc
@@ -317,6 +321,7 @@ fn hook_outcomes_follow_catch_and_flaky_probabilities_for_every_kind() {
             vec![Fault::StepError {
                 after: Micros::ZERO,
                 error_rate: 0.5,
+                failure: Failure::Unhandled,
             }],
         );
         let faulty = rate(&sc);
@@ -339,6 +344,7 @@ fn two_functions() -> Scenario {
             faults: vec![Fault::StepError {
                 after: Micros::ZERO,
                 error_rate: 1.0,
+                failure: Failure::Unhandled,
             }],
             candidate_faulty: true,
             ..a.clone()
@@ -444,6 +450,7 @@ fn exposure_scenario(
         error_rate,
         latency,
         timeout_ms,
+        failure: Failure::Unhandled,
     };
     sc.sla_ms = sla_ms;
     set_faults(&mut sc, faults);
@@ -579,6 +586,7 @@ fn a_ramp_splits_failures_between_baseline_and_fault_in_fast_mode() {
             over: secs(600),
             from: 0.0,
             to: 0.4,
+            failure: Failure::Unhandled,
         }],
     );
     for sampling in [Sampling::Exact, Sampling::Fast] {
