@@ -52,7 +52,7 @@ pub struct RawLatency {
 #[serde(untagged)]
 pub enum RawFailure {
     /// `"error"`: an unhandled error.
-    Kind(String),
+    Kind(#[schemars(extend("enum" = ["error"]))] String),
     /// `{ status = N }`: a handled error response.
     Handled(RawHandledFailure),
 }
@@ -62,5 +62,6 @@ pub enum RawFailure {
 #[serde(deny_unknown_fields)]
 pub struct RawHandledFailure {
     /// HTTP status of the response, 400–599.
+    #[schemars(range(min = 400, max = 599))]
     pub status: i64,
 }
