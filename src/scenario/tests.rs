@@ -1182,3 +1182,107 @@ fn bad_new_keys_name_key_and_allowed_values() {
         assert_invalid(&text, key, &hints);
     }
 }
+
+#[test]
+fn failures_filters_and_api_gateway_metrics_load() {
+    let text = format!(
+        r#"{MINIMAL}
+[versions.stable]
+error_rate = 0.01
+failure = {{ status = 503 }}
+[versions.candidate]
+failure = "error"
+[[faults]]
+kind = "step_error"
+error_rate = 0.2
+failure = {{ status = 429 }}
+[[faults]]
+kind = "ramp_error"
+to = 0.1
+over = "1m"
+[metrics.filters.seed]
+pattern = '{{ $.log = "response" && $.function = "main:2" && $.statusCode > 400 }}'
+[alarms.seed]
+metric = "seed"
+threshold = 0
+comparison = ">"
+[alarms.stage]
+scope = "stage"
+expression = "5XXError.Average * 100 + 4XXError / Count"
+threshold = 5
+comparison = ">"
+"#
+    );
+    let s = load_text(&text).expect("valid");
+    let f = &s.functions[0];
+    assert_eq!(f.stable.failure, Failure::Handled { status: 503 });
+    assert_eq!(f.candidate.failure, Failure::Unhandled);
+    assert_eq!(
+        f.faults[0].failure(),
+        Some(Failure::Handled { status: 429 })
+    );
+    assert_eq!(f.faults[1].failure(), Some(Failure::Unhandled));
+    assert!(matches!(
+        s.metrics.filters[0].pattern,
+        FilterPattern::And(..)
+    ));
+    let series = |metric| {
+        Box::new(Expr::Series(MetricStat {
+            metric,
+            statistic: Statistic::Sum,
+        }))
+    };
+    assert_eq!(
+        s.alarms[1].expr,
+        Expr::Add(
+            Box::new(Expr::Mul(
+                Box::new(Expr::Series(MetricStat {
+                    metric: MetricName::Error5xx,
+                    statistic: Statistic::Average,
+                })),
+                Box::new(Expr::Const(100.0)),
+            )),
+            Box::new(Expr::Div(
+                series(MetricName::Error4xx),
+                series(MetricName::Count)
+            )),
+        )
+    );
+    // The candidate inherits the stable version's failure kind.
+    let inherit = edit(&text, "failure = \"error\"", "");
+    let s = load_text(&inherit).expect("valid");
+    assert_eq!(
+        s.functions[0].candidate.failure,
+        Failure::Handled { status: 503 }
+    );
+}
+
+#[test]
+fn bad_failures_and_api_gateway_scopes_name_the_key() {
+    let with = |extra: &str| format!("{MINIMAL}\n{extra}\n");
+    assert_invalid(
+        &with("[versions.stable]\nfailure = \"crash\""),
+        "versions.stable.failure",
+        &["unknown failure \"crash\"", "\"error\"", "400–599"],
+    );
+    assert_invalid(
+        &with("[versions.candidate]\nfailure = { status = 200 }"),
+        "versions.candidate.failure.status",
+        &["200 is not an error status"],
+    );
+    assert_invalid(
+        &with("[[faults]]\nkind = \"latency_shift\"\nadd_ms = 5\nfailure = \"error\""),
+        "faults[0].failure",
+        &["not allowed for fault kind \"latency_shift\""],
+    );
+    assert_invalid(
+        &with("[alarms.a]\nscope = \"version\"\nmetric = \"5XXError\"\nthreshold = 0\ncomparison = \">\""),
+        "alarms.a.metric",
+        &["API Gateway stage metrics", "stage"],
+    );
+    assert_invalid(
+        &with("[metrics.filters.f]\nscope = \"canary_stage\"\npattern = \"$.statusCode > 400\""),
+        "metrics.filters.f.scope",
+        &["log group", "function, version, alias"],
+    );
+}
