@@ -3,6 +3,7 @@
 //! a control event, so within one segment the error probability is constant
 //! or (during a ramp) linear, and latency effects are constant.
 
+use crate::failure::Cause;
 use crate::model::Fault;
 use crate::sim::time::Micros;
 
@@ -86,36 +87,24 @@ impl<'a> FaultTimeline<'a> {
         let since = t - onset.as_f64();
         let mut survive = 1.0;
         for f in self.faults {
-            let p = match *f {
-                Fault::StepError { after, error_rate } if since >= after.as_f64() => error_rate,
-                Fault::RampError {
-                    after,
-                    over,
-                    from,
-                    to,
-                } if since >= after.as_f64() => {
-                    let x = ((since - after.as_f64()) / over.as_f64()).min(1.0);
-                    from + (to - from) * x
-                }
-                Fault::Intermittent {
-                    after,
-                    on,
-                    off,
-                    error_rate,
-                } if since >= after.as_f64() => {
-                    let cycle = (on + off).as_f64();
-                    let pos = (since - after.as_f64()) % cycle;
-                    if pos < on.as_f64() {
-                        error_rate
-                    } else {
-                        0.0
-                    }
-                }
-                _ => 0.0,
-            };
-            survive *= 1.0 - p;
+            survive *= 1.0 - fault_prob(f, since);
         }
         1.0 - survive
+    }
+
+    /// Appends each error fault's failure probability at absolute time `t`
+    /// and how its failures show, in file order (`crate::failure` decides
+    /// which shows when several fire).
+    pub fn causes_at(&self, t: f64, out: &mut Vec<Cause>) {
+        let Some(onset) = self.onset else {
+            return;
+        };
+        let since = t - onset.as_f64();
+        for f in self.faults {
+            if let Some(failure) = f.failure() {
+                out.push((fault_prob(f, since), failure));
+            }
+        }
     }
 
     /// Whether the extra failure probability changes continuously inside
@@ -193,9 +182,45 @@ impl<'a> FaultTimeline<'a> {
     }
 }
 
+/// One fault's failure probability `since` µs after the onset.
+fn fault_prob(f: &Fault, since: f64) -> f64 {
+    match *f {
+        Fault::StepError {
+            after, error_rate, ..
+        } if since >= after.as_f64() => error_rate,
+        Fault::RampError {
+            after,
+            over,
+            from,
+            to,
+            ..
+        } if since >= after.as_f64() => {
+            let x = ((since - after.as_f64()) / over.as_f64()).min(1.0);
+            from + (to - from) * x
+        }
+        Fault::Intermittent {
+            after,
+            on,
+            off,
+            error_rate,
+            ..
+        } if since >= after.as_f64() => {
+            let cycle = (on + off).as_f64();
+            let pos = (since - after.as_f64()) % cycle;
+            if pos < on.as_f64() {
+                error_rate
+            } else {
+                0.0
+            }
+        }
+        _ => 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Failure;
     use crate::sim::time::secs;
 
     #[test]
@@ -203,6 +228,7 @@ mod tests {
         let faults = [Fault::StepError {
             after: secs(60),
             error_rate: 0.2,
+            failure: Failure::Unhandled,
         }];
         let mut tl = FaultTimeline::new(&faults);
         assert_eq!(tl.error_prob_at(1e9), 0.0, "no onset, no fault");
@@ -222,12 +248,14 @@ mod tests {
                 over: secs(100),
                 from: 0.0,
                 to: 0.5,
+                failure: Failure::Unhandled,
             },
             Fault::Intermittent {
                 after: secs(1000),
                 on: secs(10),
                 off: secs(30),
                 error_rate: 1.0,
+                failure: Failure::Handled { status: 503 },
             },
         ];
         let mut tl = FaultTimeline::new(&faults);

@@ -46,8 +46,10 @@ pub mod stats;
 pub mod sweep;
 pub mod warnings;
 
+mod failure;
 mod faults;
 mod judge;
+mod logfilter;
 mod metric_math;
 mod metrics;
 mod seed;

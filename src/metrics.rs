@@ -6,9 +6,7 @@
 //! not invoked, so an empty scope yields a *missing* datapoint; metric math
 //! treats a missing series as 0 and drops a division by zero (reference §1.10).
 
-use crate::model::{
-    AlarmSpec, Expr, FilterField, LogFilter, MetricName, MetricStat, Scope, Statistic,
-};
+use crate::model::{AlarmSpec, Expr, LogFilter, MetricName, MetricStat, Scope, Statistic};
 use crate::version::Served;
 use crate::world::latency_bins::LatencyGroup;
 
@@ -26,7 +24,15 @@ pub const SLOTS: usize = 4;
 #[derive(Debug, Clone, Default)]
 pub struct Acc {
     pub count: u64,
+    /// Lambda `Errors`: unhandled errors and timeouts.
     pub errors: u64,
+    /// Requests answered with a 5xx status (API Gateway `5XXError`):
+    /// unhandled errors, timeouts and handled 5xx failures.
+    pub server_errors: u64,
+    /// Requests answered with a 4xx status (API Gateway `4XXError`):
+    /// handled 4xx failures. `server_errors + client_errors` are all the
+    /// failed requests.
+    pub client_errors: u64,
     pub sum_ms: f64,
     pub min_ms: f64,
     pub max_ms: f64,
@@ -56,6 +62,8 @@ impl Acc {
     pub fn reset(&mut self) {
         self.count = 0;
         self.errors = 0;
+        self.server_errors = 0;
+        self.client_errors = 0;
         self.sum_ms = 0.0;
         self.min_ms = f64::INFINITY;
         self.max_ms = f64::NEG_INFINITY;
@@ -66,27 +74,39 @@ impl Acc {
         self.materialized = false;
     }
 
-    /// Adds one request. `keep_latency` says whether percentiles need it.
+    /// Adds one request; `matched` says which log filters its response
+    /// line matched (`crate::logfilter`; all false without a line).
+    /// `keep_latency` says whether percentiles need its duration.
     #[inline]
-    pub fn add(&mut self, s: &Served, filters: &[LogFilter], keep_latency: bool) {
+    pub fn add(&mut self, s: &Served, matched: &[bool], keep_latency: bool) {
         self.count += 1;
         self.exact_requests += 1;
-        self.errors += u64::from(s.error);
+        self.errors += u64::from(s.lambda_error);
+        self.add_status(s.status, 1);
         self.sum_ms += s.latency_ms;
         self.min_ms = self.min_ms.min(s.latency_ms);
         self.max_ms = self.max_ms.max(s.latency_ms);
         if keep_latency {
             self.latencies.push(s.latency_ms);
         }
-        for (i, f) in filters.iter().enumerate() {
-            let field = match f.field {
-                FilterField::StatusCode => s.status,
-                FilterField::Duration => s.latency_ms,
-            };
-            if f.comparison.holds(field, f.operand) {
-                self.filter_matches[i] += 1;
-            }
+        for (m, &hit) in self.filter_matches.iter_mut().zip(matched) {
+            *m += u64::from(hit);
         }
+    }
+
+    /// Counts `n` requests answered with `status` in the 4xx/5xx tallies.
+    #[inline]
+    pub fn add_status(&mut self, status: u16, n: u64) {
+        match status {
+            500..=599 => self.server_errors += n,
+            400..=499 => self.client_errors += n,
+            _ => {}
+        }
+    }
+
+    /// Every failed request: 4xx and 5xx answers.
+    pub fn failed(&self) -> u64 {
+        self.server_errors + self.client_errors
     }
 }
 
@@ -96,6 +116,7 @@ pub fn population(scope: Scope) -> &'static [usize] {
         Scope::Function | Scope::Alias => &[STABLE, CANDIDATE],
         Scope::Version => &[CANDIDATE],
         Scope::CanaryStage => &[CANDIDATE, CANDIDATE_HIT],
+        Scope::Stage => &[STABLE, CANDIDATE, STABLE_HIT, CANDIDATE_HIT],
     }
 }
 
@@ -180,6 +201,24 @@ impl DatapointCalc {
                     };
                 }
                 Some(constant_stat(ms.statistic, f.value, matches))
+            }
+            MetricName::Count | MetricName::Error5xx | MetricName::Error4xx => {
+                // API Gateway publishes nothing for a stage without requests.
+                let count: u64 = in_scope(scope).map(|a| a.count).sum();
+                if count == 0 {
+                    return None;
+                }
+                Some(match ms.metric {
+                    MetricName::Count => constant_stat(ms.statistic, 1.0, count),
+                    MetricName::Error5xx => {
+                        let n = in_scope(scope).map(|a| a.server_errors).sum();
+                        binary_stat(ms.statistic, n, count)
+                    }
+                    _ => {
+                        let n = in_scope(scope).map(|a| a.client_errors).sum();
+                        binary_stat(ms.statistic, n, count)
+                    }
+                })
             }
             MetricName::Invocations | MetricName::Errors | MetricName::Duration => {
                 let count: u64 = in_scope(scope).map(|a| a.count).sum();
@@ -309,6 +348,11 @@ pub fn duration_statistics(expr: &Expr, out: &mut Vec<Statistic>) {
     });
 }
 
+/// Whether an expression reads a metric for which `which` holds.
+pub fn reads_metric(expr: &Expr, which: &impl Fn(MetricName) -> bool) -> bool {
+    expr.any(&mut |e| matches!(e, Expr::Series(ms) if which(ms.metric)))
+}
+
 /// Whether an expression reads request durations at all.
 pub fn reads_duration(expr: &Expr) -> bool {
     expr.any(&mut |e| matches!(e, Expr::Series(ms) if matches!(ms.metric, MetricName::Duration)))
@@ -333,8 +377,9 @@ mod tests {
     }
     use super::*;
     use crate::alarm::{AlarmRule, Comparison, MissingData};
-    use crate::model::{FilterComparison, LowSampleCount};
-    use crate::version::{STATUS_ERROR, STATUS_OK};
+    use crate::logfilter::CompiledFilters;
+    use crate::model::{Failure, LowSampleCount};
+    use crate::scenario::parse_filter_pattern;
 
     fn series(metric: MetricName, statistic: Statistic) -> Expr {
         Expr::Series(MetricStat { metric, statistic })
@@ -371,20 +416,25 @@ mod tests {
     }
 
     fn served(error: bool, latency_ms: f64) -> Served {
-        Served {
-            error,
-            status: if error { STATUS_ERROR } else { STATUS_OK },
-            latency_ms,
-        }
+        Served::new(error.then_some(Failure::Unhandled), latency_ms)
+    }
+
+    fn handled(status: u16) -> Served {
+        Served::new(Some(Failure::Handled { status }), 1.0)
     }
 
     fn accs(stable: &[Served], cand: &[Served], filters: &[LogFilter]) -> [Acc; SLOTS] {
+        let compiled = CompiledFilters::new(filters, "main");
         let mut a: [Acc; SLOTS] = std::array::from_fn(|_| Acc::new(filters.len()));
-        for s in stable {
-            a[STABLE].add(s, filters, true);
-        }
-        for s in cand {
-            a[CANDIDATE].add(s, filters, true);
+        let mut matched = vec![false; filters.len()];
+        for (slot, list) in [(STABLE, stable), (CANDIDATE, cand)] {
+            for s in list {
+                matched.iter_mut().for_each(|m| *m = false);
+                if s.logs_response() {
+                    compiled.matches(slot, s.status, s.latency_ms, &mut matched);
+                }
+                a[slot].add(s, &matched, true);
+            }
         }
         a
     }
@@ -481,9 +531,7 @@ mod tests {
         let mut f = LogFilter {
             name: "bad".into(),
             scope: Scope::Version,
-            field: FilterField::StatusCode,
-            comparison: FilterComparison::Gt,
-            operand: 400.0,
+            pattern: parse_filter_pattern("$.statusCode > 400").unwrap(),
             value: 1.0,
             default_value: None,
         };
@@ -493,14 +541,20 @@ mod tests {
             series(MetricName::Filter(0), Statistic::Sum),
         );
         let filters = [f.clone()];
-        let a = accs(&[served(true, 1.0)], &[served(false, 1.0)], &filters);
+        let a = accs(&[handled(503)], &[served(false, 1.0)], &filters);
         assert_eq!(
             calc.datapoint(&al, &filters, &a).value,
             None,
             "stable errors are out of the filter's scope"
         );
-        let a = accs(&[], &[served(true, 1.0), served(true, 1.0)], &filters);
+        let a = accs(&[], &[handled(503), handled(404)], &filters);
         assert_eq!(calc.datapoint(&al, &filters, &a).value, Some(2.0));
+        let a = accs(&[], &[served(true, 1.0), served(true, 1.0)], &filters);
+        assert_eq!(
+            calc.datapoint(&al, &filters, &a).value,
+            None,
+            "an unhandled error logs no response line"
+        );
         f.default_value = Some(0.0);
         let filters = [f];
         let a = accs(&[], &[served(false, 1.0)], &filters);
@@ -511,6 +565,58 @@ mod tests {
             None,
             "no logs, no default"
         );
+    }
+
+    #[test]
+    fn each_kind_of_failure_shows_in_its_metrics() {
+        // Candidate: 1 unhandled error, 1 timeout, a handled 503, a handled
+        // 404 and 6 successes.
+        let cand = [
+            served(true, 1.0),
+            Served::timeout(300.0),
+            handled(503),
+            handled(404),
+        ]
+        .into_iter()
+        .chain([served(false, 1.0); 6])
+        .collect::<Vec<_>>();
+        let a = accs(&[], &cand, &[]);
+        let mut calc = DatapointCalc::default();
+        let mut v = |scope, metric, stat| {
+            calc.datapoint(&alarm(scope, series(metric, stat)), &[], &a)
+                .value
+        };
+        // Lambda: the handled ones are successful invocations.
+        assert_eq!(
+            v(Scope::Version, MetricName::Errors, Statistic::Sum),
+            Some(2.0)
+        );
+        assert_eq!(
+            v(Scope::Version, MetricName::Invocations, Statistic::Sum),
+            Some(10.0)
+        );
+        // API Gateway: 5XX = unhandled (502) + timeout (504) + 503; 4XX = 404.
+        assert_eq!(
+            v(Scope::Stage, MetricName::Error5xx, Statistic::Sum),
+            Some(3.0)
+        );
+        assert_eq!(
+            v(Scope::Stage, MetricName::Error5xx, Statistic::Average),
+            Some(0.3)
+        );
+        assert_eq!(
+            v(Scope::Stage, MetricName::Error4xx, Statistic::Sum),
+            Some(1.0)
+        );
+        assert_eq!(
+            v(Scope::CanaryStage, MetricName::Count, Statistic::Sum),
+            Some(10.0)
+        );
+        assert_eq!(a[CANDIDATE].failed(), 4);
+        // No requests: API Gateway publishes nothing.
+        let empty = accs(&[], &[], &[]);
+        let al = alarm(Scope::Stage, series(MetricName::Error5xx, Statistic::Sum));
+        assert_eq!(calc.datapoint(&al, &[], &empty).value, None);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use crate::model::{
-    lattice_share_pct, ApiGwSpec, CanaryCarrier, DelayDist, Deploy, Fault, FaultKind, Function,
-    Hook, LatencyDist, PollGuard, RollbackFunction, Scenario, StrategyKind, StrategySpec,
+    lattice_share_pct, ApiGwSpec, CanaryCarrier, DelayDist, Deploy, Failure, Fault, FaultKind,
+    Function, Hook, LatencyDist, PollGuard, RollbackFunction, Scenario, StrategyKind, StrategySpec,
     TrafficShift, VersionProfile,
 };
 use crate::sim::time::{secs, Micros};
@@ -44,14 +44,31 @@ fn fmt_version(v: &VersionProfile) -> String {
         .timeout_ms
         .map(|t| format!(", timeout {t} ms"))
         .unwrap_or_default();
-    format!("error rate {}, {latency}{timeout}", v.error_rate)
+    format!(
+        "error rate {}{}, {latency}{timeout}",
+        v.error_rate,
+        fmt_failure(v.failure)
+    )
+}
+
+/// ` (handled 503)` for a handled failure; nothing for the default.
+fn fmt_failure(f: Failure) -> String {
+    match f {
+        Failure::Unhandled => String::new(),
+        Failure::Handled { status } => format!(" (handled {status})"),
+    }
 }
 
 fn fmt_fault(f: &Fault) -> String {
     match *f {
-        Fault::StepError { after, error_rate } => {
+        Fault::StepError {
+            after,
+            error_rate,
+            failure,
+        } => {
             format!(
-                "step_error {error_rate} from {} after first traffic",
+                "step_error {error_rate}{} from {} after first traffic",
+                fmt_failure(failure),
                 fmt_duration(after)
             )
         }
@@ -60,8 +77,10 @@ fn fmt_fault(f: &Fault) -> String {
             over,
             from,
             to,
+            failure,
         } => format!(
-            "ramp_error {from} → {to} over {} from {} after first traffic",
+            "ramp_error {from} → {to}{} over {} from {} after first traffic",
+            fmt_failure(failure),
             fmt_duration(over),
             fmt_duration(after)
         ),
@@ -70,8 +89,10 @@ fn fmt_fault(f: &Fault) -> String {
             on,
             off,
             error_rate,
+            failure,
         } => format!(
-            "intermittent {error_rate} ({} on / {} off) from {} after first traffic",
+            "intermittent {error_rate}{} ({} on / {} off) from {} after first traffic",
+            fmt_failure(failure),
             fmt_duration(on),
             fmt_duration(off),
             fmt_duration(after)

@@ -11,6 +11,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
         error_rate: 0.0,
         latency: LatencyDist::Fixed { ms: 100.0 },
         timeout_ms: None,
+        failure: Failure::Unhandled,
     };
     Scenario {
         name: "unit".into(),

@@ -1,16 +1,30 @@
 //! Version profiles at run time: the latency sampler and the per-request
-//! outcome (error, timeout, duration) of one version.
+//! outcome (success, handled or unhandled failure, timeout; duration) of
+//! one version.
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::model::{LatencyDist, VersionProfile};
+use crate::model::{Failure, LatencyDist, VersionProfile};
 use crate::stats::Z_99;
 
-/// HTTP-like status of a request, visible to log metric filters.
-pub const STATUS_OK: f64 = 200.0;
-pub const STATUS_ERROR: f64 = 500.0;
-pub const STATUS_TIMEOUT: f64 = 504.0;
+/// HTTP status of a success.
+pub const STATUS_OK: u16 = 200;
+/// HTTP status of an unhandled error behind API Gateway's Lambda proxy
+/// integration ("Method completed with status: 502", AWS re:Post knowledge
+/// center `malformed-502-api-gateway`).
+pub const STATUS_ERROR: u16 = 502;
+/// HTTP status of a timeout. Only its class (5xx) reaches a metric: a
+/// timed-out handler logs no response line.
+pub const STATUS_TIMEOUT: u16 = 504;
+
+/// The status a failure of this kind answers with.
+pub fn failure_status(f: Failure) -> u16 {
+    match f {
+        Failure::Unhandled => STATUS_ERROR,
+        Failure::Handled { status } => status,
+    }
+}
 
 /// Φ⁻¹(p) through erfc⁻¹, accurate for small p (the lower tail); use
 /// −Φ⁻¹(1 − p) via the upper tail for p near 1.
@@ -138,9 +152,50 @@ impl ServeParams {
 /// What happened to one request.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Served {
+    /// Failed in any way (a bad request for the user).
     pub error: bool,
-    pub status: f64,
+    /// Counted in Lambda's `Errors`: an unhandled error or a timeout. Such
+    /// a request logs no response line (`crate::logfilter`).
+    pub lambda_error: bool,
+    /// The HTTP status answered (API Gateway's 4XX/5XX metrics, `$.statusCode`).
+    pub status: u16,
     pub latency_ms: f64,
+}
+
+impl Served {
+    /// A request of the given outcome.
+    pub fn new(failure: Option<Failure>, latency_ms: f64) -> Self {
+        match failure {
+            None => Served {
+                error: false,
+                lambda_error: false,
+                status: STATUS_OK,
+                latency_ms,
+            },
+            Some(f) => Served {
+                error: true,
+                lambda_error: f == Failure::Unhandled,
+                status: failure_status(f),
+                latency_ms,
+            },
+        }
+    }
+
+    /// A request stopped at the timeout (a Lambda error).
+    pub fn timeout(timeout_ms: f64) -> Self {
+        Served {
+            error: true,
+            lambda_error: true,
+            status: STATUS_TIMEOUT,
+            latency_ms: timeout_ms,
+        }
+    }
+
+    /// Whether the handler logged its response line.
+    #[inline]
+    pub fn logs_response(&self) -> bool {
+        !self.lambda_error
+    }
 }
 
 /// What a request would have been on its version's *baseline* (the same
@@ -159,7 +214,9 @@ pub struct Baseline {
 
 /// Draws one request's outcome. `extra_ms` is a cold-start penalty. A
 /// request's duration is min(latency, timeout) whether it failed or not; a
-/// successful request slower than the timeout becomes a timeout error. When
+/// successful request or a handled failure slower than the timeout becomes
+/// a timeout error (the handler never got to return). `kind` says how a
+/// failed request fails (drawn only for failures). When
 /// `need_latency` is false (nothing in the scenario reads durations) the
 /// latency draw is skipped, which is the common fast path.
 #[cfg(test)]
@@ -170,7 +227,16 @@ pub fn serve<R: Rng + ?Sized>(
     extra_ms: f64,
     need_latency: bool,
 ) -> Served {
-    serve_coupled(rng, p, error_prob, error_prob, extra_ms, need_latency).0
+    serve_coupled(
+        rng,
+        p,
+        error_prob,
+        error_prob,
+        extra_ms,
+        need_latency,
+        |_: &mut R| Failure::Unhandled,
+    )
+    .0
 }
 
 /// [`serve`], also returning the request's [`Baseline`] under the same
@@ -183,17 +249,13 @@ pub fn serve_coupled<R: Rng + ?Sized>(
     base_error_prob: f64,
     extra_ms: f64,
     need_latency: bool,
+    kind: impl FnOnce(&mut R) -> Failure,
 ) -> (Served, Baseline) {
     let u = rng.random::<f64>();
     let failed = u < error_prob;
     let base_failed = u < base_error_prob;
     if !need_latency {
-        let status = if failed { STATUS_ERROR } else { STATUS_OK };
-        let served = Served {
-            error: failed,
-            status,
-            latency_ms: 0.0,
-        };
+        let served = Served::new(failed.then(|| kind(rng)), 0.0);
         let base = Baseline {
             error: base_failed,
             latency_ms: 0.0,
@@ -207,24 +269,11 @@ pub fn serve_coupled<R: Rng + ?Sized>(
         error: base_failed || x > timeout,
         latency_ms: x.min(timeout),
     };
-    let served = if failed {
-        Served {
-            error: true,
-            status: STATUS_ERROR,
-            latency_ms: latency.min(timeout),
-        }
-    } else if latency > timeout {
-        Served {
-            error: true,
-            status: STATUS_TIMEOUT,
-            latency_ms: timeout,
-        }
+    let failure = failed.then(|| kind(rng));
+    let served = if latency > timeout && failure != Some(Failure::Unhandled) {
+        Served::timeout(timeout)
     } else {
-        Served {
-            error: false,
-            status: STATUS_OK,
-            latency_ms: latency,
-        }
+        Served::new(failure, latency.min(timeout))
     };
     (served, base)
 }
@@ -265,9 +314,48 @@ mod tests {
             s,
             Served {
                 error: true,
+                lambda_error: true,
                 status: STATUS_TIMEOUT,
                 latency_ms: 300.0
             }
         );
+        // A handled failure slower than the timeout never returns its 503:
+        // a timeout; an unhandled one stays an unhandled error.
+        let h = |_: &mut Pcg64Mcg| Failure::Handled { status: 503 };
+        let (s, _) = serve_coupled(&mut rng, &p, 1.0, 0.0, 0.0, true, h);
+        assert_eq!(s, Served::timeout(300.0));
+        let u = |_: &mut Pcg64Mcg| Failure::Unhandled;
+        let (s, _) = serve_coupled(&mut rng, &p, 1.0, 0.0, 0.0, true, u);
+        assert_eq!(
+            (s.lambda_error, s.status, s.latency_ms),
+            (true, STATUS_ERROR, 300.0)
+        );
+    }
+
+    #[test]
+    fn handled_failures_are_bad_but_not_lambda_errors() {
+        let p = ServeParams {
+            error_prob: 1.0,
+            latency: LatencySampler::Fixed(50.0),
+            latency_mult: 1.0,
+            latency_add_ms: 0.0,
+            timeout_ms: Some(300.0),
+        };
+        let mut rng = Pcg64Mcg::seed_from_u64(2);
+        let h = |_: &mut Pcg64Mcg| Failure::Handled { status: 503 };
+        let (s, base) = serve_coupled(&mut rng, &p, 1.0, 0.0, 0.0, true, h);
+        assert_eq!(
+            s,
+            Served {
+                error: true,
+                lambda_error: false,
+                status: 503,
+                latency_ms: 50.0
+            }
+        );
+        assert!(s.logs_response());
+        assert!(!base.error);
+        let s = Served::new(None, 10.0);
+        assert_eq!((s.error, s.status, s.logs_response()), (false, 200, true));
     }
 }

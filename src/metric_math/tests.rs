@@ -24,7 +24,9 @@ fn eval(text: &str, at: At) -> Value {
         MetricName::Errors => at.errors,
         MetricName::Invocations => at.invocations,
         MetricName::Filter(i) => at.m[i],
-        MetricName::Duration => None,
+        MetricName::Duration | MetricName::Count | MetricName::Error5xx | MetricName::Error4xx => {
+            None
+        }
     })
 }
 

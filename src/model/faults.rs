@@ -1,6 +1,7 @@
 //! Faults injected into the candidate (run by `crate::faults`), and their
 //! kinds, which also key a hook's catch probabilities.
 
+use super::versions::Failure;
 use crate::sim::time::Micros;
 
 /// The kinds of candidate faults, used to key hook catch probabilities.
@@ -39,7 +40,11 @@ impl FaultKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     /// From `after` on, an extra failure probability `error_rate`.
-    StepError { after: Micros, error_rate: f64 },
+    StepError {
+        after: Micros,
+        error_rate: f64,
+        failure: Failure,
+    },
     /// Failure probability rising linearly from `from` to `to` over `over`,
     /// starting at `after`, then staying at `to`.
     RampError {
@@ -47,6 +52,7 @@ pub enum Fault {
         over: Micros,
         from: f64,
         to: f64,
+        failure: Failure,
     },
     /// From `after` on, alternating `on` periods with extra failure probability
     /// `error_rate` and `off` periods without.
@@ -55,6 +61,7 @@ pub enum Fault {
         on: Micros,
         off: Micros,
         error_rate: f64,
+        failure: Failure,
     },
     /// From `after` on, latency becomes `latency * multiplier + add_ms`.
     LatencyShift {
@@ -67,6 +74,17 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// How the failures this fault causes show; `None` for the latency
+    /// faults, which fail requests only through the timeout.
+    pub fn failure(&self) -> Option<Failure> {
+        match *self {
+            Fault::StepError { failure, .. }
+            | Fault::RampError { failure, .. }
+            | Fault::Intermittent { failure, .. } => Some(failure),
+            Fault::LatencyShift { .. } | Fault::ColdStart { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> FaultKind {
         match self {
             Fault::StepError { .. } => FaultKind::StepError,

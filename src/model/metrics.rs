@@ -32,6 +32,13 @@ pub enum Scope {
     /// requests, as for `Version`; the Lambda scopes above never see cache
     /// hits, because a hit does not invoke the function.
     CanaryStage,
+    /// API Gateway's stage metrics (`ApiName` + `Stage`): every request
+    /// through the stage, both versions, cache hits included. AWS does not
+    /// say whether canary requests count here too (reference §3, [SILENT]);
+    /// they do in this model ("additional" canary metrics, What's New
+    /// 2017-11-28). Without an API Gateway strategy it sees what
+    /// `Function` sees.
+    Stage,
 }
 
 impl Scope {
@@ -41,6 +48,7 @@ impl Scope {
             Scope::Version => "version",
             Scope::Alias => "alias",
             Scope::CanaryStage => "canary_stage",
+            Scope::Stage => "stage",
         }
     }
 }
@@ -57,7 +65,8 @@ pub enum Statistic {
     Percentile(f64),
 }
 
-/// The raw metrics a Lambda function publishes, plus log-filter metrics.
+/// The raw metrics a Lambda function publishes, log-filter metrics and
+/// API Gateway's stage metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricName {
     Invocations,
@@ -66,6 +75,13 @@ pub enum MetricName {
     Duration,
     /// Index into `MetricsSettings::filters`.
     Filter(usize),
+    /// API Gateway `Count`: requests the stage answered (cache hits too).
+    Count,
+    /// API Gateway `5XXError`: 1 per request answered with a 5xx status —
+    /// unhandled errors (502), timeouts (504) and handled 5xx responses.
+    Error5xx,
+    /// API Gateway `4XXError`: 1 per request answered with a handled 4xx.
+    Error4xx,
 }
 
 /// One metric series with a statistic.
@@ -75,27 +91,87 @@ pub struct MetricStat {
     pub statistic: Statistic,
 }
 
-/// A log metric filter such as `{ $.statusCode > 400 }` with MetricValue 1.
+/// A log metric filter such as
+/// `{ $.log = "response" && $.function = "fn:2" && $.statusCode > 400 }`
+/// with MetricValue 1 (reference §1.12). It reads the one JSON response
+/// line the simulated function logs per request (`crate::logfilter`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogFilter {
     pub name: String,
+    /// Which versions' log lines the metric counts: the log group holds
+    /// every version's (`Function`, the faithful default); `Version` keeps
+    /// only the candidate's, a shortcut for a `$.function` term.
     pub scope: Scope,
-    pub field: FilterField,
-    pub comparison: FilterComparison,
-    pub operand: f64,
+    pub pattern: FilterPattern,
     /// Added to the metric per matching request.
     pub value: f64,
     /// Published in periods with requests but no match; `None` publishes nothing.
     pub default_value: Option<f64>,
 }
 
-/// Request fields a log filter can test.
+/// A CloudWatch Logs JSON filter pattern (CWL-UG `FilterAndPatternSyntax`,
+/// "Using filter patterns to match terms in JSON log events"): comparisons
+/// joined by `&&` and `||` (`&&` binds tighter), with parentheses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterPattern {
+    And(Box<FilterPattern>, Box<FilterPattern>),
+    Or(Box<FilterPattern>, Box<FilterPattern>),
+    /// `$.statusCode > 400`, `$.duration >= 1000`.
+    Number {
+        field: FilterField,
+        comparison: FilterComparison,
+        operand: f64,
+    },
+    /// `$.log = "response"`, `$.function != "*:1"`; `*` in `glob` matches
+    /// any run of characters.
+    Text {
+        field: TextField,
+        equal: bool,
+        glob: String,
+    },
+}
+
+impl FilterPattern {
+    /// Every number a duration is compared against (fast mode's bin edges).
+    pub fn duration_operands(&self, out: &mut Vec<f64>) {
+        match self {
+            FilterPattern::And(a, b) | FilterPattern::Or(a, b) => {
+                a.duration_operands(out);
+                b.duration_operands(out);
+            }
+            FilterPattern::Number {
+                field: FilterField::Duration,
+                operand,
+                ..
+            } => out.push(*operand),
+            FilterPattern::Number { .. } | FilterPattern::Text { .. } => {}
+        }
+    }
+
+    /// Whether the pattern reads request durations.
+    pub fn reads_duration(&self) -> bool {
+        let mut v = Vec::new();
+        self.duration_operands(&mut v);
+        !v.is_empty()
+    }
+}
+
+/// Numeric fields of the response line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterField {
-    /// 200 for success, 500 for an error, 504 for a timeout.
+    /// The HTTP status returned: 200, or a handled failure's status.
     StatusCode,
     /// Request duration in ms.
     Duration,
+}
+
+/// String fields of the response line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    /// Always `"response"`.
+    Log,
+    /// `"<function name>:<version>"`, version `1` (stable) or `2` (candidate).
+    Function,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,8 +20,8 @@ pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
 pub use metric_math::{CmpOp, Expr, Extreme, LogicOp};
 pub use metrics::{
-    FilterComparison, FilterField, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
-    Statistic,
+    FilterComparison, FilterField, FilterPattern, LogFilter, MetricName, MetricStat,
+    MetricsSettings, Scope, Statistic, TextField,
 };
 pub use strategy::{
     lattice_share_pct, ApiGwSpec, CanaryCarrier, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,
@@ -29,7 +29,7 @@ pub use strategy::{
     StrategyKind, StrategySpec, TrafficShift, WeightStep,
 };
 pub use traffic::{Burst, Diurnal, Traffic};
-pub use versions::{LatencyDist, VersionProfile};
+pub use versions::{Failure, LatencyDist, VersionProfile};
 
 use crate::sim::time::Micros;
 

@@ -175,6 +175,7 @@ fn full_scenario_round_trips() {
             error_rate: 0.001,
             latency: lognormal,
             timeout_ms: Some(3000.0),
+            failure: Failure::Unhandled,
         }
     );
     assert_eq!(
@@ -183,6 +184,7 @@ fn full_scenario_round_trips() {
             error_rate: 0.002,
             latency: lognormal,
             timeout_ms: Some(3000.0),
+            failure: Failure::Unhandled,
         }
     );
     assert_eq!(
@@ -191,18 +193,21 @@ fn full_scenario_round_trips() {
             Fault::StepError {
                 after: secs(120),
                 error_rate: 0.2,
+                failure: Failure::Unhandled,
             },
             Fault::RampError {
                 after: Micros::ZERO,
                 over: secs(600),
                 from: 0.0,
                 to: 0.5,
+                failure: Failure::Unhandled,
             },
             Fault::Intermittent {
                 after: secs(60),
                 on: secs(60),
                 off: secs(240),
                 error_rate: 0.3,
+                failure: Failure::Unhandled,
             },
             Fault::LatencyShift {
                 after: Micros::ZERO,
@@ -226,18 +231,22 @@ fn full_scenario_round_trips() {
                 LogFilter {
                     name: "bad_status".into(),
                     scope: Scope::Version,
-                    field: FilterField::StatusCode,
-                    comparison: FilterComparison::Gt,
-                    operand: 400.0,
+                    pattern: FilterPattern::Number {
+                        field: FilterField::StatusCode,
+                        comparison: FilterComparison::Gt,
+                        operand: 400.0,
+                    },
                     value: 1.0,
                     default_value: Some(0.0),
                 },
                 LogFilter {
                     name: "slow".into(),
                     scope: Scope::Function,
-                    field: FilterField::Duration,
-                    comparison: FilterComparison::Ge,
-                    operand: 2000.0,
+                    pattern: FilterPattern::Number {
+                        field: FilterField::Duration,
+                        comparison: FilterComparison::Ge,
+                        operand: 2000.0,
+                    },
                     value: 2.0,
                     default_value: None,
                 },
@@ -393,6 +402,7 @@ fn defaults() {
         error_rate: 0.0,
         latency: LatencyDist::Fixed { ms: 100.0 },
         timeout_ms: None,
+        failure: Failure::Unhandled,
     };
     assert_eq!(s.functions[0].stable, profile);
     assert_eq!(s.functions[0].candidate, profile);
@@ -453,6 +463,7 @@ fn candidate_inherits_from_stable_and_alarm_defaults() {
                 p99_ms: 20.0,
             },
             timeout_ms: Some(200.0),
+            failure: Failure::Unhandled,
         }
     );
     let a = &s.alarms[0];
@@ -765,7 +776,7 @@ fn bad_inputs_name_key_and_allowed_values() {
         (format!("{MINIMAL}\n[metrics]\nperiod = \"0s\"\n"), "metrics.period", vec!["10s, 20s, 30s or a multiple of 60s"]),
         (format!("{MINIMAL}\n[metrics]\nperiod = \"45s\"\n"), "metrics.period", vec!["45s is not a CloudWatch period", "multiple of 60s"]),
         (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.statusCode >> 400\"\n"), "metrics.filters.bad.pattern", vec!["$.statusCode", "$.duration"]),
-        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.status > 400\"\n"), "metrics.filters.bad.pattern", vec!["unknown field \"$.status\"", ">="]),
+        (format!("{MINIMAL}\n[metrics.filters.bad]\npattern = \"$.status > 400\"\n"), "metrics.filters.bad.pattern", vec!["unknown field \"status\"", ">="]),
         (format!("{MINIMAL}\n[metrics.filters.\"bad-name\"]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.bad-name", vec!["identifier"]),
         (format!("{MINIMAL}\n[metrics.filters.Errors]\npattern = \"$.statusCode > 400\"\n"), "metrics.filters.Errors", vec!["built-in metric"]),
         (format!("{MINIMAL}\n[metrics.filters.f]\npattern = \"$.statusCode > 400\"\nscope = \"global\"\n"), "metrics.filters.f.scope", vec!["function, version, alias"]),
@@ -1163,7 +1174,7 @@ fn bad_new_keys_name_key_and_allowed_values() {
         (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "sns_delay = { min = \"3s\", max = \"1s\" }"), "strategies.lattice.sns_delay.max", vec![">= min"]),
         (kinds("sns_delay = { min = \"1s\", max = \"3s\" }", "poll_interval = \"1m\""), "strategies.lattice.poll_interval", vec!["not allowed for strategy kind \"lattice\"", "propagation_delay"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\npre_traffic_hook = { duration = \"2h\" }"), "strategies.canary.pre_traffic_hook.duration", vec!["<= 1h"]),
-        (kinds("scope = \"canary_stage\"", "scope = \"stage\""), "alarms.stage_errors.scope", vec!["canary_stage"]),
+        (kinds("scope = \"canary_stage\"", "scope = \"stages\""), "alarms.stage_errors.scope", vec!["canary_stage"]),
         // Multi-function scenarios.
         (functions("function = \"reserve_flight\"\n", ""), "alarms.flight_errors.function", vec!["missing required key", "refund, reserve_flight"]),
         (functions("function = \"reserve_flight\"", "function = \"book\""), "alarms.flight_errors.function", vec!["unknown function \"book\"", "refund, reserve_flight"]),
@@ -1180,4 +1191,108 @@ fn bad_new_keys_name_key_and_allowed_values() {
     for (text, key, hints) in cases {
         assert_invalid(&text, key, &hints);
     }
+}
+
+#[test]
+fn failures_filters_and_api_gateway_metrics_load() {
+    let text = format!(
+        r#"{MINIMAL}
+[versions.stable]
+error_rate = 0.01
+failure = {{ status = 503 }}
+[versions.candidate]
+failure = "error"
+[[faults]]
+kind = "step_error"
+error_rate = 0.2
+failure = {{ status = 429 }}
+[[faults]]
+kind = "ramp_error"
+to = 0.1
+over = "1m"
+[metrics.filters.seed]
+pattern = '{{ $.log = "response" && $.function = "main:2" && $.statusCode > 400 }}'
+[alarms.seed]
+metric = "seed"
+threshold = 0
+comparison = ">"
+[alarms.stage]
+scope = "stage"
+expression = "5XXError.Average * 100 + 4XXError / Count"
+threshold = 5
+comparison = ">"
+"#
+    );
+    let s = load_text(&text).expect("valid");
+    let f = &s.functions[0];
+    assert_eq!(f.stable.failure, Failure::Handled { status: 503 });
+    assert_eq!(f.candidate.failure, Failure::Unhandled);
+    assert_eq!(
+        f.faults[0].failure(),
+        Some(Failure::Handled { status: 429 })
+    );
+    assert_eq!(f.faults[1].failure(), Some(Failure::Unhandled));
+    assert!(matches!(
+        s.metrics.filters[0].pattern,
+        FilterPattern::And(..)
+    ));
+    let series = |metric| {
+        Box::new(Expr::Series(MetricStat {
+            metric,
+            statistic: Statistic::Sum,
+        }))
+    };
+    assert_eq!(
+        s.alarms[1].expr,
+        Expr::Add(
+            Box::new(Expr::Mul(
+                Box::new(Expr::Series(MetricStat {
+                    metric: MetricName::Error5xx,
+                    statistic: Statistic::Average,
+                })),
+                Box::new(Expr::Const(100.0)),
+            )),
+            Box::new(Expr::Div(
+                series(MetricName::Error4xx),
+                series(MetricName::Count)
+            )),
+        )
+    );
+    // The candidate inherits the stable version's failure kind.
+    let inherit = edit(&text, "failure = \"error\"", "");
+    let s = load_text(&inherit).expect("valid");
+    assert_eq!(
+        s.functions[0].candidate.failure,
+        Failure::Handled { status: 503 }
+    );
+}
+
+#[test]
+fn bad_failures_and_api_gateway_scopes_name_the_key() {
+    let with = |extra: &str| format!("{MINIMAL}\n{extra}\n");
+    assert_invalid(
+        &with("[versions.stable]\nfailure = \"crash\""),
+        "versions.stable.failure",
+        &["unknown failure \"crash\"", "\"error\"", "400–599"],
+    );
+    assert_invalid(
+        &with("[versions.candidate]\nfailure = { status = 200 }"),
+        "versions.candidate.failure.status",
+        &["200 is not an error status"],
+    );
+    assert_invalid(
+        &with("[[faults]]\nkind = \"latency_shift\"\nadd_ms = 5\nfailure = \"error\""),
+        "faults[0].failure",
+        &["not allowed for fault kind \"latency_shift\""],
+    );
+    assert_invalid(
+        &with("[alarms.a]\nscope = \"version\"\nmetric = \"5XXError\"\nthreshold = 0\ncomparison = \">\""),
+        "alarms.a.metric",
+        &["API Gateway stage metrics", "stage"],
+    );
+    assert_invalid(
+        &with("[metrics.filters.f]\nscope = \"canary_stage\"\npattern = \"$.statusCode > 400\""),
+        "metrics.filters.f.scope",
+        &["log group", "function, version, alias"],
+    );
 }

@@ -123,6 +123,7 @@ pub fn hook_failure_probability(hook: &Hook, faults: &[Fault]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Failure;
     use crate::sim::time::Micros;
 
     fn hook(catch_step: f64, flaky: f64) -> Hook {
@@ -143,6 +144,7 @@ mod tests {
         Fault::StepError {
             after: crate::sim::time::secs(after_s),
             error_rate: 0.2,
+            failure: Failure::Unhandled,
         }
     }
 

@@ -35,11 +35,13 @@ use self::cache::hit_slot;
 use self::latency_bins::Bins;
 use self::windows::WindowSet;
 use crate::alarm::AlarmState;
+use crate::failure::{self, Cause};
 use crate::faults::FaultTimeline;
 use crate::judge::cloudwatch::AlarmJudge;
 use crate::judge::{ClosedWindow, Judge, Judges};
+use crate::logfilter::CompiledFilters;
 use crate::metrics::{self, Acc, DatapointCalc, CANDIDATE, CANDIDATE_HIT, SLOTS, STABLE};
-use crate::model::{FilterField, Function, Sampling, Scenario, StageCache};
+use crate::model::{Failure, Function, Sampling, Scenario, StageCache};
 use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
 use crate::seed::control_seed;
 use crate::sim::time::{to_secs, Micros};
@@ -90,6 +92,15 @@ struct World<'a> {
     /// Fast mode latency bins per metric slot.
     bins: [Bins; SLOTS],
     bin_scratch: Vec<u64>,
+    /// Log metric filters compiled for this function's response lines.
+    filters: CompiledFilters,
+    /// Which filters the current request's response line matched.
+    match_scratch: Vec<bool>,
+    /// The candidate's distinct failure kinds (its own, then its faults');
+    /// with one, a failure needs no draw to decide how it shows.
+    cand_classes: Vec<Failure>,
+    /// Failure causes at one instant (scratch for `crate::failure`).
+    causes: Vec<Cause>,
     fallbacks: u8,
     windows: Vec<WindowSet>,
     judges: Judges<'a>,
@@ -164,17 +175,17 @@ impl<'a> World<'a> {
                 .metrics
                 .filters
                 .iter()
-                .any(|f| f.field == FilterField::Duration);
+                .any(|f| f.pattern.reads_duration());
         let faults = FaultTimeline::new(&func.faults);
         let (cold_remaining, cold_extra_ms) = faults.cold_start().unwrap_or((0, 0.0));
         // Everything a duration is compared against becomes a bin edge.
         let mut thresholds: Vec<f64> = sc.sla_ms.into_iter().collect();
-        thresholds.extend(
-            sc.metrics
-                .filters
-                .iter()
-                .filter(|f| f.field == FilterField::Duration)
-                .map(|f| f.operand),
+        for f in &sc.metrics.filters {
+            f.pattern.duration_operands(&mut thresholds);
+        }
+        let cand_classes = failure::classes(
+            std::iter::once(func.candidate.failure)
+                .chain(func.faults.iter().filter_map(|f| f.failure())),
         );
         let bins = [
             Bins::new(&thresholds, func.stable.timeout_ms),
@@ -200,6 +211,10 @@ impl<'a> World<'a> {
             cache,
             bins,
             bin_scratch: Vec::new(),
+            filters: CompiledFilters::new(&sc.metrics.filters, &func.name),
+            match_scratch: vec![false; sc.metrics.filters.len()],
+            cand_classes,
+            causes: Vec::new(),
             fallbacks: 0,
             windows,
             judges,
@@ -316,7 +331,8 @@ impl<'a> World<'a> {
             if wi == 0 {
                 if let Some(rows) = &mut self.timeline {
                     let count = |v: usize| ws.accs[v].count + ws.accs[hit_slot(v)].count;
-                    let errors = |v: usize| ws.accs[v].errors + ws.accs[hit_slot(v)].errors;
+                    // Failed requests of any kind (cache hits never fail).
+                    let errors = |v: usize| ws.accs[v].failed() + ws.accs[hit_slot(v)].failed();
                     rows.push(TimelineRow {
                         strategy: self.label.clone(),
                         period_start_s: to_secs(now - ws.period),

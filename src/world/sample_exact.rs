@@ -3,13 +3,17 @@
 //! of constant conditions, thinning (Lewis–Shedler) where the rate, a fault
 //! ramp or a cache warm-up varies inside it — and each request is served
 //! with a coupled baseline draw (`version::serve_coupled`), so the excess
-//! bad requests need no extra random numbers.
+//! bad requests need no extra random numbers. How a failure shows (handled
+//! or not, `crate::failure`) costs a draw only when the candidate has more
+//! than one failure kind; its response line is matched against the
+//! compiled log filters once per request.
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, Poisson};
 
 use super::cache::hit_slot;
 use super::{is_candidate, World};
+use crate::failure::draw_given_failed;
 use crate::metrics::{CANDIDATE, STABLE};
 use crate::sim::time::Micros;
 use crate::version::{serve_coupled, ServeParams};
@@ -38,10 +42,11 @@ impl World<'_> {
             let (h_stable, h_cand) = (self.hit_ratio(STABLE, mid), self.hit_ratio(CANDIDATE, mid));
             let p_stable = stable.error_prob;
             for _ in 0..n_stable {
-                self.request_or_hit(STABLE, &stable, p_stable, p_stable, h_stable, &hit_params);
+                let (p, h) = (p_stable, h_stable);
+                self.request_or_hit(STABLE, &stable, p, p, h, &hit_params, mid);
             }
             for _ in 0..n_cand {
-                self.request_or_hit(CANDIDATE, &cand, p_cand, p_base, h_cand, &hit_params);
+                self.request_or_hit(CANDIDATE, &cand, p_cand, p_base, h_cand, &hit_params, mid);
             }
         } else {
             // Thinning (Lewis–Shedler): candidate arrivals at the maximum
@@ -65,11 +70,11 @@ impl World<'_> {
                     let p = combine(cand.error_prob, q);
                     let p_base = baseline_prob(cand.error_prob, q, p);
                     let h = self.hit_ratio(CANDIDATE, t);
-                    self.request_or_hit(CANDIDATE, &cand, p, p_base, h, &hit_params);
+                    self.request_or_hit(CANDIDATE, &cand, p, p_base, h, &hit_params, t);
                 } else {
                     let h = self.hit_ratio(STABLE, t);
                     let p = stable.error_prob;
-                    self.request_or_hit(STABLE, &stable, p, p, h, &hit_params);
+                    self.request_or_hit(STABLE, &stable, p, p, h, &hit_params, t);
                 }
             }
         }
@@ -77,7 +82,9 @@ impl World<'_> {
 
     /// One request of `version`: a cache hit with probability `hit` (no
     /// random number is drawn without a cache), else served normally with
-    /// failure probability `error_prob` (`base_error_prob` without faults).
+    /// failure probability `error_prob` (`base_error_prob` without faults)
+    /// at time `t` (µs).
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     fn request_or_hit(
         &mut self,
@@ -87,17 +94,19 @@ impl World<'_> {
         base_error_prob: f64,
         hit: f64,
         hit_params: &ServeParams,
+        t: f64,
     ) {
         if hit > 0.0 && self.traffic_rng.random::<f64>() < hit {
-            self.one_request(hit_slot(version), hit_params, 0.0, 0.0);
+            self.one_request(hit_slot(version), hit_params, 0.0, 0.0, t);
         } else {
-            self.one_request(version, params, error_prob, base_error_prob);
+            self.one_request(version, params, error_prob, base_error_prob, t);
         }
     }
 
     /// One request of a metric slot. A bad candidate request is excess
     /// when its coupled baseline (failure probability `base_error_prob`,
-    /// no latency fault, no cold start) would have been good.
+    /// no latency fault, no cold start) would have been good. A failure of
+    /// the candidate shows as drawn from the causes acting at `t`.
     #[inline]
     fn one_request(
         &mut self,
@@ -105,12 +114,27 @@ impl World<'_> {
         params: &ServeParams,
         error_prob: f64,
         base_error_prob: f64,
+        t: f64,
     ) {
         let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
             self.cold_remaining -= 1;
             self.cold_extra_ms
         } else {
             0.0
+        };
+        let (func, faults, classes) = (self.func, &self.faults, &self.cand_classes);
+        let causes = &mut self.causes;
+        let kind = |rng: &mut _| {
+            if slot != CANDIDATE {
+                func.stable.failure
+            } else if classes.len() == 1 {
+                classes[0]
+            } else {
+                causes.clear();
+                causes.push((func.candidate.error_rate, func.candidate.failure));
+                faults.causes_at(t, causes);
+                draw_given_failed(rng, causes)
+            }
         };
         let (s, base) = serve_coupled(
             &mut self.traffic_rng,
@@ -119,6 +143,7 @@ impl World<'_> {
             base_error_prob,
             extra,
             self.need_latency,
+            kind,
         );
         self.requests_total += 1;
         self.errors_total += u64::from(s.error);
@@ -132,9 +157,16 @@ impl World<'_> {
                 }
             }
         }
-        let filters = &self.sc.metrics.filters;
+        // Only a handler that returned logs a response line (not a cache
+        // hit, an unhandled error or a timeout: `crate::logfilter`).
+        let matched = &mut self.match_scratch;
+        if (slot == STABLE || slot == CANDIDATE) && s.logs_response() {
+            self.filters.matches(slot, s.status, s.latency_ms, matched);
+        } else {
+            matched.iter_mut().for_each(|m| *m = false);
+        }
         for ws in &mut self.windows {
-            ws.accs[slot].add(&s, filters, ws.keep_latency);
+            ws.accs[slot].add(&s, matched, ws.keep_latency);
         }
     }
 }

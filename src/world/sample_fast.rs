@@ -2,16 +2,21 @@
 //! cache hits, then Poisson failure and success counts of the misses and,
 //! when durations matter, their latency-bin counts and the statistics the
 //! alarms read — see [`super::latency_bins`] for the distributions. Its
-//! cost does not grow with the request rate.
+//! cost does not grow with the request rate. Failures split over their
+//! kinds (unhandled, handled per status; `crate::failure`) by a multinomial
+//! draw when the candidate has several, and log filter matches are counted
+//! per (status, latency bin) with the compiled patterns.
 
 use super::cache::hit_slot;
 use super::latency_bins::{self as fast, DurationDist, LatencyGroup, GL8};
 use super::sample_exact::{combine, poisson};
 use super::{is_candidate, World, FALLBACK_MIXED_PERCENTILE};
+use crate::failure;
+use crate::logfilter::LinePredicate;
 use crate::metrics::{self, CANDIDATE, SLOTS, STABLE};
-use crate::model::FilterField;
+use crate::model::Failure;
 use crate::sim::time::Micros;
-use crate::version::{ServeParams, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT};
+use crate::version::{failure_status, ServeParams, STATUS_OK, STATUS_TIMEOUT};
 
 impl World<'_> {
     /// The rate-weighted mean over [a, b) of `f(t)`, by 8-point
@@ -70,7 +75,7 @@ impl World<'_> {
                     self.hit_ratio(version, mid)
                 };
                 let n = poisson(&mut self.traffic_rng, expected * h);
-                self.add_batch(hit_slot(version), hit_params, 0, n, None);
+                self.add_batch(hit_slot(version), hit_params, &[], n, None);
                 expected *= 1.0 - h;
             }
             let p = if version == STABLE {
@@ -107,22 +112,80 @@ impl World<'_> {
             } else {
                 None
             };
-            self.add_batch(version, params, failed, ok, coupling);
+            let kinds = self.split_failures(version, failed, a, b, varying);
+            self.add_batch(version, params, &kinds, ok, coupling);
         }
     }
 
-    /// Adds `failed` + `ok` requests of one metric slot as counts. With a
-    /// `coupling` (the share of failures that are the baseline's own; only
-    /// while a fault acts on the candidate) the excess bad requests are
-    /// drawn too (`fast::excess_in_bins`); without one there are none.
+    /// Splits `failed` requests of a version over its failure kinds: all
+    /// of one kind without a draw when it has one (the stable version, and
+    /// a candidate whose faults fail as it does); otherwise a multinomial
+    /// draw with the kinds' shares of the failure probability — at the
+    /// midpoint, or rate- and miss-weighted over a varying segment, so each
+    /// kind's count is Poisson with the right mean (marking theorem).
+    fn split_failures(
+        &mut self,
+        version: usize,
+        failed: u64,
+        a: Micros,
+        b: Micros,
+        varying: bool,
+    ) -> Vec<(Failure, u64)> {
+        if version != CANDIDATE {
+            return vec![(self.func.stable.failure, failed)];
+        }
+        if self.cand_classes.len() == 1 || failed == 0 {
+            return vec![(self.cand_classes[0], failed)];
+        }
+        let classes = self.cand_classes.clone();
+        let probs_at = |t: f64, out: &mut [f64]| {
+            let mut causes = vec![(self.func.candidate.error_rate, self.func.candidate.failure)];
+            self.faults.causes_at(t, &mut causes);
+            failure::class_probs(&causes, &classes, out);
+        };
+        let mut shares = vec![0.0; classes.len()];
+        if varying {
+            let miss = |t: f64| 1.0 - self.hit_ratio(version, t);
+            for (k, share) in shares.iter_mut().enumerate() {
+                *share = self.rate_weighted_mean(a, b, |t| {
+                    let mut out = vec![0.0; classes.len()];
+                    probs_at(t, &mut out);
+                    miss(t) * out[k]
+                });
+            }
+        } else {
+            probs_at((a.as_f64() + b.as_f64()) / 2.0, &mut shares);
+        }
+        let mut left = failed;
+        let mut mass_left: f64 = shares.iter().sum();
+        let mut out = Vec::with_capacity(classes.len());
+        for (k, (&class, &p)) in classes.iter().zip(&shares).enumerate() {
+            let n = if k + 1 == classes.len() || mass_left <= 0.0 {
+                left
+            } else {
+                fast::binomial(&mut self.traffic_rng, left, (p / mass_left).clamp(0.0, 1.0))
+            };
+            out.push((class, n));
+            left -= n;
+            mass_left -= p;
+        }
+        out
+    }
+
+    /// Adds the failures `kinds` (count per failure kind) and `ok`
+    /// successes of one metric slot as counts. With a `coupling` (the
+    /// share of failures that are the baseline's own; only while a fault
+    /// acts on the candidate) the excess bad requests are drawn too
+    /// (`fast::excess_in_bins`); without one there are none.
     fn add_batch(
         &mut self,
         slot: usize,
         params: &ServeParams,
-        failed: u64,
+        kinds: &[(Failure, u64)],
         ok: u64,
         coupling: Option<f64>,
     ) {
+        let failed: u64 = kinds.iter().map(|k| k.1).sum();
         let n = failed + ok;
         if n == 0 {
             return;
@@ -130,6 +193,10 @@ impl World<'_> {
         let mut timeouts = 0;
         let mut slow = 0;
         let mut group = None;
+        // Per failure kind, its requests per latency bin (one bin when
+        // durations are not drawn).
+        let mut kind_bins: Vec<Vec<u64>> = Vec::new();
+        let mut ok_bins = vec![ok];
         if self.need_latency {
             let dist = DurationDist {
                 base: params.latency,
@@ -138,15 +205,29 @@ impl World<'_> {
                 cap: params.timeout_ms,
             };
             let bins = &self.bins[slot];
-            let mut ok_bins = Vec::with_capacity(bins.len());
+            ok_bins = Vec::with_capacity(bins.len());
             fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, &mut ok_bins);
-            fast::split_into_bins(
-                &mut self.traffic_rng,
-                failed,
-                bins,
-                &dist,
-                &mut self.bin_scratch,
-            );
+            if kinds.len() <= 1 {
+                fast::split_into_bins(
+                    &mut self.traffic_rng,
+                    failed,
+                    bins,
+                    &dist,
+                    &mut self.bin_scratch,
+                );
+                kind_bins.push(self.bin_scratch.clone());
+            } else {
+                self.bin_scratch.clear();
+                self.bin_scratch.resize(bins.len(), 0);
+                let mut one = Vec::with_capacity(bins.len());
+                for &(_, count) in kinds {
+                    fast::split_into_bins(&mut self.traffic_rng, count, bins, &dist, &mut one);
+                    for (total, c) in self.bin_scratch.iter_mut().zip(&one) {
+                        *total += c;
+                    }
+                    kind_bins.push(one.clone());
+                }
+            }
             // Bad successes per bin, kept only where the excess split needs
             // them (a faulty candidate): no allocation on the common path.
             let split = coupling.filter(|_| is_candidate(slot));
@@ -195,53 +276,82 @@ impl World<'_> {
                 .map(|(x, y)| x + y)
                 .collect();
             group = Some(LatencyGroup { dist, counts });
-        } else if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
-            // No durations: only failures are bad, and a fault failure is
-            // always one the baseline would have served well.
-            self.excess_bad_requests +=
-                failed - fast::binomial(&mut self.traffic_rng, failed, base_share);
+        } else {
+            kind_bins = kinds.iter().map(|&(_, c)| vec![c]).collect();
+            if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
+                // No durations: only failures are bad, and a fault failure is
+                // always one the baseline would have served well.
+                self.excess_bad_requests +=
+                    failed - fast::binomial(&mut self.traffic_rng, failed, base_share);
+            }
         }
-        let errors = failed + timeouts;
+        let bins = &self.bins[slot];
+        let capped = |i: usize| self.need_latency && bins.is_cap(i);
+        // What each kind of request shows: Lambda errors, 4xx/5xx answers
+        // and the response lines logged, as (status, bin, count).
+        let mut lambda_errors = timeouts;
+        let mut statuses: Vec<(u16, u64)> = vec![(STATUS_TIMEOUT, timeouts)];
+        let mut lines: Vec<(u16, usize, u64)> = Vec::new();
+        for (i, &c) in ok_bins.iter().enumerate() {
+            if !capped(i) && c > 0 {
+                lines.push((STATUS_OK, i, c));
+            }
+        }
+        for (&(kind, _), per_bin) in kinds.iter().zip(&kind_bins) {
+            let status = failure_status(kind);
+            for (i, &c) in per_bin.iter().enumerate() {
+                if c == 0 {
+                    continue;
+                }
+                if kind == Failure::Unhandled {
+                    lambda_errors += c;
+                    statuses.push((status, c));
+                } else if capped(i) {
+                    // A handled failure slower than the timeout never returned.
+                    lambda_errors += c;
+                    statuses.push((STATUS_TIMEOUT, c));
+                } else {
+                    statuses.push((status, c));
+                    lines.push((status, i, c));
+                }
+            }
+        }
         self.requests_total += n;
-        self.errors_total += errors;
+        self.errors_total += failed + timeouts;
         if is_candidate(slot) {
             self.candidate_requests += n;
-            self.bad_requests += errors + slow;
+            self.bad_requests += failed + timeouts + slow;
         }
-        let filters = &self.sc.metrics.filters;
+        // Filter matches per filter; cache hits log nothing.
+        let logs = slot == STABLE || slot == CANDIDATE;
+        let matches: Vec<u64> = (0..self.filters.len())
+            .map(|f| {
+                let pred = self.filters.get(f, slot.min(CANDIDATE));
+                if !logs || *pred == LinePredicate::Const(false) {
+                    return 0;
+                }
+                lines
+                    .iter()
+                    .filter(|&&(status, i, _)| {
+                        let ms = match &group {
+                            Some(g) => bins.representative(i, &g.dist),
+                            None => 0.0,
+                        };
+                        pred.matches(status, ms)
+                    })
+                    .map(|l| l.2)
+                    .sum()
+            })
+            .collect();
         for ws in &mut self.windows {
             let acc = &mut ws.accs[slot];
             acc.count += n;
-            acc.errors += errors;
-            for (i, f) in filters.iter().enumerate() {
-                acc.filter_matches[i] += match f.field {
-                    FilterField::StatusCode => {
-                        let mut m = 0;
-                        for (status, count) in [
-                            (STATUS_ERROR, failed),
-                            (STATUS_TIMEOUT, timeouts),
-                            (STATUS_OK, ok - timeouts),
-                        ] {
-                            if f.comparison.holds(status, f.operand) {
-                                m += count;
-                            }
-                        }
-                        m
-                    }
-                    FilterField::Duration => match &group {
-                        Some(g) => {
-                            let bins = &self.bins[slot];
-                            (0..bins.len())
-                                .filter(|&i| {
-                                    f.comparison
-                                        .holds(bins.representative(i, &g.dist), f.operand)
-                                })
-                                .map(|i| g.counts[i])
-                                .sum()
-                        }
-                        None => 0,
-                    },
-                };
+            acc.errors += lambda_errors;
+            for &(status, c) in &statuses {
+                acc.add_status(status, c);
+            }
+            for (m, add) in acc.filter_matches.iter_mut().zip(&matches) {
+                *m += add;
             }
             if let Some(g) = &group {
                 acc.groups.push(g.clone());

@@ -20,6 +20,7 @@ fn all_at_once_total_failure_is_detected_after_first_period() {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     // Without a post-traffic hook AllAtOnce completes at t = 0 and nothing
@@ -109,6 +110,7 @@ fn lattice_detection(rate: f64, reps: u32) -> Vec<f64> {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 0.01,
+            failure: Failure::Unhandled,
         }],
     );
     (0..reps)
@@ -175,6 +177,7 @@ fn sliding_windows_let_a_long_period_alarm_fire_at_the_next_minute() {
         vec![Fault::StepError {
             after: secs(200),
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     for sampling in [Sampling::Exact, Sampling::Fast] {
@@ -200,6 +203,7 @@ fn an_api_gateway_stage_alarm_rolls_back_through_its_action_chain() {
         vec![Fault::StepError {
             after: secs(200),
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     for sampling in [Sampling::Exact, Sampling::Fast] {
@@ -233,6 +237,7 @@ fn cached_canary(pct: f64, warmup: Micros, sampling: Sampling) -> Scenario {
         vec![Fault::StepError {
             after: Micros::ZERO,
             error_rate: 1.0,
+            failure: Failure::Unhandled,
         }],
     );
     sc
@@ -340,6 +345,7 @@ fn hook_outcomes_follow_catch_and_flaky_probabilities_for_every_kind() {
             vec![Fault::StepError {
                 after: Micros::ZERO,
                 error_rate: 0.5,
+                failure: Failure::Unhandled,
             }],
         );
         let faulty = rate(&sc);
@@ -362,6 +368,7 @@ fn two_functions() -> Scenario {
             faults: vec![Fault::StepError {
                 after: Micros::ZERO,
                 error_rate: 1.0,
+                failure: Failure::Unhandled,
             }],
             candidate_faulty: true,
             ..a.clone()
@@ -467,6 +474,7 @@ fn exposure_scenario(
         error_rate,
         latency,
         timeout_ms,
+        failure: Failure::Unhandled,
     };
     sc.sla_ms = sla_ms;
     set_faults(&mut sc, faults);
@@ -602,6 +610,7 @@ fn a_ramp_splits_failures_between_baseline_and_fault_in_fast_mode() {
             over: secs(600),
             from: 0.0,
             to: 0.4,
+            failure: Failure::Unhandled,
         }],
     );
     for sampling in [Sampling::Exact, Sampling::Fast] {

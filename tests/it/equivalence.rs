@@ -142,7 +142,8 @@ fn compare_all() {
 /// Not shipped: a scenario built to exercise every fast-sampling path
 /// (diurnal rate, bursts, ramp, intermittent, latency shift, cold start,
 /// timeout, SLA, status and duration log filters, Average / Minimum /
-/// function-scope percentile alarms).
+/// function-scope percentile alarms, handled failures of two statuses next
+/// to unhandled ones, API Gateway 5XXError).
 #[test]
 fn every_fast_sampling_path() {
     check("tests/data/fast_coverage.toml");

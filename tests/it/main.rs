@@ -7,6 +7,7 @@ mod cli;
 mod determinism;
 mod equivalence;
 mod golden;
+mod handled_failures;
 mod metric_math;
 mod outputs;
 mod properties;

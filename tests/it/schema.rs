@@ -79,6 +79,7 @@ const SCHEMA_DETECTABLE: &[&str] = &[
     "duration_with_words",
     "duration_without_unit",
     "empty_file",
+    "handled_failure_bad_status",
     "missing_horizon",
     "nan_threshold",
     "negative_duration",

@@ -82,7 +82,7 @@ pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 text: (*op).to_string(),
             });
             i += op.len();
-        } else if c.is_ascii_digit()
+        } else if (c.is_ascii_digit() && !starts_digit_name(&chars, i))
             || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
         {
             let (number, end) = scan_number(&chars, i);
@@ -100,7 +100,7 @@ pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 column,
                 text: number,
             });
-        } else if c.is_ascii_alphabetic() || c == '_' {
+        } else if c.is_ascii_alphabetic() || c == '_' || starts_digit_name(&chars, i) {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 i += 1;
@@ -140,6 +140,24 @@ pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, String> {
         text: String::new(),
     });
     Ok(tokens)
+}
+
+/// Whether a metric name starting with digits begins at `i`: API Gateway's
+/// `5XXError` and `4XXError` (digits then a letter that does not start an
+/// exponent such as `1e3`).
+fn starts_digit_name(chars: &[char], i: usize) -> bool {
+    let mut j = i;
+    while j < chars.len() && chars[j].is_ascii_digit() {
+        j += 1;
+    }
+    if j == i || j >= chars.len() || !(chars[j].is_ascii_alphabetic() || chars[j] == '_') {
+        return false;
+    }
+    let exponent = matches!(chars[j], 'e' | 'E')
+        && (chars.get(j + 1).is_some_and(char::is_ascii_digit)
+            || (matches!(chars.get(j + 1), Some('+' | '-'))
+                && chars.get(j + 2).is_some_and(char::is_ascii_digit)));
+    !exponent
 }
 
 /// A decimal number with optional fraction and exponent starting at `i`;

@@ -48,13 +48,17 @@ pub fn statistic_name(statistic: Statistic) -> String {
     }
 }
 
-/// Resolves a metric name: `Invocations`, `Errors`, `Duration` in any case,
-/// or the exact name of a log metric filter (`filters` in model order).
+/// Resolves a metric name: `Invocations`, `Errors`, `Duration` (Lambda),
+/// `Count`, `5XXError`, `4XXError` (API Gateway) in any case, or the exact
+/// name of a log metric filter (`filters` in model order).
 pub fn resolve_metric(name: &str, filters: &[String]) -> Option<MetricName> {
     match name.to_ascii_lowercase().as_str() {
         "invocations" => Some(MetricName::Invocations),
         "errors" => Some(MetricName::Errors),
         "duration" => Some(MetricName::Duration),
+        "count" => Some(MetricName::Count),
+        "5xxerror" => Some(MetricName::Error5xx),
+        "4xxerror" => Some(MetricName::Error4xx),
         _ => filters
             .iter()
             .position(|f| f == name)
@@ -68,13 +72,18 @@ pub fn metric_name(metric: MetricName, filters: &[String]) -> String {
         MetricName::Invocations => "Invocations".into(),
         MetricName::Errors => "Errors".into(),
         MetricName::Duration => "Duration".into(),
+        MetricName::Count => "Count".into(),
+        MetricName::Error5xx => "5XXError".into(),
+        MetricName::Error4xx => "4XXError".into(),
         MetricName::Filter(i) => filters.get(i).cloned().unwrap_or_default(),
     }
 }
 
 /// The metrics allowed in an alarm, for error messages.
 pub fn metric_hint(filters: &[String]) -> String {
-    let mut hint = String::from("Invocations, Errors, Duration");
+    let mut hint = String::from(
+        "Invocations, Errors, Duration, the API Gateway metrics Count, 5XXError, 4XXError (scope stage or canary_stage)",
+    );
     if filters.is_empty() {
         hint.push_str(" (no metric filters are defined)");
     } else {

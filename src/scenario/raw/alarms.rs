@@ -12,10 +12,12 @@ use crate::scenario::duration::Dur;
 pub struct RawAlarm {
     /// Which requests the metrics see: `function` (FunctionName dimension, all
     /// versions), `version` (ExecutedVersion, the candidate only), `alias`,
-    /// or `canary_stage` (API Gateway canary-stage metrics: every request the
+    /// `canary_stage` (API Gateway canary-stage metrics: every request the
     /// canary deployment answered, stage-cache hits included; without a
-    /// stage cache the same requests as `version`). Default `function`.
-    #[schemars(extend("enum" = ["function", "version", "alias", "canary_stage", null]))]
+    /// stage cache the same requests as `version`) or `stage` (API Gateway
+    /// stage metrics: every request through the stage, hits included).
+    /// Default `function`.
+    #[schemars(extend("enum" = ["function", "version", "alias", "canary_stage", "stage", null]))]
     pub scope: Option<String>,
     /// CloudWatch metric math over `+ - * /`, parentheses, unary minus,
     /// numbers and metrics: `errors` (Errors Sum), `invocations`
@@ -30,8 +32,9 @@ pub struct RawAlarm {
     /// one and a division by zero drops the datapoint (README, "Metric
     /// math").
     pub expression: Option<String>,
-    /// Single-metric form: `Invocations`, `Errors`, `Duration` or a filter
-    /// name.
+    /// Single-metric form: `Invocations`, `Errors`, `Duration`, a filter
+    /// name, or (scope `stage`/`canary_stage`) API Gateway's `Count`,
+    /// `5XXError`, `4XXError`.
     pub metric: Option<String>,
     /// With `metric` only: `Sum` (default), `SampleCount`, `Average`,
     /// `Minimum`, `Maximum`, or a percentile `pNN`/`pNN.N` with 0 < NN < 100.

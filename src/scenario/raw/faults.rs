@@ -4,6 +4,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::versions::RawFailure;
 use crate::scenario::duration::Dur;
 
 /// `[[faults]]`: one fault injected into the candidate. Which keys are
@@ -11,9 +12,9 @@ use crate::scenario::duration::Dur;
 ///
 /// | kind | keys |
 /// |---|---|
-/// | `step_error` | `after`, `error_rate` (required) |
-/// | `ramp_error` | `after`, `from`, `to` (required), `over` (required) |
-/// | `intermittent` | `after`, `error_rate`, `on`, `off` (all but `after` required) |
+/// | `step_error` | `after`, `error_rate` (required), `failure` |
+/// | `ramp_error` | `after`, `from`, `to` (required), `over` (required), `failure` |
+/// | `intermittent` | `after`, `error_rate`, `on`, `off` (all but `after` and `failure` required) |
 /// | `latency_shift` | `after`, `add_ms`, `multiplier` (at least one must change latency) |
 /// | `cold_start` | `requests` (required), `extra_ms` (required) |
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -28,6 +29,10 @@ pub struct RawFault {
     pub after: Option<Dur>,
     /// `step_error`, `intermittent`: extra failure probability in (0, 1].
     pub error_rate: Option<f64>,
+    /// `step_error`, `ramp_error`, `intermittent`: how the fault's failures
+    /// show, `"error"` (unhandled, the default) or `{ status = 503 }` (a
+    /// handled error response, 400–599), as for a version.
+    pub failure: Option<RawFailure>,
     /// `ramp_error`: failure probability at the start of the ramp, in [0, 1];
     /// default 0.
     pub from: Option<f64>,
@@ -61,6 +66,7 @@ impl RawFault {
         };
         note("after", self.after.is_some());
         note("error_rate", self.error_rate.is_some());
+        note("failure", self.failure.is_some());
         note("from", self.from.is_some());
         note("to", self.to.is_some());
         note("over", self.over.is_some());

@@ -29,14 +29,20 @@ pub struct RawMetrics {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFilter {
-    /// Which requests the metric sees: `function` (all versions), `version`
-    /// (the candidate only) or `alias`. Default `function`.
+    /// Whose response lines the metric counts: `function` (the log group
+    /// holds every version's; default), `version` (the candidate's only) or
+    /// `alias` (as `function`).
     #[schemars(extend("enum" = ["function", "version", "alias", null]))]
     pub scope: Option<String>,
-    /// Required. `$.statusCode` or `$.duration`, an operator (`>`, `>=`, `<`,
-    /// `<=`, `=`, `!=`) and a number, optionally inside braces, e.g.
-    /// `"{ $.statusCode > 400 }"`. Status codes: 200 success, 500 error, 504
-    /// timeout; duration in ms.
+    /// Required. A CloudWatch Logs JSON filter pattern over the response
+    /// line the function logs per request that returns (a success or a
+    /// handled failure; an unhandled error or a timeout logs none):
+    /// comparisons joined by `&&`/`||` with parentheses; `$.statusCode` and
+    /// `$.duration` (ms) with `=`, `!=`, `>`, `>=`, `<`, `<=` and a number;
+    /// `$.log` (`"response"`) and `$.function` (`"<function>:1"` stable,
+    /// `"<function>:2"` candidate) with `=`/`!=` and a quoted string, `*` a
+    /// wildcard. E.g. `"{ $.log = \"response\" && $.function = \"main:2\"
+    /// && $.statusCode > 400 }"`; braces optional.
     pub pattern: String,
     /// Metric value per matching request (finite). Default 1.
     pub value: Option<f64>,

@@ -26,7 +26,7 @@ pub use strategy::{
     RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,
 };
 pub use traffic::{RawBurst, RawDiurnal, RawTraffic};
-pub use versions::{RawLatency, RawVersion, RawVersions};
+pub use versions::{RawFailure, RawHandledFailure, RawLatency, RawVersion, RawVersions};
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,10 @@ use super::checks::{choice, exactly_one, finite, integer_at_least, integer_from_
 use super::limits::{DAY, HOUR};
 use super::metrics::{period, scope};
 use crate::alarm::{AlarmRule, Comparison, MissingData};
-use crate::model::{AlarmSpec, Expr, LowSampleCount, MetricStat, MetricsSettings, Statistic};
+use crate::metrics::reads_metric;
+use crate::model::{
+    AlarmSpec, Expr, LowSampleCount, MetricName, MetricStat, MetricsSettings, Scope, Statistic,
+};
 use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::expr::{
@@ -22,6 +25,33 @@ use crate::scenario::raw::{RawAlarm, RawScenario};
 use crate::sim::time::Micros;
 
 pub const MAX_EVALUATION_RANGE: i64 = 10_000;
+
+/// API Gateway's metrics (`Count`, `5XXError`, `4XXError`) exist per stage,
+/// so an alarm reading them needs scope `stage` or `canary_stage`; Lambda
+/// publishes no such metric for a function, alias or version.
+fn api_gateway_scope(path: &KeyPath, raw: &RawAlarm, scope: Scope, expr: &Expr) -> VResult<()> {
+    let api_gateway = |m: MetricName| {
+        matches!(
+            m,
+            MetricName::Count | MetricName::Error5xx | MetricName::Error4xx
+        )
+    };
+    if matches!(scope, Scope::Stage | Scope::CanaryStage) || !reads_metric(expr, &api_gateway) {
+        return Ok(());
+    }
+    let key = if raw.expression.is_some() {
+        "expression"
+    } else {
+        "metric"
+    };
+    Err(Problem::new(
+        &path.key(key),
+        format!(
+            "Count, 5XXError and 4XXError are API Gateway stage metrics; scope {:?} is a Lambda one: use scope = \"stage\" or \"canary_stage\"",
+            scope.name()
+        ),
+    ))
+}
 
 /// Every alarm of the scenario, in name order.
 pub(super) fn alarms(
@@ -57,6 +87,7 @@ fn alarm(
     let function = function(path, raw, functions)?;
     let scope = scope(&path.key("scope"), raw.scope.as_deref())?;
     let (expr, expr_text) = metric_math(path, raw, filters)?;
+    api_gateway_scope(path, raw, scope, &expr)?;
     let threshold = finite(&path.key("threshold"), raw.threshold)?;
     let comparison = Comparison::parse(&raw.comparison).ok_or_else(|| {
         Problem::new(

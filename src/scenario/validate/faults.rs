@@ -8,7 +8,7 @@ use super::checks::{
     required, shown,
 };
 use super::limits::MAX_LATENCY_MS;
-use crate::model::{Fault, FaultKind, Function};
+use crate::model::{Failure, Fault, FaultKind, Function};
 use crate::scenario::duration::format_duration;
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
@@ -40,9 +40,9 @@ fn fault_kind(name: &str) -> Option<FaultKind> {
 /// Keys allowed in a `[[faults]]` table of the given kind (besides `kind`).
 fn fault_keys(kind: FaultKind) -> &'static [&'static str] {
     match kind {
-        FaultKind::StepError => &["after", "error_rate"],
-        FaultKind::RampError => &["after", "from", "to", "over"],
-        FaultKind::Intermittent => &["after", "error_rate", "on", "off"],
+        FaultKind::StepError => &["after", "error_rate", "failure"],
+        FaultKind::RampError => &["after", "from", "to", "over", "failure"],
+        FaultKind::Intermittent => &["after", "error_rate", "on", "off", "failure"],
         FaultKind::LatencyShift => &["after", "add_ms", "multiplier"],
         FaultKind::ColdStart => &["requests", "extra_ms"],
     }
@@ -72,6 +72,10 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
     }
     let why = format!("fault kind \"{}\" needs it", kind.name());
     let after = raw.after.map_or(Micros::ZERO, |d| d.0);
+    let failure = match &raw.failure {
+        None => Failure::Unhandled,
+        Some(f) => super::versions::failure(&path.key("failure"), f)?,
+    };
     let fault = match kind {
         FaultKind::StepError => Fault::StepError {
             after,
@@ -79,6 +83,7 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
                 &path.key("error_rate"),
                 required(&path.key("error_rate"), raw.error_rate, &why)?,
             )?,
+            failure,
         },
         FaultKind::RampError => Fault::RampError {
             after,
@@ -88,6 +93,7 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
             )?,
             from: probability(&path.key("from"), raw.from.unwrap_or(0.0))?,
             to: probability(&path.key("to"), required(&path.key("to"), raw.to, &why)?)?,
+            failure,
         },
         FaultKind::Intermittent => Fault::Intermittent {
             after,
@@ -100,6 +106,7 @@ fn fault(path: &KeyPath, raw: &RawFault) -> VResult<Fault> {
                 &path.key("error_rate"),
                 required(&path.key("error_rate"), raw.error_rate, &why)?,
             )?,
+            failure,
         },
         FaultKind::LatencyShift => latency_shift(path, raw, after)?,
         FaultKind::ColdStart => {

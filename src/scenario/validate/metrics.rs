@@ -16,7 +16,7 @@ use crate::sim::time::{secs, Micros};
 pub const DEFAULT_PERIOD: Micros = secs(60);
 pub const DEFAULT_INGESTION_DELAY: Micros = secs(60);
 
-const SCOPES: &str = "function, version, alias, canary_stage";
+const SCOPES: &str = "function, version, alias, stage, canary_stage";
 const PERIODS: &str = "10s, 20s, 30s or a multiple of 60s";
 
 pub(super) fn metrics(path: &KeyPath, raw: &RawMetrics) -> VResult<MetricsSettings> {
@@ -65,6 +65,7 @@ pub(super) fn scope(path: &KeyPath, value: Option<&str>) -> VResult<Scope> {
         Some("version") => Ok(Scope::Version),
         Some("alias") => Ok(Scope::Alias),
         Some("canary_stage") => Ok(Scope::CanaryStage),
+        Some("stage") => Ok(Scope::Stage),
         Some(other) => Err(Problem::new(
             path,
             format!("unknown scope {other:?}; allowed: {SCOPES}"),
@@ -82,17 +83,27 @@ fn filter(path: &KeyPath, name: &str, raw: &RawFilter) -> VResult<LogFilter> {
     if resolve_metric(name, &[]).is_some() {
         return Err(Problem::new(
             path,
-            format!("filter name {name:?} clashes with a built-in metric (Invocations, Errors, Duration); choose another name"),
+            format!("filter name {name:?} clashes with a built-in metric (Invocations, Errors, Duration, Count); choose another name"),
         ));
     }
-    let (field, comparison, operand) = parse_filter_pattern(&raw.pattern)
+    let pattern = parse_filter_pattern(&raw.pattern)
         .map_err(|message| Problem::new(&path.key("pattern"), message))?;
+    let scope = match scope(&path.key("scope"), raw.scope.as_deref())? {
+        s @ (Scope::Function | Scope::Version | Scope::Alias) => s,
+        other => {
+            return Err(Problem::new(
+                &path.key("scope"),
+                format!(
+                    "a log filter reads the function's log group, not API Gateway's: scope {:?} is not allowed; allowed: function, version, alias",
+                    other.name()
+                ),
+            ))
+        }
+    };
     Ok(LogFilter {
         name: name.to_string(),
-        scope: scope(&path.key("scope"), raw.scope.as_deref())?,
-        field,
-        comparison,
-        operand,
+        scope,
+        pattern,
         value: finite(&path.key("value"), raw.value.unwrap_or(1.0))?,
         default_value: match raw.default_value {
             None => None,

@@ -1,18 +1,20 @@
 //! `[versions]` (also a function's `versions`): each version's own failure
-//! probability, latency distribution and timeout. A key not given is
+//! probability and how its failures show (`failure`, shared with faults),
+//! latency distribution and timeout. A key not given is
 //! inherited: the stable version's from [`DEFAULT_PROFILE`] (or, for a
 //! function, the top-level stable version), the candidate's from the
 //! stable version.
 
 use super::checks::{exactly_one, latency_ms, probability, OneOf};
-use crate::model::{LatencyDist, VersionProfile};
+use crate::model::{Failure, LatencyDist, VersionProfile};
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
-use crate::scenario::raw::{RawLatency, RawVersion};
+use crate::scenario::raw::{RawFailure, RawLatency, RawVersion};
 
 /// The stable version when `[versions.stable]` is absent.
 pub const DEFAULT_PROFILE: VersionProfile = VersionProfile {
     error_rate: 0.0,
+    failure: Failure::Unhandled,
     latency: LatencyDist::Fixed { ms: 100.0 },
     timeout_ms: None,
 };
@@ -31,6 +33,10 @@ pub(super) fn version_profile(
             None => base.error_rate,
             Some(p) => probability(&path.key("error_rate"), p)?,
         },
+        failure: match &raw.failure {
+            None => base.failure,
+            Some(f) => failure(&path.key("failure"), f)?,
+        },
         latency: match &raw.latency {
             None => base.latency,
             Some(l) => latency(&path.key("latency"), l)?,
@@ -40,6 +46,28 @@ pub(super) fn version_profile(
             Some(ms) => Some(latency_ms(&path.key("timeout_ms"), ms)?),
         },
     })
+}
+
+/// `failure = "error"` (unhandled) or `failure = { status = N }` (a
+/// handled error response, N in 400–599: the 4xx and 5xx classes API
+/// Gateway's `4XXError`/`5XXError` count).
+pub(super) fn failure(path: &KeyPath, raw: &RawFailure) -> VResult<Failure> {
+    const ALLOWED: &str =
+        "allowed: \"error\" (an unhandled error) or { status = N } with N in 400–599 (a handled error response)";
+    match raw {
+        RawFailure::Kind(kind) if kind == "error" => Ok(Failure::Unhandled),
+        RawFailure::Kind(kind) => Err(Problem::new(
+            path,
+            format!("unknown failure {kind:?}; {ALLOWED}"),
+        )),
+        RawFailure::Handled(h) => match u16::try_from(h.status) {
+            Ok(status) if (400..=599).contains(&status) => Ok(Failure::Handled { status }),
+            _ => Err(Problem::new(
+                &path.key("status"),
+                format!("{} is not an error status; {ALLOWED}", h.status),
+            )),
+        },
+    }
 }
 
 /// Either `fixed_ms`, or `median_ms` and `p99_ms` (a lognormal).
