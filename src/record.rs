@@ -273,6 +273,11 @@ pub struct RunRecord {
     pub errors_total: u64,
     /// All requests of both versions.
     pub requests_total: u64,
+    /// The alarms in ALARM at deployment start (t = 0, after the alarms'
+    /// warm-up, `[metrics] warmup`), `;`-joined in scenario order (function
+    /// order, then scenario order, for a multi-function deployment as a
+    /// whole); empty when none was (always so with `warmup = "0s"`).
+    pub alarms_at_start: String,
 }
 
 /// One metric period of one replication (replication 0 of each strategy).

@@ -189,8 +189,9 @@ pub const EXACT_BUDGET_S: f64 = 3600.0;
 
 /// Expected requests of one replication: Σ over functions of the integral
 /// of the request rate (base rate × diurnal curve × bursts) over the
-/// horizon. Requests do not stop at a rollback (stable serves them), so this
-/// is what exact mode draws.
+/// horizon, plus the alarms' warm-up before t = 0 (`[metrics] warmup`, at
+/// the rate of t = 0). Requests do not stop at a rollback (stable serves
+/// them), so this is what exact mode draws.
 pub fn expected_requests_per_replication(sc: &Scenario) -> f64 {
     sc.functions
         .iter()
@@ -201,10 +202,12 @@ pub fn expected_requests_per_replication(sc: &Scenario) -> f64 {
             if edges.last() != Some(&sc.horizon) {
                 edges.push(sc.horizon);
             }
-            edges
-                .windows(2)
-                .map(|w| rate.expected_count(w[0], w[1]))
-                .sum::<f64>()
+            let warmup = rate.rate_at(0.0) * crate::sim::time::to_secs(sc.metrics.warmup);
+            warmup
+                + edges
+                    .windows(2)
+                    .map(|w| rate.expected_count(w[0], w[1]))
+                    .sum::<f64>()
         })
         .sum()
 }
@@ -485,7 +488,7 @@ pub fn run_and_write(
     threads: Option<usize>,
     run_toml: Option<&str>,
 ) -> Result<RunOutput, Error> {
-    run_and_write_with(sc, out_dir, threads, run_toml, |_, _| Ok(Vec::new()))
+    run_and_write_with(sc, out_dir, threads, run_toml, |_, _, _| Ok(Vec::new()))
 }
 
 /// [`run_and_write`], with `extra` adding files (plots rendered from the
@@ -499,7 +502,7 @@ pub fn run_and_write_with<F>(
     extra: F,
 ) -> Result<RunOutput, Error>
 where
-    F: FnOnce(&mut AtomicFileSet, &[Summary]) -> Result<Vec<PathBuf>, Error>,
+    F: FnOnce(&mut AtomicFileSet, &[Summary], &[report::AlarmStart]) -> Result<Vec<PathBuf>, Error>,
 {
     let results = simulate(sc, threads)?;
     let summaries = report::summarize(&results.runs);
@@ -518,7 +521,8 @@ where
     if let Some(text) = run_toml {
         set.write_bytes(RUN_TOML, text.as_bytes())?;
     }
-    extra(&mut set, &summaries)?;
+    let alarm_start = report::alarm_start(&alarm_names, &results.runs);
+    extra(&mut set, &summaries, &alarm_start)?;
     let files = set.commit()?;
     Ok(RunOutput {
         summaries,
@@ -546,14 +550,17 @@ mod tests {
     #[test]
     fn expected_requests_integrate_the_rate_with_bursts() {
         let sc = scenario("");
-        assert_eq!(expected_requests_per_replication(&sc), 3_600_000.0);
-        assert_eq!(expected_requests(&sc), 2.0 * 100.0 * 3_600_000.0);
+        // One hour at 1000 req/s plus the default warm-up, 300 s (alarm e:
+        // 60 s × E = 4 + 60 s ingestion delay).
+        assert_eq!(sc.metrics.warmup, crate::sim::time::secs(300));
+        assert_eq!(expected_requests_per_replication(&sc), 3_900_000.0);
+        assert_eq!(expected_requests(&sc), 2.0 * 100.0 * 3_900_000.0);
         // A 10-minute burst ×3 adds 2 × 600 s × 1000 req/s.
         let sc =
             scenario("[[traffic.bursts]]\nstart = \"10m\"\nduration = \"10m\"\nmultiplier = 3");
         assert_eq!(
             expected_requests_per_replication(&sc),
-            3_600_000.0 + 1_200_000.0
+            3_900_000.0 + 1_200_000.0
         );
     }
 
@@ -561,6 +568,8 @@ mod tests {
     fn exact_budget_refuses_long_exact_runs_only() {
         let mut sc = scenario("");
         sc.sampling = Sampling::Exact;
+        // Without the alarms' warm-up (it adds its requests, see above).
+        sc.metrics.warmup = Micros::ZERO;
         // 7.2e8 requests: 36 s on one core.
         assert!(check_exact_budget(&[&sc], 1, "this run").is_ok());
         sc.replications = 10_000_000;

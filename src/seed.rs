@@ -9,9 +9,10 @@
 //!    seed `montecarlo` hands to `world::run_replication`;
 //! 4. → per-function streams: [`function_seed`] (the replication seed itself
 //!    for a single-function scenario, else mixed with the function's
-//!    [`name_hash`]); each function seed drives its traffic stream directly
-//!    and its control stream (hooks, operators, delays) through
-//!    [`control_seed`]. The deployment-wide control stream of a
+//!    [`name_hash`]); each function seed drives its traffic stream directly,
+//!    its control stream (hooks, operators, delays) through
+//!    [`control_seed`] and the stable-only traffic of the alarms' warm-up
+//!    before t = 0 through [`warmup_seed`]. The deployment-wide control stream of a
 //!    multi-function scenario is `control_seed(!replication_seed)`.
 //!
 //! Because every step depends only on names and indices, streams do not
@@ -51,6 +52,13 @@ pub fn control_seed(seed: u64) -> u64 {
     splitmix64(seed ^ 0x6a09_e667_f3bc_c909)
 }
 
+/// Derives the stream of the alarms' warm-up (stable-only traffic before
+/// t = 0, `[metrics] warmup`) from a function seed, so the warm-up neither
+/// shifts the deployment's traffic stream nor depends on the thread count.
+pub fn warmup_seed(seed: u64) -> u64 {
+    splitmix64(seed ^ 0xbb67_ae85_84ca_a73b)
+}
+
 /// The seed of function `index`'s streams: the replication seed itself for
 /// a single-function scenario (so its results do not change), else mixed
 /// with the function's name (stable when other functions are added).
@@ -73,5 +81,7 @@ mod tests {
         assert_ne!(a, replication_seed(1, "canary", 1));
         assert_ne!(a, replication_seed(1, "linear", 0));
         assert_ne!(a, replication_seed(2, "canary", 0));
+        let streams = [a, control_seed(a), warmup_seed(a)];
+        assert!(streams[0] != streams[1] && streams[1] != streams[2] && streams[0] != streams[2]);
     }
 }

@@ -37,6 +37,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
         metrics: MetricsSettings {
             period: secs(60),
             ingestion_delay: Micros::ZERO,
+            warmup: Micros::ZERO,
             filters: vec![],
         },
         sla_ms: None,

@@ -12,16 +12,31 @@ use crate::sim::time::{to_secs, Micros};
 #[derive(Debug, Clone, Copy)]
 pub struct RateFn<'a> {
     traffic: &'a Traffic,
+    /// A rate (req/s) held constant at all times, if any ([`RateFn::held`]).
+    held: Option<f64>,
 }
 
 impl<'a> RateFn<'a> {
     pub fn new(traffic: &'a Traffic) -> Self {
-        RateFn { traffic }
+        RateFn {
+            traffic,
+            held: None,
+        }
+    }
+
+    /// The rate at `t` (µs) held constant at every time: the alarms'
+    /// warm-up before t = 0 (`[metrics] warmup`) runs at the rate of the
+    /// deployment's start, because the traffic profile begins at t = 0.
+    pub fn held(self, t: f64) -> Self {
+        RateFn {
+            held: Some(self.rate_at(t)),
+            ..self
+        }
     }
 
     /// True when the rate only changes at breakpoints.
     pub fn piecewise_constant(&self) -> bool {
-        self.traffic.diurnal.is_none()
+        self.held.is_some() || self.traffic.diurnal.is_none()
     }
 
     /// Burst edges in (0, horizon], sorted.
@@ -62,6 +77,9 @@ impl<'a> RateFn<'a> {
     /// Instantaneous rate in requests per second at `t` (µs). Bursts are
     /// looked up at `t` itself.
     pub fn rate_at(&self, t: f64) -> f64 {
+        if let Some(rate) = self.held {
+            return rate;
+        }
         self.traffic.rate_per_s * self.diurnal_factor(t) * self.burst_multiplier(t)
     }
 
@@ -71,6 +89,9 @@ impl<'a> RateFn<'a> {
     pub fn expected_count(&self, a: Micros, b: Micros) -> f64 {
         if b <= a {
             return 0.0;
+        }
+        if let Some(rate) = self.held {
+            return rate * to_secs(b - a);
         }
         let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let burst = self.burst_multiplier(mid);
@@ -91,6 +112,9 @@ impl<'a> RateFn<'a> {
 
     /// Upper bound of the rate (req/s) inside [a, b), for thinning.
     pub fn max_rate(&self, a: Micros, b: Micros) -> f64 {
+        if let Some(rate) = self.held {
+            return rate;
+        }
         let mid = (a.as_f64() + b.as_f64()) / 2.0;
         let amp = self.traffic.diurnal.as_ref().map_or(0.0, |d| d.amplitude);
         self.traffic.rate_per_s * (1.0 + amp) * self.burst_multiplier(mid)
@@ -123,6 +147,24 @@ mod tests {
         assert_eq!(r.breakpoints(secs(1000)), vec![secs(100), secs(150)]);
         assert_eq!(r.expected_count(Micros::ZERO, secs(60)), 600.0);
         assert_eq!(r.expected_count(secs(100), secs(150)), 1500.0);
+    }
+
+    #[test]
+    fn a_held_rate_is_the_rate_at_that_instant_at_every_time() {
+        let t = traffic(Some(Diurnal {
+            amplitude: 0.5,
+            period: secs(3600),
+            phase: secs(900),
+        }));
+        // At t = 110 s: 10 req/s × (1 + 0.5 sin(2π 1010/3600)) × burst 3.
+        let at = secs(110).as_f64();
+        let expect = 10.0 * (1.0 + 0.5 * (TAU * 1010.0 / 3600.0).sin()) * 3.0;
+        let held = RateFn::new(&t).held(at);
+        assert!(held.piecewise_constant());
+        assert!((held.rate_at(0.0) - expect).abs() < 1e-9);
+        assert!((held.max_rate(secs(500), secs(600)) - expect).abs() < 1e-9);
+        let n = held.expected_count(secs(2000), secs(2060));
+        assert!((n - 60.0 * expect).abs() < 1e-9);
     }
 
     #[test]

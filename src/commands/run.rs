@@ -2,7 +2,9 @@
 //! simulate, write the run's files and plots as one set, print the table.
 
 use canarysim::plan::describe_plan;
-use canarysim::report::{render_report, render_table, ReportDoc, ResultSet, REPORT_MD};
+use canarysim::report::{
+    alarm_start_markdown, render_report, render_table, ReportDoc, ResultSet, REPORT_MD,
+};
 use canarysim::run::{default_out_dir, Error};
 use canarysim::warnings::decision_warnings;
 
@@ -33,10 +35,11 @@ pub(super) fn run_plots(
     sc: &canarysim::model::Scenario,
     set: &mut canarysim::report::AtomicFileSet,
     format: &str,
+    alarm_start: &[canarysim::report::AlarmStart],
 ) -> Result<Vec<std::path::PathBuf>, Error> {
     use canarysim::plot::{plot_into, PlotKind, PlotOptions};
     let mut files = vec![set.write_with(canarysim::sweep::ALARMS_CSV, |w| {
-        canarysim::sweep::write_alarms_csv(w, sc)
+        canarysim::sweep::write_alarms_csv(w, sc, alarm_start)
     })?];
     let opts = PlotOptions {
         format: plot_format(format),
@@ -78,9 +81,9 @@ pub(super) fn run(args: RunArgs) -> Result<(), Error> {
         &out_dir,
         args.opts.threads,
         Some(&run_toml),
-        |set, summaries| {
+        |set, summaries, alarm_start| {
             let mut files = match plots {
-                true => run_plots(sc, set, &args.opts.format)?,
+                true => run_plots(sc, set, &args.opts.format, alarm_start)?,
                 false => Vec::new(),
             };
             let set_results = ResultSet {
@@ -101,6 +104,10 @@ pub(super) fn run(args: RunArgs) -> Result<(), Error> {
                 results: &set_results,
                 plots: plot_captions(&files, &RUN_PLOTS),
                 warnings: &warnings,
+                alarm_start: alarm_start_markdown(
+                    alarm_start,
+                    &canarysim::scenario::format_duration(sc.metrics.warmup),
+                ),
             });
             files.push(set.write_bytes(REPORT_MD, report.as_bytes())?);
             results = Some(set_results);

@@ -160,6 +160,7 @@ pub(super) fn sweep_results(
         results: &results,
         plots: plot_captions(files, &SWEEP_PLOTS),
         warnings: &warnings,
+        alarm_start: String::new(),
     });
     let written = write_report(out_dir, &report)?;
     Ok((results, written))

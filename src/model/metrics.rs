@@ -12,6 +12,10 @@ pub struct MetricsSettings {
     pub period: Micros,
     /// Time after a period closes before its datapoint is visible to alarms.
     pub ingestion_delay: Micros,
+    /// How long the alarms evaluate stable-only traffic before t = 0 (their
+    /// history at deployment start); zero: alarms start empty. Resolved by
+    /// `scenario::validate::warmup` (a multiple of the alarm grid).
+    pub warmup: Micros,
     /// Log-metric-filter metrics, addressable by name from alarms.
     pub filters: Vec<LogFilter>,
 }

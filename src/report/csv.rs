@@ -20,7 +20,7 @@ pub const TIMELINE_CSV: &str = "timeline.csv";
 pub const EVENTS_CSV: &str = "events.csv";
 
 /// Header of `runs.csv` (one row per strategy × replication).
-pub const RUNS_COLUMNS: [&str; 16] = [
+pub const RUNS_COLUMNS: [&str; 17] = [
     "strategy",
     "replication",
     "seed",
@@ -37,6 +37,7 @@ pub const RUNS_COLUMNS: [&str; 16] = [
     "bad_requests_after_deploy",
     "errors_total",
     "requests_total",
+    "alarms_at_start",
 ];
 
 /// Header of `summary.csv`: the field names of [`Summary`], in order (a
@@ -111,6 +112,7 @@ pub fn write_runs<W: Write>(out: W, runs: &[RunRecord]) -> io::Result<()> {
             r.bad_requests_after_deploy.to_string(),
             r.errors_total.to_string(),
             r.requests_total.to_string(),
+            r.alarms_at_start.clone(),
         ])?;
     }
     w.flush()
@@ -285,6 +287,7 @@ mod tests {
                 bad_requests_after_deploy: 1,
                 errors_total: 15,
                 requests_total: 1200,
+                alarms_at_start: "error_rate;latency".into(),
             },
             RunRecord {
                 strategy: "all".into(),
@@ -303,6 +306,7 @@ mod tests {
                 bad_requests_after_deploy: 0,
                 errors_total: 1,
                 requests_total: 2000,
+                alarms_at_start: String::new(),
             },
         ]
     }
@@ -314,9 +318,11 @@ mod tests {
             text,
             "strategy,replication,seed,candidate_faulty,outcome,trigger,detection_s,rollback_s,\
              deploy_s,candidate_requests,bad_requests,excess_bad_requests,\
-             bad_requests_during_deploy,bad_requests_after_deploy,errors_total,requests_total\n\
-             \"canary, 10%\",0,42,true,rolled_back,error_rate,185.5,190.5,190.5,120,12,9,11,1,15,1200\n\
-             all,1,43,false,completed,,,,600,1000,0,0,0,0,1,2000\n"
+             bad_requests_during_deploy,bad_requests_after_deploy,errors_total,requests_total,\
+             alarms_at_start\n\
+             \"canary, 10%\",0,42,true,rolled_back,error_rate,185.5,190.5,190.5,120,12,9,11,1,15,1200,\
+             error_rate;latency\n\
+             all,1,43,false,completed,,,,600,1000,0,0,0,0,1,2000,\n"
         );
     }
 

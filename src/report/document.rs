@@ -28,6 +28,9 @@ pub struct ReportDoc<'a> {
     pub plots: Vec<(String, String)>,
     /// Warnings that change the decision ([`crate::warnings`]).
     pub warnings: &'a [String],
+    /// The "Alarms at deployment start" section
+    /// ([`super::alarm_start_markdown`]); empty for none (sweeps).
+    pub alarm_start: String,
 }
 
 /// Renders `report.md`.
@@ -85,6 +88,7 @@ pub fn render_report(doc: &ReportDoc) -> String {
     } else {
         ".\n\n"
     });
+    out.push_str(&doc.alarm_start);
     if !doc.plots.is_empty() {
         out.push_str("## Plots\n\n");
         for (caption, file) in &doc.plots {
@@ -179,6 +183,7 @@ mod tests {
             results: &set,
             plots: vec![("Timeline".into(), "timeline.svg".into())],
             warnings: &warnings,
+            alarm_start: "## Alarms at deployment start\n\n| a |\n".into(),
         });
         for needle in [
             "# spike: canarysim run",
@@ -190,6 +195,7 @@ mod tests {
             "![Timeline](timeline.svg)",
             "```sh\ncanarysim s.toml\n```",
             "seed 42",
+            "## Alarms at deployment start",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }

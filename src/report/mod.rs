@@ -10,6 +10,7 @@
 //! `atomic` publishes a set of files all-or-nothing (only a sweep's
 //! `sweep.csv` is appended per grid point instead, see [`crate::sweep`]).
 
+mod alarm_start;
 pub mod atomic;
 pub mod columns;
 mod csv;
@@ -20,6 +21,7 @@ pub mod run_toml;
 mod summary;
 mod table;
 
+pub use self::alarm_start::{alarm_start, alarm_start_markdown, names_alarm, pooled, AlarmStart};
 pub use self::atomic::AtomicFileSet;
 pub(crate) use self::csv::summary_record;
 pub use self::csv::{

@@ -231,6 +231,7 @@ mod tests {
             bad_requests_after_deploy: 0,
             errors_total: bad,
             requests_total: 1000,
+            alarms_at_start: String::new(),
         }
     }
 

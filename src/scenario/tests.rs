@@ -227,6 +227,10 @@ fn full_scenario_round_trips() {
         MetricsSettings {
             period: secs(30),
             ingestion_delay: secs(90),
+            // The default: error_rate's 60 s × E = 5 (N = 3) + 90 s = 390 s,
+            // rounded up to the 60 s grid (lcm of 30 s, 60 s and the 10 s
+            // evaluation interval of the 30 s alarm).
+            warmup: secs(420),
             filters: vec![
                 LogFilter {
                     name: "bad_status".into(),
@@ -414,6 +418,7 @@ fn defaults() {
         MetricsSettings {
             period: secs(60),
             ingestion_delay: secs(60),
+            warmup: Micros::ZERO,
             filters: vec![],
         }
     );

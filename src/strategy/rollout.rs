@@ -46,8 +46,10 @@ const EFFECT_BASE: u32 = 1 << 20;
 /// How the deployment learns about alarms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Watch {
-    /// Reads the watched alarms' states at this interval from deployment
-    /// start (CodeDeploy); an alarm *in* ALARM at a poll is a problem.
+    /// Reads the watched alarms' states at deployment start and then at
+    /// this interval (CodeDeploy); an alarm *in* ALARM at a poll is a
+    /// problem, so one already in ALARM at t = 0 stops the deployment at
+    /// once.
     Poll(Micros),
     /// An alarm's transition into ALARM is a problem at that instant
     /// (CloudWatch alarm actions fire on state changes).
@@ -331,8 +333,11 @@ impl<'a> Rollout<'a> {
 
 impl Strategy for Rollout<'_> {
     fn start(&mut self, ctl: &mut dyn Control) {
-        if let Watch::Poll(interval) = self.plan.watch {
-            ctl.schedule_poll(ctl.now() + interval, POLL);
+        // The first poll is at deployment start: an alarm already in ALARM
+        // (its history before t = 0, `[metrics] warmup`) stops the
+        // deployment at once (reference §2.5).
+        if matches!(self.plan.watch, Watch::Poll(_)) {
+            ctl.schedule_poll(ctl.now(), POLL);
         }
         match self.plan.pre_hook {
             Some(h) => {

@@ -1,27 +1,42 @@
 //! `alarms.csv`: one row per alarm of the scenario with its threshold,
 //! comparison and the unit of its metric, inferred from the metric
 //! expression (`errors / invocations * 100` is %, a `Duration` p99 is ms),
-//! so that the plots can name their axes. Written by sweeps, merges and
-//! runs alike.
+//! so that the plots can name their axes, and (runs only) the share of runs
+//! in which it was in ALARM at deployment start. Written by sweeps, merges
+//! and runs alike.
 
 use std::io::{self, Write};
 
 use crate::model::Scenario;
+use crate::report::{pooled, AlarmStart};
 
 /// Header of `alarms.csv`; `unit` is that of the alarm's metric (`%`,
-/// `ms`, `count`, `ratio`, empty when unknown), for the plots' axes.
-pub const ALARMS_COLUMNS: [&str; 4] = ["name", "threshold", "comparison", "unit"];
+/// `ms`, `count`, `ratio`, empty when unknown), for the plots' axes;
+/// `in_alarm_at_start_pct` the percentage of all runs (every strategy) in
+/// which the alarm was in ALARM at t = 0, after the warm-up (`[metrics]
+/// warmup`) — empty in a sweep's file, which is written before any run.
+pub const ALARMS_COLUMNS: [&str; 5] = [
+    "name",
+    "threshold",
+    "comparison",
+    "unit",
+    "in_alarm_at_start_pct",
+];
 
-/// Writes `alarms.csv` (name, threshold, comparison, unit) of a scenario.
-pub fn write_alarms_csv<W: Write>(out: W, sc: &Scenario) -> io::Result<()> {
+/// Writes `alarms.csv` (name, threshold, comparison, unit, share in ALARM
+/// at start) of a scenario; `start`: the runs' [`AlarmStart`] rows (empty:
+/// an empty last cell).
+pub fn write_alarms_csv<W: Write>(out: W, sc: &Scenario, start: &[AlarmStart]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(ALARMS_COLUMNS)?;
     for a in &sc.alarms {
+        let at_start = pooled(start, &a.name).map_or(String::new(), |f| (f * 100.0).to_string());
         w.write_record([
             a.name.as_str(),
             &a.rule.threshold.to_string(),
             a.comparison().symbol(),
             expr_unit(&a.expr).name(),
+            &at_start,
         ])?;
     }
     w.flush()
@@ -164,10 +179,16 @@ evaluation_periods = 1
         );
         let plan = plan_from_text(&text, "t.toml", &[], &Overrides::default()).unwrap();
         let mut buf = Vec::new();
-        write_alarms_csv(&mut buf, &plan.base).unwrap();
+        let start = [AlarmStart {
+            alarm: "errors".into(),
+            strategy: "canary".into(),
+            runs: 8,
+            in_alarm: 2,
+        }];
+        write_alarms_csv(&mut buf, &plan.base, &start).unwrap();
         let csv = String::from_utf8(buf).unwrap();
-        assert!(csv.contains("error_rate,5,>=,%\n"), "{csv}");
-        assert!(csv.contains("latency,1000,>,ms\n"), "{csv}");
-        assert!(csv.contains("errors,3,>=,count\n"), "{csv}");
+        assert!(csv.contains("error_rate,5,>=,%,\n"), "{csv}");
+        assert!(csv.contains("latency,1000,>,ms,\n"), "{csv}");
+        assert!(csv.contains("errors,3,>=,count,25\n"), "{csv}");
     }
 }

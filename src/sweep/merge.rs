@@ -167,7 +167,7 @@ pub fn merge(
     let run_toml = plan.run_toml(&version, command, None, None)?;
     let mut set = AtomicFileSet::replace(&out_dir)?;
     set.write_bytes(SWEEP_CSV, &csv)?;
-    set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base))?;
+    set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base, &[]))?;
     set.write_bytes(RUN_TOML, run_toml.as_bytes())?;
     let mut files = set.commit()?;
     files.extend(render_plots(&out_dir, plots)?);

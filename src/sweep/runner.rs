@@ -225,7 +225,7 @@ pub fn run_and_write(
         )?;
         let mut set = AtomicFileSet::replace(out_dir)?;
         set.write_bytes(RUN_TOML, run_toml.as_bytes())?;
-        set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base))?;
+        set.write_with(ALARMS_CSV, |w| write_alarms_csv(w, &plan.base, &[]))?;
         set.write_bytes(
             SWEEP_CSV,
             &journal::encode_rows(std::iter::once(header.clone()))?,
@@ -377,10 +377,10 @@ mod tests {
         assert!(lines.next().unwrap().starts_with("5,faulty,canary,4,true,"));
         assert!(lines.next().is_none());
         let mut buf = Vec::new();
-        write_alarms_csv(&mut buf, &plan.base).unwrap();
+        write_alarms_csv(&mut buf, &plan.base, &[]).unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "name,threshold,comparison,unit\nerror_rate,5,>=,%\n"
+            "name,threshold,comparison,unit,in_alarm_at_start_pct\nerror_rate,5,>=,%,\n"
         );
         // The incremental file (header, then each point's rows) has the
         // same bytes as the file written in one go.

@@ -156,7 +156,8 @@ fn run_lockstep(sc: &Scenario, seed: u64, runs: &mut [FunctionRun]) -> Option<us
 /// The deployment as a whole from its functions' records: rolled back if
 /// any function rolled back (else stopped if any stopped), detected at the
 /// first detection, all traffic on stable when the last rollback ended,
-/// ended when the last function ended; request counts are sums.
+/// ended when the last function ended; request counts are sums; the alarms
+/// in ALARM at start are every function's, in function order.
 fn deployment_record(
     sc: &Scenario,
     name: &str,
@@ -209,5 +210,11 @@ fn deployment_record(
         bad_requests_after_deploy: sum(|r| r.bad_requests_after_deploy),
         errors_total: sum(|r| r.errors_total),
         requests_total: sum(|r| r.requests_total),
+        alarms_at_start: parts
+            .iter()
+            .map(|r| r.alarms_at_start.as_str())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(";"),
     }
 }

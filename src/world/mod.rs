@@ -10,7 +10,8 @@
 //! Files: [`deployment`] runs the worlds of a deployment in lockstep and
 //! builds its records; [`control`] is what strategies see of a world;
 //! [`windows`] plans the metric windows; [`cache`] the stage cache;
-//! [`latency_bins`] the distributions fast sampling draws from.
+//! [`latency_bins`] the distributions fast sampling draws from;
+//! [`warmup`] the alarms' history before t = 0.
 
 mod cache;
 mod control;
@@ -18,6 +19,7 @@ mod deployment;
 pub(crate) mod latency_bins;
 mod sample_exact;
 mod sample_fast;
+mod warmup;
 mod windows;
 
 #[cfg(test)]
@@ -107,6 +109,13 @@ struct World<'a> {
     /// Judge state changes of the current evaluation, for the strategy.
     transitions: Vec<(usize, AlarmState)>,
     calc: DatapointCalc,
+    /// What judges see of time: the world's time plus the warm-up length
+    /// ([`warmup`]), so the warm-up's windows and ticks before t = 0 stay in
+    /// their history in order; zero without a warm-up.
+    judge_offset: Micros,
+    /// The judges in ALARM at t = 0 (after the evaluation at t = 0 that
+    /// follows a warm-up), `;`-joined in scenario order; `None` until then.
+    alarms_at_start: Option<String>,
     /// Trigger of a pending stack rollback (`Ev::Abort`).
     abort_trigger: Trigger,
     // Results.
@@ -220,6 +229,8 @@ impl<'a> World<'a> {
             judges,
             transitions: Vec::new(),
             calc: DatapointCalc::default(),
+            judge_offset: Micros::ZERO,
+            alarms_at_start: None,
             abort_trigger: Trigger::None,
             candidate_requests: 0,
             bad_requests: 0,
@@ -237,7 +248,10 @@ impl<'a> World<'a> {
         w.queue.push(sc.horizon, Class::Horizon, Ev::Horizon);
         w.queue.push(base, Class::WindowClose, Ev::PeriodClose);
         if let Some(tick) = w.judges.tick() {
-            w.queue.push(tick, Class::Judgement, Ev::JudgeTick);
+            // After a warm-up the judges evaluate at t = 0 too, before the
+            // strategy's first poll (the queue's same-time order).
+            let first = if w.warm_up(seed) { Micros::ZERO } else { tick };
+            w.queue.push(first, Class::Judgement, Ev::JudgeTick);
         }
         for t in w.rate.breakpoints(sc.horizon) {
             w.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
@@ -260,6 +274,9 @@ impl<'a> World<'a> {
             Ev::PeriodClose => self.close_periods(),
             Ev::JudgeTick => {
                 self.evaluate_judges();
+                if self.now == Micros::ZERO {
+                    self.alarms_at_start = Some(self.judges_in_alarm());
+                }
                 let mut changes = std::mem::take(&mut self.transitions);
                 for &(index, state) in &changes {
                     strat.on_verdict(index, state.into(), self);
@@ -307,7 +324,18 @@ impl<'a> World<'a> {
     /// Closes every window that ends now, computes alarm datapoints and
     /// (for the timeline) records the base period.
     fn close_periods(&mut self) {
-        let now = self.now;
+        self.close_windows(self.now, self.now + self.judge_offset);
+        self.queue.push(
+            self.now + self.windows[0].period,
+            Class::WindowClose,
+            Ev::PeriodClose,
+        );
+    }
+
+    /// Closes every window that ends at `now` (windows sit on a grid the
+    /// warm-up keeps), hands it to the judges at their time `judge_now`,
+    /// and (for the timeline) records the base period.
+    fn close_windows(&mut self, now: Micros, judge_now: Micros) {
         let sc = self.sc;
         for wi in 0..self.windows.len() {
             if !self.windows[wi].closes_at(now) {
@@ -320,7 +348,7 @@ impl<'a> World<'a> {
             }
             let ws = &mut self.windows[wi];
             self.judges.observe(
-                now,
+                judge_now,
                 &ClosedWindow {
                     index: wi,
                     accs: &ws.accs,
@@ -328,7 +356,8 @@ impl<'a> World<'a> {
                 },
                 &mut self.calc,
             );
-            if wi == 0 {
+            // Warm-up windows (judge time up to the offset) are not shown.
+            if wi == 0 && judge_now > self.judge_offset {
                 if let Some(rows) = &mut self.timeline {
                     let count = |v: usize| ws.accs[v].count + ws.accs[hit_slot(v)].count;
                     // Failed requests of any kind (cache hits never fail).
@@ -344,18 +373,13 @@ impl<'a> World<'a> {
                         alarms: self
                             .judges
                             .iter()
-                            .map(|j| (j.value_closed_at(now), j.state()))
+                            .map(|j| (j.value_closed_at(judge_now), j.state()))
                             .collect(),
                     });
                 }
             }
             ws.accs.iter_mut().for_each(Acc::reset);
         }
-        self.queue.push(
-            now + self.windows[0].period,
-            Class::WindowClose,
-            Ev::PeriodClose,
-        );
     }
 
     /// Lets every judge decide now (each at its own cadence) and records
@@ -363,7 +387,8 @@ impl<'a> World<'a> {
     fn evaluate_judges(&mut self) {
         let now = self.now;
         let first = self.transitions.len();
-        self.judges.evaluate(now, &mut self.transitions);
+        self.judges
+            .evaluate(now + self.judge_offset, &mut self.transitions);
         if let Some(ev) = &mut self.events {
             for &(index, state) in &self.transitions[first..] {
                 ev.push(TimelineEvent {
@@ -404,6 +429,7 @@ impl<'a> World<'a> {
                 candidate_requests: self.candidate_requests,
                 bad_requests: self.bad_requests,
                 excess_bad_requests: self.excess_bad_requests,
+                alarms_at_start: self.alarms_at_start.unwrap_or_default(),
                 bad_requests_during_deploy: during,
                 bad_requests_after_deploy: self.bad_requests - during,
                 errors_total: self.errors_total,

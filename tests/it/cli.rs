@@ -43,7 +43,8 @@ fn run_writes_the_documented_files_and_columns() {
             "bad_requests_during_deploy",
             "bad_requests_after_deploy",
             "errors_total",
-            "requests_total"
+            "requests_total",
+            "alarms_at_start"
         ]
     );
     assert_eq!(rows.len(), 60);

@@ -17,3 +17,4 @@ mod schema;
 mod shipped_scenarios;
 mod support;
 mod sweep;
+mod warmup;

@@ -17,6 +17,14 @@ pub struct RawMetrics {
     /// Time after a period closes before its datapoint is visible to alarms
     /// (>= 0). Default "60s" (AWS documents none).
     pub ingestion_delay: Option<Dur>,
+    /// Alarm history before the deployment: the alarms evaluate stable-only
+    /// traffic (the stable version's baseline at the rate of t = 0) for this
+    /// long before t = 0, so an alarm already in ALARM stops a polling
+    /// deployment at once. "0s" starts every alarm empty (INSUFFICIENT_DATA).
+    /// A multiple of the alarm grid, at most "7d". Default: the longest
+    /// alarm's Period × evaluation range + ingestion_delay, rounded up to
+    /// the grid (README "Alarm history before the deployment").
+    pub warmup: Option<Dur>,
     /// Log metric filters, one table per filter (`[metrics.filters.NAME]`);
     /// the table key is the metric name used by alarms. Names must be
     /// identifiers (letters, digits, `_`, not starting with a digit) and

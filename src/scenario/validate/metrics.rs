@@ -32,6 +32,8 @@ pub(super) fn metrics(path: &KeyPath, raw: &RawMetrics) -> VResult<MetricsSettin
     Ok(MetricsSettings {
         period: base,
         ingestion_delay: raw.ingestion_delay.map_or(DEFAULT_INGESTION_DELAY, |d| d.0),
+        // Its default needs the alarms: set by `warmup::warmup` after them.
+        warmup: Micros::ZERO,
         filters,
     })
 }

@@ -22,6 +22,7 @@ mod metrics;
 mod strategy;
 mod traffic;
 mod versions;
+pub(crate) mod warmup;
 
 pub use limits::{MAX_LATENCY_MS, MAX_RATE_PER_S, MAX_REPLICATIONS};
 pub use versions::DEFAULT_PROFILE;
@@ -75,8 +76,14 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         Some(ms) => Some(latency_ms(&root.key("slo").key("latency_ms"), ms)?),
     };
 
-    let metrics = metrics::metrics(&root.key("metrics"), &raw.metrics)?;
+    let mut metrics = metrics::metrics(&root.key("metrics"), &raw.metrics)?;
     let alarms = alarms::alarms(&root, &raw, &metrics)?;
+    metrics.warmup = warmup::warmup(
+        &root.key("metrics").key("warmup"),
+        raw.metrics.warmup.map(|d| d.0),
+        &metrics,
+        &alarms,
+    )?;
     let strategies = strategy::strategies(&root, &raw, &alarms, multi_function)?;
     check_horizon(&root, horizon, &strategies)?;
 

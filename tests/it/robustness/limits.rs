@@ -35,7 +35,8 @@ fn exact_mode_refuses_a_run_estimated_to_take_hours() {
     let err = stderr(&o);
     assert!(
         err.starts_with(
-            "error: exact mode would simulate about 8.6e13 requests for this run, about 25 days \
+            // 8.6e13 over the horizon plus the alarms' default warm-up.
+            "error: exact mode would simulate about 8.7e13 requests for this run, about 25 days \
              at 20 M requests/s per core on 2 cores (the limit without --yes is 1 h); use --mode \
              fast (its cost does not grow with the request rate) or fewer --reps (at most 1 fit \
              in the limit), or add --yes to run it anyway"
