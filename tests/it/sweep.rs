@@ -103,7 +103,13 @@ fn sweep_csv_has_the_swept_keys_then_the_summary_columns() {
     let (header, rows) = read_csv(&out.join("alarms.csv"));
     assert_eq!(
         header,
-        ["name", "threshold", "comparison", "unit", "in_alarm_at_start_pct"]
+        [
+            "name",
+            "threshold",
+            "comparison",
+            "unit",
+            "in_alarm_at_start_pct"
+        ]
     );
     // A sweep writes alarms.csv before any run: no share in ALARM at start.
     assert_eq!(rows, [["error_rate", "5", ">=", "%", ""]]);
