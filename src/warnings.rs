@@ -33,7 +33,8 @@ pub fn watch_end(s: &StrategySpec) -> Option<Micros> {
 }
 
 /// When the candidate first receives traffic (nominal): after the
-/// pre-traffic hook, plus propagation for VPC Lattice.
+/// pre-traffic hook, plus propagation for VPC Lattice and the API Gateway
+/// stage update that creates the canary.
 fn first_traffic(s: &StrategySpec) -> Micros {
     let hook = s
         .pre_traffic_hook
@@ -41,6 +42,7 @@ fn first_traffic(s: &StrategySpec) -> Micros {
         .map_or(Micros::ZERO, |h| h.duration);
     match &s.kind {
         StrategyKind::Lattice(l) => hook.saturating_add(l.propagation_delay.nominal()),
+        StrategyKind::ApiGwCanary(a) => hook.saturating_add(a.propagation_delay.nominal()),
         _ => hook,
     }
 }
