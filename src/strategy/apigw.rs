@@ -337,7 +337,7 @@ mod tests {
 
     /// CloudWatch runs actions only on a state change: an alarm already in
     /// ALARM when the canary starts, and staying there, fires nothing (a
-    /// CodeDeploy poll would stop at its first read); only a later
+    /// CodeDeploy poll stops at its first read, at t = 0); only a later
     /// OK → ALARM transition does.
     #[test]
     fn only_a_transition_into_alarm_acts() {
@@ -356,7 +356,8 @@ mod tests {
         assert_eq!(s.detection, Some((secs(900), "alarm0".into())));
         assert_eq!(s.rollback_done, Some(secs(910)));
 
-        // The same alarm state under CodeDeploy's poll: stopped at 60 s.
+        // The same alarm state under CodeDeploy's poll: stopped at its first
+        // poll, at t = 0.
         let mut cd = Script::new(1, 1);
         cd.initial_state(0, AlarmState::Alarm);
         let mut sc = scenario(TrafficShift::Canary {
@@ -366,7 +367,7 @@ mod tests {
         sc.strategies[0].alarms = vec![0];
         let mut strategy = build(&sc.strategies[0], &sc, 0);
         cd.run(strategy.as_mut(), secs(3600));
-        assert_eq!(cd.detection, Some((secs(60), "alarm0".into())));
+        assert_eq!(cd.detection, Some((Micros::ZERO, "alarm0".into())));
     }
 
     #[test]
