@@ -49,6 +49,7 @@ pub mod warnings;
 mod faults;
 mod judge;
 mod metrics;
+mod saga;
 mod seed;
 mod sim;
 mod strategy;

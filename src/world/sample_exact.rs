@@ -95,17 +95,17 @@ impl World<'_> {
         }
     }
 
-    /// One request of a metric slot. A bad candidate request is excess
-    /// when its coupled baseline (failure probability `base_error_prob`,
+    /// One request of a metric slot; true when it fails a saga step. A bad
+    /// candidate request is excess when its coupled baseline (failure probability `base_error_prob`,
     /// no latency fault, no cold start) would have been good.
     #[inline]
-    fn one_request(
+    pub(super) fn one_request(
         &mut self,
         slot: usize,
         params: &ServeParams,
         error_prob: f64,
         base_error_prob: f64,
-    ) {
+    ) -> bool {
         let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
             self.cold_remaining -= 1;
             self.cold_extra_ms
@@ -136,6 +136,7 @@ impl World<'_> {
         for ws in &mut self.windows {
             ws.accs[slot].add(&s, filters, ws.keep_latency);
         }
+        super::saga_intake::step_failed(&s)
     }
 }
 

@@ -111,21 +111,22 @@ impl World<'_> {
         }
     }
 
-    /// Adds `failed` + `ok` requests of one metric slot as counts. With a
+    /// Adds `failed` + `ok` requests of one metric slot as counts and
+    /// returns how many of them fail a saga step. With a
     /// `coupling` (the share of failures that are the baseline's own; only
     /// while a fault acts on the candidate) the excess bad requests are
     /// drawn too (`fast::excess_in_bins`); without one there are none.
-    fn add_batch(
+    pub(super) fn add_batch(
         &mut self,
         slot: usize,
         params: &ServeParams,
         failed: u64,
         ok: u64,
         coupling: Option<f64>,
-    ) {
+    ) -> u64 {
         let n = failed + ok;
         if n == 0 {
-            return;
+            return 0;
         }
         let mut timeouts = 0;
         let mut slow = 0;
@@ -247,6 +248,7 @@ impl World<'_> {
                 acc.groups.push(g.clone());
             }
         }
+        errors
     }
 
     /// Fast mode, at a period close: draws the Min/Max/Sum of every latency

@@ -22,6 +22,7 @@ mod metrics;
 mod strategy;
 mod traffic;
 mod versions;
+mod workflow;
 
 pub use limits::{MAX_LATENCY_MS, MAX_RATE_PER_S, MAX_REPLICATIONS};
 pub use versions::DEFAULT_PROFILE;
@@ -79,6 +80,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     let alarms = alarms::alarms(&root, &raw, &metrics)?;
     let strategies = strategy::strategies(&root, &raw, multi_function)?;
     check_horizon(&root, horizon, &strategies)?;
+    let workflow = workflow::workflow(&root, &raw, &functions, multi_function)?;
 
     Ok(Scenario {
         name,
@@ -93,6 +95,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         sla_ms,
         alarms,
         strategies,
+        workflow,
         sampling: Sampling::default(),
     })
 }
