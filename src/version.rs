@@ -162,6 +162,17 @@ pub struct Baseline {
 /// successful request slower than the timeout becomes a timeout error. When
 /// `need_latency` is false (nothing in the scenario reads durations) the
 /// latency draw is skipped, which is the common fast path.
+/// Whether a served call fails its `[workflow]` saga step: the one
+/// definition of a step failure. Step Functions' `LambdaInvoke` fails the
+/// task when the invocation returns a function error (an unhandled error or
+/// a timeout); a handled error *response* (a status code in the payload) is
+/// a success to Step Functions unless the state machine checks it — extend
+/// here when such responses are modelled.
+#[inline]
+pub fn step_failed(served: &Served) -> bool {
+    served.error
+}
+
 #[cfg(test)]
 pub fn serve<R: Rng + ?Sized>(
     rng: &mut R,

@@ -1241,14 +1241,22 @@ fn workflow_errors_name_the_key_and_what_is_allowed() {
     bad(
         "{ function = \"hotel\" }",
         "{ function = \"car\" }",
-        &["workflow.steps[1].function", "unknown function \"car\"", "allowed: cancel_flight, flight, hotel, pay, refund"],
+        &[
+            "workflow.steps[1].function",
+            "unknown function \"car\"",
+            "allowed: cancel_flight, flight, hotel, pay, refund",
+        ],
     );
     bad(
         "{ function = \"hotel\" }",
         "{ function = \"flight\" }",
         &["workflow.steps[1].function", "appears twice"],
     );
-    bad("rate_per_min = 30", "rate_per_min = 0", &["workflow.rate_per_min", "> 0"]);
+    bad(
+        "rate_per_min = 30",
+        "rate_per_min = 0",
+        &["workflow.rate_per_min", "> 0"],
+    );
     bad(
         "rate_per_min = 30",
         "rate_per_min = 30\nservice_exception_rate = 1.5",
@@ -1259,10 +1267,17 @@ fn workflow_errors_name_the_key_and_what_is_allowed() {
         "[functions.pay]\n[[functions.pay.faults]]\nkind = \"ramp_error\"\nover = \"5m\"\nto = 0.2\n",
         &["workflow.steps[2].function", "ramp_error", "allowed: step_error, intermittent, latency_shift"],
     );
-    bad("{ function = \"hotel\" }", "{ function = \"hotel\", name = \"1x\" }", &["workflow.steps[1].name", "identifier"]);
+    bad(
+        "{ function = \"hotel\" }",
+        "{ function = \"hotel\", name = \"1x\" }",
+        &["workflow.steps[1].name", "identifier"],
+    );
     bad("steps = [", "stepz = [", &["stepz"]);
     // Without [functions.NAME] tables there is nothing to call.
     let single = "horizon = \"30m\"\n[traffic]\nrate_per_s = 1\n[strategies.c]\nconfig = \"AllAtOnce\"\n[workflow]\nrate_per_s = 1\nsteps = [{ function = \"main\" }]\n";
     let err = load_text(single).unwrap_err().to_string();
-    assert!(err.contains("workflow") && err.contains("[functions.NAME]"), "{err}");
+    assert!(
+        err.contains("workflow") && err.contains("[functions.NAME]"),
+        "{err}"
+    );
 }

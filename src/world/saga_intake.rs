@@ -4,6 +4,9 @@
 //! call; the calls count in its Lambda metrics like any invocation and
 //! skip an API Gateway stage cache (Step Functions calls Lambda directly).
 //! Fast mode serves a batch as binomial counts, exact mode call by call.
+//! Which calls fail their step is decided in one place,
+//! [`crate::version::step_failed`] (fast mode counts the same: Lambda
+//! errors, failures plus timeouts, from `add_batch`).
 
 use rand::Rng;
 
@@ -14,18 +17,7 @@ use crate::metrics::{CANDIDATE, STABLE};
 use crate::model::Sampling;
 use crate::saga::Piece;
 use crate::sim::time::Micros;
-use crate::version::{ServeParams, Served};
-
-/// Whether a served call fails its saga step: the one definition of a step
-/// failure. Step Functions' `LambdaInvoke` fails the task when the
-/// invocation returns a function error (`Lambda.Unknown` for an unhandled
-/// error or a timeout); a handled error *response* (a status code in the
-/// payload) is a success to Step Functions unless the state machine checks
-/// it — extend here when such responses are modelled.
-#[inline]
-pub(super) fn step_failed(served: &Served) -> bool {
-    served.error
-}
+use crate::version::ServeParams;
 
 impl World<'_> {
     /// Generates this world's own requests of `[now, to)` and serves the

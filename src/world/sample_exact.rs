@@ -12,7 +12,7 @@ use super::cache::hit_slot;
 use super::{is_candidate, World};
 use crate::metrics::{CANDIDATE, STABLE};
 use crate::sim::time::Micros;
-use crate::version::{serve_coupled, ServeParams};
+use crate::version::{serve_coupled, step_failed, ServeParams};
 
 impl World<'_> {
     /// Draws every request of the segment [a, b) one by one; `varying`:
@@ -136,7 +136,7 @@ impl World<'_> {
         for ws in &mut self.windows {
             ws.accs[slot].add(&s, filters, ws.keep_latency);
         }
-        super::saga_intake::step_failed(&s)
+        step_failed(&s)
     }
 }
 
