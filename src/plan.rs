@@ -178,12 +178,58 @@ fn fmt_rate(per_s: f64) -> String {
     }
 }
 
+/// The saga state machine of a `[workflow]`, in words.
+fn describe_workflow(o: &mut String, sc: &Scenario, wf: &crate::model::Workflow) {
+    let name = |i: usize| sc.functions[i].name.as_str();
+    let steps: Vec<String> = wf
+        .steps
+        .iter()
+        .map(|s| match s.compensation {
+            Some(c) => format!("{} ({}, undone by {})", s.name, name(s.function), name(c)),
+            None => format!("{} ({})", s.name, name(s.function)),
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "workflow: {}, steps in order: {}",
+        fmt_rate(wf.rate_per_s).replace("requests", "sagas"),
+        steps.join(" → ")
+    );
+    let _ = writeln!(
+        o,
+        "  a failed step runs {}the compensations of the steps already done, in reverse order; a failed compensation stops them (inconsistent saga)",
+        if wf.compensate_failed_step {
+            "its own compensation, then "
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        o,
+        "  Lambda service exceptions: probability {} per invoke, {}",
+        wf.service_exception_prob,
+        match wf.retry {
+            Some(r) => format!(
+                "retried {} times (first wait {}, backoff ×{})",
+                r.max_attempts,
+                fmt_duration(r.interval),
+                r.backoff_rate
+            ),
+            None => "not retried".to_string(),
+        }
+    );
+}
+
 fn describe_function(o: &mut String, f: &Function, indent: &str) {
     let t = &f.traffic;
     let _ = writeln!(
         o,
         "{indent}traffic: {}{}{}",
-        fmt_rate(t.rate_per_s),
+        if t.rate_per_s > 0.0 {
+            fmt_rate(t.rate_per_s)
+        } else {
+            "none of its own (only the workflow's calls)".to_string()
+        },
         t.diurnal
             .as_ref()
             .map(|d| format!(", diurnal ±{} over {}", d.amplitude, fmt_duration(d.period)))
@@ -434,6 +480,9 @@ pub fn describe_plan(sc: &Scenario) -> String {
         }
     } else {
         describe_function(&mut o, sc.main_function(), "");
+    }
+    if let Some(wf) = &sc.workflow {
+        describe_workflow(&mut o, sc, wf);
     }
     let _ = writeln!(
         o,

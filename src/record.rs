@@ -278,6 +278,24 @@ pub struct RunRecord {
     /// order, then scenario order, for a multi-function deployment as a
     /// whole); empty when none was (always so with `warmup = "0s"`).
     pub alarms_at_start: String,
+    /// The deployment as a whole of a scenario with a `[workflow]`: what
+    /// happened to its sagas; `None` otherwise (and per function). Written
+    /// as trailing `runs.csv` columns only when some run has it.
+    #[serde(skip)]
+    pub sagas: Option<SagaRecord>,
+}
+
+/// The sagas of one replication, counted until the horizon (sagas still
+/// in flight then are neither completed nor failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SagaRecord {
+    /// Sagas started before the horizon.
+    pub started: u64,
+    /// Sagas that did not complete: a forward step failed (a function
+    /// error, or a Lambda service exception on every attempt).
+    pub failed: u64,
+    /// Failed sagas whose compensation failed too: left inconsistent.
+    pub inconsistent: u64,
 }
 
 /// One metric period of one replication (replication 0 of each strategy).

@@ -13,7 +13,8 @@
 //!    its control stream (hooks, operators, delays) through
 //!    [`control_seed`] and the stable-only traffic of the alarms' warm-up
 //!    before t = 0 through [`warmup_seed`]. The deployment-wide control stream of a
-//!    multi-function scenario is `control_seed(!replication_seed)`.
+//!    multi-function scenario is `control_seed(!replication_seed)`; a
+//!    `[workflow]`'s sagas draw from [`workflow_seed`].
 //!
 //! Because every step depends only on names and indices, streams do not
 //! change when other strategies or functions are added, removed or
@@ -68,6 +69,13 @@ pub fn function_seed(sc: &Scenario, index: usize, seed: u64) -> u64 {
     } else {
         seed
     }
+}
+
+/// The stream of a `[workflow]`'s sagas (arrivals, retries, splitting
+/// batches at segment edges) in one replication: the replication seed mixed
+/// with a fixed tag, so no function's streams change.
+pub fn workflow_seed(seed: u64) -> u64 {
+    splitmix64(seed ^ name_hash("[workflow]"))
 }
 
 #[cfg(test)]

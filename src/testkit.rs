@@ -77,6 +77,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
             pre_traffic_hook: None,
             post_traffic_hook: None,
         }],
+        workflow: None,
         sampling: Sampling::Exact,
     }
 }

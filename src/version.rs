@@ -212,6 +212,19 @@ pub struct Baseline {
     pub latency_ms: f64,
 }
 
+/// Whether a served call fails its `[workflow]` saga step: the one
+/// definition of a step failure. Step Functions' `LambdaInvoke` fails the
+/// task when the invocation returns a function error (an unhandled error or
+/// a timeout: Lambda's `Errors`); a handled error *response* (a status code
+/// in the returned payload, `failure = { status = N }`) is a successful
+/// task to Step Functions unless the state machine inspects the payload,
+/// which seed 000's does not. Fast mode counts the same requests
+/// (`add_batch` returns its Lambda errors).
+#[inline]
+pub fn step_failed(served: &Served) -> bool {
+    served.lambda_error
+}
+
 /// Draws one request's outcome. `extra_ms` is a cold-start penalty. A
 /// request's duration is min(latency, timeout) whether it failed or not; a
 /// successful request or a handled failure slower than the timeout becomes

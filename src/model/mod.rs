@@ -14,6 +14,7 @@ mod metrics;
 mod strategy;
 mod traffic;
 mod versions;
+mod workflow;
 
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
@@ -30,6 +31,7 @@ pub use strategy::{
 };
 pub use traffic::{Burst, Diurnal, Traffic};
 pub use versions::{Failure, LatencyDist, VersionProfile};
+pub use workflow::{RetryPolicy, Workflow, WorkflowStep};
 
 use crate::sim::time::Micros;
 
@@ -60,6 +62,8 @@ pub struct Scenario {
     pub alarms: Vec<AlarmSpec>,
     /// Strategies in the order of their names.
     pub strategies: Vec<StrategySpec>,
+    /// The saga state machine calling the functions (`[workflow]`), if any.
+    pub workflow: Option<Workflow>,
     /// How requests are sampled (a run option, not a scenario key).
     pub sampling: Sampling,
 }

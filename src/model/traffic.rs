@@ -7,7 +7,8 @@ use crate::sim::time::Micros;
 /// `base_rate * diurnal(t) * burst(t)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Traffic {
-    /// Requests per second (> 0, finite).
+    /// Requests per second (> 0, finite; 0 for a function only a
+    /// `[workflow]` calls, without direct traffic).
     pub rate_per_s: f64,
     pub diurnal: Option<Diurnal>,
     pub bursts: Vec<Burst>,

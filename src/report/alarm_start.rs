@@ -128,6 +128,7 @@ mod tests {
             errors_total: 0,
             requests_total: 0,
             alarms_at_start: cell.into(),
+            sagas: None,
         }
     }
 

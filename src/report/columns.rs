@@ -201,6 +201,56 @@ pub const CANDIDATE_REQUESTS: Column = Column {
     cell: |s| count_mean(s.candidate_requests_mean),
 };
 
+/// A saga figure of a row (`—` for a row without a `[workflow]`).
+fn saga_cell(s: &Summary, f: fn(&super::SagaSummary) -> String) -> String {
+    s.sagas.as_ref().map_or_else(|| UNDEFINED.into(), f)
+}
+
+pub const SAGAS_STARTED: Column = Column {
+    header: "sagas",
+    markdown_header: "sagas started (mean)",
+    population:
+        "all runs of the deployment as a whole: `[workflow]` executions started before the horizon",
+    cell: |s| saga_cell(s, |x| count_mean(x.sagas_started_mean)),
+};
+
+pub const FAILED_SAGAS: Column = Column {
+    header: "failed sagas [95% CI]",
+    markdown_header: "failed sagas mean [95% CI]",
+    population: "all runs: sagas that did not complete (a step failed: a function error, or a Lambda service exception on every attempt), stable versions' failures included; sagas in flight at the horizon are not counted",
+    cell: |s| {
+        saga_cell(s, |x| {
+            format!(
+                "{} [{}, {}]",
+                count_mean(x.failed_sagas_mean),
+                count_mean(x.failed_sagas_mean_lo),
+                count_mean(x.failed_sagas_mean_hi)
+            )
+        })
+    },
+};
+
+pub const INCONSISTENT_SAGAS: Column = Column {
+    header: "inconsistent sagas [95% CI]",
+    markdown_header: "inconsistent sagas mean [95% CI]",
+    population:
+        "all runs: failed sagas whose compensation (cancel, refund) failed too, stopping the rest",
+    cell: |s| {
+        saga_cell(s, |x| {
+            format!(
+                "{} [{}, {}]",
+                count_mean(x.inconsistent_sagas_mean),
+                count_mean(x.inconsistent_sagas_mean_lo),
+                count_mean(x.inconsistent_sagas_mean_hi)
+            )
+        })
+    },
+};
+
+/// The sagas table of `report.md` (rows of the deployment as a whole of a
+/// scenario with a `[workflow]`).
+pub const SAGAS: &[Column] = &[STRATEGY, SAGAS_STARTED, FAILED_SAGAS, INCONSISTENT_SAGAS];
+
 /// The default terminal table: what a decision needs, in under 100
 /// columns for ordinary strategy names.
 pub const COMPACT: &[Column] = &[STRATEGY, WRONG_CALL, DETECTION, EXCESS, DEPLOY];

@@ -90,12 +90,22 @@ pub const TIMELINE_COLUMNS: [&str; 7] = [
 /// Header of `events.csv`.
 pub const EVENTS_COLUMNS: [&str; 4] = ["strategy", "time_s", "event", "detail"];
 
+/// Trailing columns of `runs.csv` when the scenario has a `[workflow]`
+/// (the deployment-as-a-whole rows fill them; per-function rows leave them
+/// empty): [`crate::record::SagaRecord`].
+pub const SAGA_RUNS_COLUMNS: [&str; 3] = ["sagas_started", "failed_sagas", "inconsistent_sagas"];
+
 /// Writes `runs.csv`.
 pub fn write_runs<W: Write>(out: W, runs: &[RunRecord]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(RUNS_COLUMNS)?;
+    let sagas = runs.iter().any(|r| r.sagas.is_some());
+    let mut header = RUNS_COLUMNS.to_vec();
+    if sagas {
+        header.extend(SAGA_RUNS_COLUMNS);
+    }
+    w.write_record(&header)?;
     for r in runs {
-        w.write_record([
+        let mut row = vec![
             r.strategy.clone(),
             r.replication.to_string(),
             r.seed.to_string(),
@@ -113,17 +123,66 @@ pub fn write_runs<W: Write>(out: W, runs: &[RunRecord]) -> io::Result<()> {
             r.errors_total.to_string(),
             r.requests_total.to_string(),
             r.alarms_at_start.clone(),
-        ])?;
+        ];
+        if sagas {
+            let cell = |f: fn(&crate::record::SagaRecord) -> u64| {
+                r.sagas
+                    .as_ref()
+                    .map_or_else(String::new, |x| f(x).to_string())
+            };
+            row.extend([
+                cell(|x| x.started),
+                cell(|x| x.failed),
+                cell(|x| x.inconsistent),
+            ]);
+        }
+        w.write_record(&row)?;
     }
     w.flush()
 }
 
+/// Trailing columns of `summary.csv` when the scenario has a `[workflow]`:
+/// the fields of [`super::summary::SagaSummary`], in order (empty cells in
+/// the per-function rows).
+pub const SAGA_SUMMARY_COLUMNS: [&str; 7] = [
+    "sagas_started_mean",
+    "failed_sagas_mean",
+    "failed_sagas_mean_lo",
+    "failed_sagas_mean_hi",
+    "inconsistent_sagas_mean",
+    "inconsistent_sagas_mean_lo",
+    "inconsistent_sagas_mean_hi",
+];
+
 /// Writes `summary.csv`.
 pub fn write_summary<W: Write>(out: W, summaries: &[Summary]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(SUMMARY_COLUMNS)?;
+    let sagas = summaries.iter().any(|s| s.sagas.is_some());
+    let mut header = SUMMARY_COLUMNS.to_vec();
+    if sagas {
+        header.extend(SAGA_SUMMARY_COLUMNS);
+    }
+    w.write_record(&header)?;
     for s in summaries {
-        w.write_record(summary_record(s))?;
+        let mut row = summary_record(s).to_vec();
+        if sagas {
+            row.extend(match &s.sagas {
+                None => vec![String::new(); SAGA_SUMMARY_COLUMNS.len()],
+                Some(x) => [
+                    x.sagas_started_mean,
+                    x.failed_sagas_mean,
+                    x.failed_sagas_mean_lo,
+                    x.failed_sagas_mean_hi,
+                    x.inconsistent_sagas_mean,
+                    x.inconsistent_sagas_mean_lo,
+                    x.inconsistent_sagas_mean_hi,
+                ]
+                .iter()
+                .map(f64::to_string)
+                .collect(),
+            });
+        }
+        w.write_record(&row)?;
     }
     w.flush()
 }
@@ -288,6 +347,7 @@ mod tests {
                 errors_total: 15,
                 requests_total: 1200,
                 alarms_at_start: "error_rate;latency".into(),
+                sagas: None,
             },
             RunRecord {
                 strategy: "all".into(),
@@ -307,6 +367,7 @@ mod tests {
                 errors_total: 1,
                 requests_total: 2000,
                 alarms_at_start: String::new(),
+                sagas: None,
             },
         ]
     }

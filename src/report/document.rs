@@ -7,7 +7,7 @@
 //! pipe tables, bullet lists and images by relative path, which GitHub,
 //! GitLab, VS Code and pandoc all render the same way.
 
-use super::columns::DOCUMENT;
+use super::columns::{DOCUMENT, SAGAS};
 use super::export::{markdown_table, population_notes, ResultSet};
 use super::run_toml::shell_join;
 
@@ -88,6 +88,22 @@ pub fn render_report(doc: &ReportDoc) -> String {
     } else {
         ".\n\n"
     });
+    if r.rows.iter().any(|row| row.summary.sagas.is_some()) {
+        let sagas = ResultSet {
+            rows: r
+                .rows
+                .iter()
+                .filter(|row| row.summary.sagas.is_some())
+                .cloned()
+                .collect(),
+            ..r.clone()
+        };
+        out.push_str("## Sagas\n\n");
+        out.push_str(&markdown_table(&sagas, SAGAS));
+        out.push('\n');
+        out.push_str(&population_notes(SAGAS));
+        out.push('\n');
+    }
     out.push_str(&doc.alarm_start);
     if !doc.plots.is_empty() {
         out.push_str("## Plots\n\n");

@@ -35,7 +35,7 @@ pub use self::export::{
     read_result_rows, CsvExporter, Exporter, JsonExporter, MarkdownExporter, ResultRow, ResultSet,
 };
 pub use self::run_toml::{Metadata, RunToml, SweepFacts, RUN_TOML};
-pub use self::summary::{summarize, Summary};
+pub use self::summary::{summarize, SagaSummary, Summary};
 pub use self::table::{render_table, TableWidth};
 
 /// A sweep's main output file (one row per grid point and strategy).

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::record::{Outcome, RunRecord};
+use crate::record::{Outcome, RunRecord, SagaRecord};
 use crate::stats::{mean_ci, quantile, sorted, wilson, MeanCi, RateCi};
 
 /// One strategy's results over all its replications. Field order is the
@@ -72,6 +72,28 @@ pub struct Summary {
     pub deploy_p50_s: f64,
     /// All runs: requests the candidate served until the horizon.
     pub candidate_requests_mean: f64,
+    /// Rows of the deployment as a whole with a `[workflow]`: its sagas;
+    /// `None` otherwise (absent from JSON, empty `summary.csv` cells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sagas: Option<SagaSummary>,
+}
+
+/// The sagas of a `[workflow]` over all runs of a row (every replication
+/// of the strategy); means with Student-t 95 % intervals clamped at 0.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SagaSummary {
+    /// All runs: sagas started before the horizon.
+    pub sagas_started_mean: f64,
+    /// All runs: sagas that did not complete (a forward step failed),
+    /// failures of the stable versions included (no baseline/excess split).
+    pub failed_sagas_mean: f64,
+    pub failed_sagas_mean_lo: f64,
+    pub failed_sagas_mean_hi: f64,
+    /// All runs: failed sagas whose compensation failed too (left
+    /// inconsistent).
+    pub inconsistent_sagas_mean: f64,
+    pub inconsistent_sagas_mean_lo: f64,
+    pub inconsistent_sagas_mean_hi: f64,
 }
 
 /// One [`Summary`] per strategy, in order of the strategy's first appearance
@@ -172,7 +194,33 @@ fn summarize_group(strategy: &str, runs: &[&RunRecord]) -> Summary {
         deploy_mean_s: mean(&deploy),
         deploy_p50_s: defined(quantile(&deploy, 0.5)),
         candidate_requests_mean: mean(&candidate_requests),
+        sagas: saga_summary(runs),
     }
+}
+
+/// [`SagaSummary`] of runs that all recorded their sagas, else `None`.
+fn saga_summary(runs: &[&RunRecord]) -> Option<SagaSummary> {
+    let sagas: Vec<SagaRecord> = runs.iter().map(|r| r.sagas).collect::<Option<_>>()?;
+    let ci = |f: fn(&SagaRecord) -> u64| {
+        let v = sorted(sagas.iter().map(|s| f(s) as f64).collect());
+        let c = non_negative(mean_ci(&v));
+        (
+            defined(c.map(|c| c.mean)),
+            defined(c.map(|c| c.lo)),
+            defined(c.map(|c| c.hi)),
+        )
+    };
+    let (failed, failed_lo, failed_hi) = ci(|s| s.failed);
+    let (inconsistent, inconsistent_lo, inconsistent_hi) = ci(|s| s.inconsistent);
+    Some(SagaSummary {
+        sagas_started_mean: ci(|s| s.started).0,
+        failed_sagas_mean: failed,
+        failed_sagas_mean_lo: failed_lo,
+        failed_sagas_mean_hi: failed_hi,
+        inconsistent_sagas_mean: inconsistent,
+        inconsistent_sagas_mean_lo: inconsistent_lo,
+        inconsistent_sagas_mean_hi: inconsistent_hi,
+    })
 }
 
 /// A mean interval of a quantity that cannot be negative (a count): the
@@ -232,6 +280,7 @@ mod tests {
             errors_total: bad,
             requests_total: 1000,
             alarms_at_start: String::new(),
+            sagas: None,
         }
     }
 
@@ -285,6 +334,7 @@ mod tests {
                 deploy_mean_s: 476.25,
                 deploy_p50_s: 600.0,
                 candidate_requests_mean: 110.0,
+                sagas: None,
             }
         );
     }

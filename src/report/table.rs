@@ -102,6 +102,7 @@ pub(crate) mod tests {
             deploy_mean_s: 300.0,
             deploy_p50_s: 312.0,
             candidate_requests_mean: 4000.0,
+            sagas: None,
         }
     }
 
@@ -138,6 +139,7 @@ pub(crate) mod tests {
             deploy_mean_s: 5.0,
             deploy_p50_s: 5.0,
             candidate_requests_mean: 1e5,
+            sagas: None,
         }
     }
 

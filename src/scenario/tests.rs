@@ -1301,3 +1301,113 @@ fn bad_failures_and_api_gateway_scopes_name_the_key() {
         &["log group", "function, version, alias"],
     );
 }
+
+/// A trip saga: three steps, two compensated, over five functions.
+const WORKFLOW: &str = r#"
+horizon = "30m"
+[functions.flight]
+[functions.hotel]
+traffic = { rate_per_s = 2 }
+[functions.pay]
+[functions.cancel_flight]
+deploy = "all_at_once"
+[functions.refund]
+deploy = "all_at_once"
+[strategies.c]
+config = "Canary10Percent5Minutes"
+[workflow]
+rate_per_min = 30
+steps = [
+  { name = "ReserveFlight", function = "flight", compensation = "cancel_flight" },
+  { function = "hotel" },
+  { function = "pay", compensation = "refund" },
+]
+"#;
+
+#[test]
+fn workflow_defaults_follow_cdk_and_the_saga_pattern() {
+    let sc = load_text(WORKFLOW).unwrap();
+    let wf = sc.workflow.as_ref().unwrap();
+    assert_eq!(wf.rate_per_s, 0.5);
+    let index = |n: &str| sc.functions.iter().position(|f| f.name == n).unwrap();
+    assert_eq!(
+        wf.steps,
+        vec![
+            WorkflowStep {
+                name: "ReserveFlight".into(),
+                function: index("flight"),
+                compensation: Some(index("cancel_flight")),
+            },
+            WorkflowStep {
+                name: "hotel".into(),
+                function: index("hotel"),
+                compensation: None,
+            },
+            WorkflowStep {
+                name: "pay".into(),
+                function: index("pay"),
+                compensation: Some(index("refund")),
+            },
+        ]
+    );
+    assert!(wf.compensate_failed_step);
+    assert_eq!(wf.retry, Some(RetryPolicy::CDK_SERVICE_EXCEPTIONS));
+    assert_eq!(wf.service_exception_prob, 0.0);
+    // Functions the workflow calls need no traffic of their own.
+    assert_eq!(sc.functions[index("flight")].traffic.rate_per_s, 0.0);
+    assert_eq!(sc.functions[index("hotel")].traffic.rate_per_s, 2.0);
+}
+
+#[test]
+fn workflow_errors_name_the_key_and_what_is_allowed() {
+    let bad = |from: &str, to: &str, expect: &[&str]| {
+        let text = WORKFLOW.replace(from, to);
+        assert_ne!(text, WORKFLOW, "{from}");
+        let err = load_text(&text).unwrap_err().to_string();
+        for e in expect {
+            assert!(err.contains(e), "{err}\nshould contain {e:?}");
+        }
+    };
+    bad(
+        "{ function = \"hotel\" }",
+        "{ function = \"car\" }",
+        &[
+            "workflow.steps[1].function",
+            "unknown function \"car\"",
+            "allowed: cancel_flight, flight, hotel, pay, refund",
+        ],
+    );
+    bad(
+        "{ function = \"hotel\" }",
+        "{ function = \"flight\" }",
+        &["workflow.steps[1].function", "appears twice"],
+    );
+    bad(
+        "rate_per_min = 30",
+        "rate_per_min = 0",
+        &["workflow.rate_per_min", "> 0"],
+    );
+    bad(
+        "rate_per_min = 30",
+        "rate_per_min = 30\nservice_exception_rate = 1.5",
+        &["workflow.service_exception_rate", "[0, 1]"],
+    );
+    bad(
+        "[functions.pay]\n",
+        "[functions.pay]\n[[functions.pay.faults]]\nkind = \"ramp_error\"\nover = \"5m\"\nto = 0.2\n",
+        &["workflow.steps[2].function", "ramp_error", "allowed: step_error, intermittent, latency_shift"],
+    );
+    bad(
+        "{ function = \"hotel\" }",
+        "{ function = \"hotel\", name = \"1x\" }",
+        &["workflow.steps[1].name", "identifier"],
+    );
+    bad("steps = [", "stepz = [", &["stepz"]);
+    // Without [functions.NAME] tables there is nothing to call.
+    let single = "horizon = \"30m\"\n[traffic]\nrate_per_s = 1\n[strategies.c]\nconfig = \"AllAtOnce\"\n[workflow]\nrate_per_s = 1\nsteps = [{ function = \"main\" }]\n";
+    let err = load_text(single).unwrap_err().to_string();
+    assert!(
+        err.contains("workflow") && err.contains("[functions.NAME]"),
+        "{err}"
+    );
+}

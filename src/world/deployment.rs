@@ -9,9 +9,10 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
 use super::{Ev, World};
-use crate::model::Scenario;
-use crate::record::{Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
-use crate::seed::{control_seed, function_seed};
+use crate::model::{Sampling, Scenario, Workflow};
+use crate::record::{Outcome, RunRecord, SagaRecord, TimelineEvent, TimelineRow, Trigger};
+use crate::saga::{Flow, Piece, Task};
+use crate::seed::{control_seed, function_seed, workflow_seed};
 use crate::sim::{self, Class, Process};
 use crate::strategy::{self, Strategy};
 
@@ -98,7 +99,8 @@ pub fn run_replication(
             strategy: strat,
         });
     }
-    let stack_trigger = run_lockstep(sc, seed, &mut runs);
+    let mut saga = sc.workflow.as_ref().map(|wf| SagaRun::new(sc, wf, seed));
+    let stack_trigger = run_lockstep(sc, seed, &mut runs, saga.as_mut());
     let mut parts: Vec<ReplicationOutput> = runs
         .into_iter()
         .map(|r| r.world.into_output(replication, seed))
@@ -107,7 +109,23 @@ pub fn run_replication(
         return parts.pop().expect("a scenario has at least one function");
     }
     let records: Vec<RunRecord> = parts.iter().map(|p| p.record.clone()).collect();
-    let record = deployment_record(sc, &spec.name, replication, seed, &records, stack_trigger);
+    let sagas = saga.map(|s| {
+        let c = s.flow.counts;
+        SagaRecord {
+            started: c.started,
+            failed: c.failed,
+            inconsistent: c.inconsistent,
+        }
+    });
+    let record = deployment_record(
+        sc,
+        &spec.name,
+        replication,
+        seed,
+        &records,
+        stack_trigger,
+        sagas,
+    );
     let mut out = ReplicationOutput {
         record,
         functions: records,
@@ -126,38 +144,108 @@ pub fn run_replication(
 /// Runs every function's events in global time order until each reaches
 /// the horizon. With stack rollback, the first function to detect a
 /// problem schedules a rollback of every other function after the
-/// deployment's stack-rollback delay; returns that function's index.
-fn run_lockstep(sc: &Scenario, seed: u64, runs: &mut [FunctionRun]) -> Option<usize> {
+/// deployment's stack-rollback delay; returns that function's index. With a
+/// `[workflow]`, the saga's calls flow between the functions after every
+/// step ([`sync_workflow`]).
+fn run_lockstep(
+    sc: &Scenario,
+    seed: u64,
+    runs: &mut [FunctionRun],
+    mut saga: Option<&mut SagaRun>,
+) -> Option<usize> {
     let stack = sc.multi_function && sc.deployment.stack_rollback;
     let mut trigger: Option<usize> = None;
     let mut deployment_rng: Option<Pcg64Mcg> = None;
+    if let Some(saga) = saga.as_deref_mut() {
+        sync_workflow(saga, runs, &vec![false; runs.len()]);
+    }
     sim::run_lockstep(runs, |i, runs, ended| {
         // The first detection of any function (later ones cannot start a
         // second stack rollback).
-        if !stack || trigger.is_some() || runs[i].world.detection.is_none() {
-            return;
-        }
-        trigger = Some(i);
-        let delay = &sc.deployment.stack_rollback_delay;
-        let rng =
-            deployment_rng.get_or_insert_with(|| Pcg64Mcg::seed_from_u64(control_seed(!seed)));
-        let at = runs[i].world.now + delay.sample(rng);
-        let why = Trigger::StackRollback(runs[i].world.func.name.clone());
-        for (j, run) in runs.iter_mut().enumerate() {
-            if j != i && !ended[j] {
-                run.world.abort_trigger.clone_from(&why);
-                run.world.queue.push(at, Class::Timer, Ev::Abort);
+        if stack && trigger.is_none() && runs[i].world.detection.is_some() {
+            trigger = Some(i);
+            let delay = &sc.deployment.stack_rollback_delay;
+            let rng =
+                deployment_rng.get_or_insert_with(|| Pcg64Mcg::seed_from_u64(control_seed(!seed)));
+            let at = runs[i].world.now + delay.sample(rng);
+            let why = Trigger::StackRollback(runs[i].world.func.name.clone());
+            for (j, run) in runs.iter_mut().enumerate() {
+                if j != i && !ended[j] {
+                    run.world.abort_trigger.clone_from(&why);
+                    run.world.queue.push(at, Class::Timer, Ev::Abort);
+                }
             }
+        }
+        if let Some(saga) = saga.as_deref_mut() {
+            sync_workflow(saga, runs, ended);
         }
     });
     trigger
+}
+
+/// The saga of a replication: its calls in flight and its random stream.
+struct SagaRun<'a> {
+    flow: Flow<'a>,
+    order: Vec<Task>,
+    rng: Pcg64Mcg,
+    calls: Vec<Piece>,
+    failed: Vec<u64>,
+}
+
+impl<'a> SagaRun<'a> {
+    fn new(sc: &'a Scenario, wf: &'a Workflow, seed: u64) -> Self {
+        let flow = Flow::new(wf, sc.sampling == Sampling::Exact);
+        SagaRun {
+            order: flow.order(),
+            flow,
+            rng: Pcg64Mcg::seed_from_u64(workflow_seed(seed)),
+            calls: Vec::new(),
+            failed: Vec::new(),
+        }
+    }
+}
+
+/// Brings every function the workflow calls to the next event time `to`
+/// of the whole deployment (the earliest of all functions): starts the
+/// sagas of the span, then lets each task's function serve its calls before
+/// `to`, in an order where callers come first (steps forward, then
+/// compensations backward), so the successes of step k are step k+1's calls
+/// of the same span. No function has an event before `to`, so each one's
+/// conditions are constant over the span it generates.
+fn sync_workflow(saga: &mut SagaRun, runs: &mut [FunctionRun], ended: &[bool]) {
+    let next = runs
+        .iter()
+        .zip(ended)
+        .filter(|(_, &e)| !e)
+        .filter_map(|(r, _)| r.world.queue.peek_time())
+        .min();
+    let Some(to) = next else {
+        return;
+    };
+    let rng = &mut saga.rng;
+    saga.flow.start_sagas(to, rng);
+    for &task in &saga.order {
+        saga.flow.give_up(task, to, rng);
+        saga.flow.take_calls(task, to, rng, &mut saga.calls);
+        let f = saga.flow.function(task);
+        if ended[f] {
+            continue;
+        }
+        runs[f]
+            .world
+            .advance_with_calls(to, &saga.calls, &mut saga.failed);
+        for (&piece, &failed) in saga.calls.iter().zip(&saga.failed) {
+            saga.flow.served(task, piece, failed, rng);
+        }
+    }
 }
 
 /// The deployment as a whole from its functions' records: rolled back if
 /// any function rolled back (else stopped if any stopped), detected at the
 /// first detection, all traffic on stable when the last rollback ended,
 /// ended when the last function ended; request counts are sums; the alarms
-/// in ALARM at start are every function's, in function order.
+/// in ALARM at start are every function's, in function order; the
+/// workflow's saga counts, if any.
 fn deployment_record(
     sc: &Scenario,
     name: &str,
@@ -165,6 +253,7 @@ fn deployment_record(
     seed: u64,
     parts: &[RunRecord],
     stack_trigger: Option<usize>,
+    sagas: Option<SagaRecord>,
 ) -> RunRecord {
     let any = |o: Outcome| parts.iter().any(|r| r.outcome == o);
     let outcome = if any(Outcome::RolledBack) {
@@ -216,5 +305,6 @@ fn deployment_record(
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()
             .join(";"),
+        sagas,
     }
 }

@@ -17,11 +17,14 @@ mod cache;
 mod control;
 mod deployment;
 pub(crate) mod latency_bins;
+mod saga_intake;
 mod sample_exact;
 mod sample_fast;
 mod warmup;
 mod windows;
 
+#[cfg(test)]
+mod saga_tests;
 #[cfg(test)]
 mod tests;
 
@@ -434,6 +437,7 @@ impl<'a> World<'a> {
                 bad_requests_after_deploy: self.bad_requests - during,
                 errors_total: self.errors_total,
                 requests_total: self.requests_total,
+                sagas: None,
             },
             functions: Vec::new(),
             timeline: self.timeline.unwrap_or_default(),

@@ -16,7 +16,7 @@ use super::{is_candidate, World};
 use crate::failure::draw_given_failed;
 use crate::metrics::{CANDIDATE, STABLE};
 use crate::sim::time::Micros;
-use crate::version::{serve_coupled, ServeParams};
+use crate::version::{serve_coupled, step_failed, ServeParams};
 
 impl World<'_> {
     /// Draws every request of the segment [a, b) one by one; `varying`:
@@ -103,19 +103,20 @@ impl World<'_> {
         }
     }
 
-    /// One request of a metric slot. A bad candidate request is excess
-    /// when its coupled baseline (failure probability `base_error_prob`,
-    /// no latency fault, no cold start) would have been good. A failure of
-    /// the candidate shows as drawn from the causes acting at `t`.
+    /// One request of a metric slot; true when it fails a saga step
+    /// ([`step_failed`]). A bad candidate request is excess when its
+    /// coupled baseline (failure probability `base_error_prob`, no latency
+    /// fault, no cold start) would have been good. A failure of the
+    /// candidate shows as drawn from the causes acting at `t`.
     #[inline]
-    fn one_request(
+    pub(super) fn one_request(
         &mut self,
         slot: usize,
         params: &ServeParams,
         error_prob: f64,
         base_error_prob: f64,
         t: f64,
-    ) {
+    ) -> bool {
         let extra = if slot == CANDIDATE && self.cold_remaining > 0 {
             self.cold_remaining -= 1;
             self.cold_extra_ms
@@ -168,6 +169,7 @@ impl World<'_> {
         for ws in &mut self.windows {
             ws.accs[slot].add(&s, matched, ws.keep_latency);
         }
+        step_failed(&s)
     }
 }
 

@@ -123,7 +123,7 @@ impl World<'_> {
     /// draw with the kinds' shares of the failure probability — at the
     /// midpoint, or rate- and miss-weighted over a varying segment, so each
     /// kind's count is Poisson with the right mean (marking theorem).
-    fn split_failures(
+    pub(super) fn split_failures(
         &mut self,
         version: usize,
         failed: u64,
@@ -173,22 +173,24 @@ impl World<'_> {
     }
 
     /// Adds the failures `kinds` (count per failure kind) and `ok`
-    /// successes of one metric slot as counts. With a `coupling` (the
-    /// share of failures that are the baseline's own; only while a fault
-    /// acts on the candidate) the excess bad requests are drawn too
-    /// (`fast::excess_in_bins`); without one there are none.
-    fn add_batch(
+    /// successes of one metric slot as counts, and returns how many of them
+    /// fail a saga step: the Lambda errors (unhandled errors and timeouts,
+    /// as [`crate::version::step_failed`] decides per request). With a
+    /// `coupling` (the share of failures that are the baseline's own; only
+    /// while a fault acts on the candidate) the excess bad requests are
+    /// drawn too (`fast::excess_in_bins`); without one there are none.
+    pub(super) fn add_batch(
         &mut self,
         slot: usize,
         params: &ServeParams,
         kinds: &[(Failure, u64)],
         ok: u64,
         coupling: Option<f64>,
-    ) {
+    ) -> u64 {
         let failed: u64 = kinds.iter().map(|k| k.1).sum();
         let n = failed + ok;
         if n == 0 {
-            return;
+            return 0;
         }
         let mut timeouts = 0;
         let mut slow = 0;
@@ -357,6 +359,7 @@ impl World<'_> {
                 acc.groups.push(g.clone());
             }
         }
+        lambda_errors
     }
 
     /// Fast mode, at a period close: draws the Min/Max/Sum of every latency

@@ -291,6 +291,20 @@ fn saga_functions_roll_back_the_whole_stack_after_the_payment_alarm() {
             "{r:?}"
         );
     }
+    // The workflow: about 18,000 sagas; the faulty payment candidate adds
+    // failed sagas (more under the linear shift), and refund_payment's
+    // calls are exactly the payment step's failures.
+    let failed = |name: &str| s[name].sagas.as_ref().expect("sagas").failed_sagas_mean;
+    for name in ["canary", "linear"] {
+        let sagas = s[name].sagas.as_ref().expect("sagas");
+        assert!(
+            (sagas.sagas_started_mean - 18_000.0).abs() < 100.0,
+            "{sagas:?}"
+        );
+        assert!(sagas.failed_sagas_mean > 60.0, "{name}: {sagas:?}");
+    }
+    assert!(failed("linear") > failed("canary"));
+    assert!(s["canary/process_payment"].sagas.is_none());
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod metrics;
 mod strategy;
 mod traffic;
 mod versions;
+mod workflow;
 
 pub use alarms::RawAlarm;
 pub use delay::RawDelay;
@@ -27,6 +28,7 @@ pub use strategy::{
 };
 pub use traffic::{RawBurst, RawDiurnal, RawTraffic};
 pub use versions::{RawFailure, RawHandledFailure, RawLatency, RawVersion, RawVersions};
+pub use workflow::{RawWorkflow, RawWorkflowStep};
 
 use std::collections::BTreeMap;
 
@@ -90,6 +92,8 @@ pub struct RawScenario {
     /// (`[strategies.NAME]`). At least one is required.
     #[serde(default)]
     pub strategies: BTreeMap<String, RawStrategy>,
+    /// Optional saga state machine calling the functions (`[workflow]`).
+    pub workflow: Option<RawWorkflow>,
 }
 
 /// `[functions.NAME]`: one function of a multi-function deployment.

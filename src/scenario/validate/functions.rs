@@ -58,11 +58,21 @@ pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Functi
             "top-level [[faults]] are not allowed with [functions]; put each function's faults under [[functions.NAME.faults]]",
         ));
     }
+    let called = super::workflow::called_functions(raw);
     raw.functions
         .iter()
         .map(|(name, f)| {
             let path = root.key("functions").key(name);
-            function(&path, name, f, &default_traffic, &raw.versions, &stable)
+            let in_workflow = called.contains(&name.as_str());
+            function(
+                &path,
+                name,
+                f,
+                &default_traffic,
+                &raw.versions,
+                &stable,
+                in_workflow,
+            )
         })
         .collect()
 }
@@ -74,6 +84,7 @@ fn function(
     default_traffic: &Option<Traffic>,
     top_versions: &RawVersions,
     top_stable: &VersionProfile,
+    in_workflow: bool,
 ) -> VResult<Function> {
     if !is_identifier(name) {
         return Err(Problem::new(
@@ -84,6 +95,12 @@ fn function(
     let traffic = match (&raw.traffic, default_traffic) {
         (Some(t), _) => traffic(&path.key("traffic"), t)?,
         (None, Some(t)) => t.clone(),
+        // Called by `[workflow]`: its only requests may be the saga's.
+        (None, None) if in_workflow => Traffic {
+            rate_per_s: 0.0,
+            diurnal: None,
+            bursts: Vec::new(),
+        },
         (None, None) => {
             return Err(Problem::new(
                 &path.key("traffic"),

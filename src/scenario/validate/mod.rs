@@ -23,6 +23,7 @@ mod strategy;
 mod traffic;
 mod versions;
 pub(crate) mod warmup;
+mod workflow;
 
 pub use limits::{MAX_LATENCY_MS, MAX_RATE_PER_S, MAX_REPLICATIONS};
 pub use versions::DEFAULT_PROFILE;
@@ -86,6 +87,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
     )?;
     let strategies = strategy::strategies(&root, &raw, &alarms, multi_function)?;
     check_horizon(&root, horizon, &strategies)?;
+    let workflow = workflow::workflow(&root, &raw, &functions, multi_function)?;
 
     Ok(Scenario {
         name,
@@ -100,6 +102,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         sla_ms,
         alarms,
         strategies,
+        workflow,
         sampling: Sampling::default(),
     })
 }
