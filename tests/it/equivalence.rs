@@ -156,6 +156,31 @@ fn workflow_with_retries() {
 }
 
 #[test]
+fn seed_000_cdk_saga() {
+    check_reps("scenarios/seed_000_cdk_saga.toml", 200);
+}
+
+#[test]
+fn seed_001_apigw_canary() {
+    check_reps("scenarios/seed_001_apigw_canary.toml", 400);
+}
+
+#[test]
+fn seed_002_sam_log_filter() {
+    check("scenarios/seed_002_sam_log_filter.toml");
+}
+
+#[test]
+fn seed_003_sam_linear_hooks() {
+    check("scenarios/seed_003_sam_linear_hooks.toml");
+}
+
+#[test]
+fn seed_004_lattice() {
+    check("scenarios/seed_004_lattice.toml");
+}
+
+#[test]
 fn compare_all() {
     check("scenarios/compare_all.toml");
 }
