@@ -3,7 +3,10 @@
 //!
 //! - `exact/*/R`: one replication in exact mode at R requests/s (10 simulated
 //!   minutes, a 10 % / 5-minute canary, an error-rate alarm), without and with
-//!   per-request latency (an SLA makes latency matter).
+//!   per-request latency (an SLA makes latency matter). The alarms'
+//!   warm-up before t = 0 is off (`warmup = "0s"`), so these measure the
+//!   deployment's own requests; `run/error_spike` includes the default
+//!   warm-up (5 simulated minutes of stable traffic per replication there).
 //! - `fast/*/R`: the same replication in fast mode; its cost should be flat
 //!   in R.
 //! - `floor/*`: only the random numbers exact mode draws per request (one
@@ -46,6 +49,8 @@ expression = "errors / invocations * 100"
 comparison = ">="
 threshold = 50
 evaluation_periods = 2
+[metrics]
+warmup = "0s"
 [strategies.canary]
 config = "Canary10Percent5Minutes"
 "#

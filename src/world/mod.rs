@@ -97,6 +97,8 @@ struct World<'a> {
     /// Fast mode latency bins per metric slot.
     bins: [Bins; SLOTS],
     bin_scratch: Vec<u64>,
+    /// Buffers of fast mode's batches ([`sample_fast::BatchScratch`]).
+    batch: sample_fast::BatchScratch,
     /// Log metric filters compiled for this function's response lines.
     filters: CompiledFilters,
     /// Which filters the current request's response line matched.
@@ -223,6 +225,7 @@ impl<'a> World<'a> {
             cache,
             bins,
             bin_scratch: Vec::new(),
+            batch: sample_fast::BatchScratch::default(),
             filters: CompiledFilters::new(&sc.metrics.filters, &func.name),
             match_scratch: vec![false; sc.metrics.filters.len()],
             cand_classes,

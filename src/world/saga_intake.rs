@@ -79,10 +79,11 @@ impl World<'_> {
         let n_cand = fast::binomial(&mut self.traffic_rng, n, self.weight);
         let n_stable = n - n_cand;
         let f_stable = fast::binomial(&mut self.traffic_rng, n_stable, stable.error_prob);
-        let kinds = self.split_failures(STABLE, f_stable, a, b, false);
+        let mut kinds = std::mem::take(&mut self.batch.kinds);
+        self.split_failures(STABLE, f_stable, a, b, false, &mut kinds);
         let mut errors = self.add_batch(STABLE, stable, &kinds, n_stable - f_stable, None);
         let f_cand = fast::binomial(&mut self.traffic_rng, n_cand, p_cand);
-        let kinds = self.split_failures(CANDIDATE, f_cand, a, b, false);
+        self.split_failures(CANDIDATE, f_cand, a, b, false, &mut kinds);
         // The coupled baseline, as in `generate_fast`: of the failures, a
         // share base / p̄ are the baseline's own while a fault acts.
         let fault_latency = cand.latency_mult != 1.0 || cand.latency_add_ms != 0.0;
@@ -94,6 +95,7 @@ impl World<'_> {
             }
         });
         errors += self.add_batch(CANDIDATE, cand, &kinds, n_cand - f_cand, coupling);
+        self.batch.kinds = kinds;
         errors
     }
 }

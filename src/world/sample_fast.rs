@@ -112,12 +112,15 @@ impl World<'_> {
             } else {
                 None
             };
-            let kinds = self.split_failures(version, failed, a, b, varying);
+            let mut kinds = std::mem::take(&mut self.batch.kinds);
+            self.split_failures(version, failed, a, b, varying, &mut kinds);
             self.add_batch(version, params, &kinds, ok, coupling);
+            self.batch.kinds = kinds;
         }
     }
 
-    /// Splits `failed` requests of a version over its failure kinds: all
+    /// Splits `failed` requests of a version over its failure kinds, into
+    /// `out` (cleared first): all
     /// of one kind without a draw when it has one (the stable version, and
     /// a candidate whose faults fail as it does); otherwise a multinomial
     /// draw with the kinds' shares of the failure probability — at the
@@ -130,12 +133,16 @@ impl World<'_> {
         a: Micros,
         b: Micros,
         varying: bool,
-    ) -> Vec<(Failure, u64)> {
+        out: &mut Vec<(Failure, u64)>,
+    ) {
+        out.clear();
         if version != CANDIDATE {
-            return vec![(self.func.stable.failure, failed)];
+            out.push((self.func.stable.failure, failed));
+            return;
         }
         if self.cand_classes.len() == 1 || failed == 0 {
-            return vec![(self.cand_classes[0], failed)];
+            out.push((self.cand_classes[0], failed));
+            return;
         }
         let classes = self.cand_classes.clone();
         let probs_at = |t: f64, out: &mut [f64]| {
@@ -158,7 +165,6 @@ impl World<'_> {
         }
         let mut left = failed;
         let mut mass_left: f64 = shares.iter().sum();
-        let mut out = Vec::with_capacity(classes.len());
         for (k, (&class, &p)) in classes.iter().zip(&shares).enumerate() {
             let n = if k + 1 == classes.len() || mass_left <= 0.0 {
                 left
@@ -169,7 +175,6 @@ impl World<'_> {
             left -= n;
             mass_left -= p;
         }
-        out
     }
 
     /// Adds the failures `kinds` (count per failure kind) and `ok`
@@ -195,10 +200,19 @@ impl World<'_> {
         let mut timeouts = 0;
         let mut slow = 0;
         let mut group = None;
+        // Reused buffers: the per-segment path allocates nothing.
+        let mut buf = std::mem::take(&mut self.batch);
+        let BatchScratch {
+            kind_bins,
+            ok_bins,
+            statuses,
+            lines,
+            matches,
+            ..
+        } = &mut buf;
         // Per failure kind, its requests per latency bin (one bin when
-        // durations are not drawn).
-        let mut kind_bins: Vec<Vec<u64>> = Vec::new();
-        let mut ok_bins = vec![ok];
+        // durations are not drawn): entries [0, kinds.len()) of `kind_bins`.
+        ok_bins.clear();
         if self.need_latency {
             let dist = DurationDist {
                 base: params.latency,
@@ -207,8 +221,7 @@ impl World<'_> {
                 cap: params.timeout_ms,
             };
             let bins = &self.bins[slot];
-            ok_bins = Vec::with_capacity(bins.len());
-            fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, &mut ok_bins);
+            fast::split_into_bins(&mut self.traffic_rng, ok, bins, &dist, ok_bins);
             if kinds.len() <= 1 {
                 fast::split_into_bins(
                     &mut self.traffic_rng,
@@ -217,17 +230,16 @@ impl World<'_> {
                     &dist,
                     &mut self.bin_scratch,
                 );
-                kind_bins.push(self.bin_scratch.clone());
+                pooled(kind_bins, 0).extend_from_slice(&self.bin_scratch);
             } else {
                 self.bin_scratch.clear();
                 self.bin_scratch.resize(bins.len(), 0);
-                let mut one = Vec::with_capacity(bins.len());
-                for &(_, count) in kinds {
-                    fast::split_into_bins(&mut self.traffic_rng, count, bins, &dist, &mut one);
-                    for (total, c) in self.bin_scratch.iter_mut().zip(&one) {
+                for (k, &(_, count)) in kinds.iter().enumerate() {
+                    let one = pooled(kind_bins, k);
+                    fast::split_into_bins(&mut self.traffic_rng, count, bins, &dist, one);
+                    for (total, c) in self.bin_scratch.iter_mut().zip(one.iter()) {
                         *total += c;
                     }
-                    kind_bins.push(one.clone());
                 }
             }
             // Bad successes per bin, kept only where the excess split needs
@@ -279,7 +291,10 @@ impl World<'_> {
                 .collect();
             group = Some(LatencyGroup { dist, counts });
         } else {
-            kind_bins = kinds.iter().map(|&(_, c)| vec![c]).collect();
+            ok_bins.push(ok);
+            for (k, &(_, c)) in kinds.iter().enumerate() {
+                pooled(kind_bins, k).push(c);
+            }
             if let (Some(base_share), true) = (coupling, is_candidate(slot)) {
                 // No durations: only failures are bad, and a fault failure is
                 // always one the baseline would have served well.
@@ -292,14 +307,15 @@ impl World<'_> {
         // What each kind of request shows: Lambda errors, 4xx/5xx answers
         // and the response lines logged, as (status, bin, count).
         let mut lambda_errors = timeouts;
-        let mut statuses: Vec<(u16, u64)> = vec![(STATUS_TIMEOUT, timeouts)];
-        let mut lines: Vec<(u16, usize, u64)> = Vec::new();
+        statuses.clear();
+        statuses.push((STATUS_TIMEOUT, timeouts));
+        lines.clear();
         for (i, &c) in ok_bins.iter().enumerate() {
             if !capped(i) && c > 0 {
                 lines.push((STATUS_OK, i, c));
             }
         }
-        for (&(kind, _), per_bin) in kinds.iter().zip(&kind_bins) {
+        for (&(kind, _), per_bin) in kinds.iter().zip(kind_bins.iter()) {
             let status = failure_status(kind);
             for (i, &c) in per_bin.iter().enumerate() {
                 if c == 0 {
@@ -326,39 +342,39 @@ impl World<'_> {
         }
         // Filter matches per filter; cache hits log nothing.
         let logs = slot == STABLE || slot == CANDIDATE;
-        let matches: Vec<u64> = (0..self.filters.len())
-            .map(|f| {
-                let pred = self.filters.get(f, slot.min(CANDIDATE));
-                if !logs || *pred == LinePredicate::Const(false) {
-                    return 0;
-                }
-                lines
-                    .iter()
-                    .filter(|&&(status, i, _)| {
-                        let ms = match &group {
-                            Some(g) => bins.representative(i, &g.dist),
-                            None => 0.0,
-                        };
-                        pred.matches(status, ms)
-                    })
-                    .map(|l| l.2)
-                    .sum()
-            })
-            .collect();
+        matches.clear();
+        matches.extend((0..self.filters.len()).map(|f| {
+            let pred = self.filters.get(f, slot.min(CANDIDATE));
+            if !logs || *pred == LinePredicate::Const(false) {
+                return 0;
+            }
+            lines
+                .iter()
+                .filter(|&&(status, i, _)| {
+                    let ms = match &group {
+                        Some(g) => bins.representative(i, &g.dist),
+                        None => 0.0,
+                    };
+                    pred.matches(status, ms)
+                })
+                .map(|l| l.2)
+                .sum::<u64>()
+        }));
         for ws in &mut self.windows {
             let acc = &mut ws.accs[slot];
             acc.count += n;
             acc.errors += lambda_errors;
-            for &(status, c) in &statuses {
+            for &(status, c) in statuses.iter() {
                 acc.add_status(status, c);
             }
-            for (m, add) in acc.filter_matches.iter_mut().zip(&matches) {
+            for (m, add) in acc.filter_matches.iter_mut().zip(matches.iter()) {
                 *m += add;
             }
             if let Some(g) = &group {
                 acc.groups.push(g.clone());
             }
         }
+        self.batch = buf;
         lambda_errors
     }
 
@@ -429,4 +445,32 @@ impl World<'_> {
             }
         }
     }
+}
+
+/// Reusable buffers of [`World::add_batch`] and the failure split, so the
+/// per-segment path of fast mode allocates nothing.
+#[derive(Debug, Default)]
+pub(super) struct BatchScratch {
+    /// Failures per kind of the batch being added.
+    pub(super) kinds: Vec<(Failure, u64)>,
+    /// Per kind, its requests per latency bin (a pool: entries past the
+    /// batch's kinds are stale).
+    kind_bins: Vec<Vec<u64>>,
+    ok_bins: Vec<u64>,
+    /// (status, count) answered.
+    statuses: Vec<(u16, u64)>,
+    /// Response lines logged: (status, bin, count).
+    lines: Vec<(u16, usize, u64)>,
+    /// Matches per log filter.
+    matches: Vec<u64>,
+}
+
+/// Entry `k` of the pool, cleared (grown by one when `k` is its length).
+fn pooled(pool: &mut Vec<Vec<u64>>, k: usize) -> &mut Vec<u64> {
+    if pool.len() <= k {
+        pool.push(Vec::new());
+    }
+    let v = &mut pool[k];
+    v.clear();
+    v
 }
