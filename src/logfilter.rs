@@ -18,7 +18,7 @@
 //! version), leaving a predicate over (status, duration) that is cheap per
 //! request and, in fast mode, decides a whole (status, latency bin) count.
 
-use crate::model::{FilterComparison, FilterField};
+use crate::model::{CmpOp, FilterField};
 use crate::model::{FilterPattern, LogFilter, TextField};
 
 /// The version number in a stable request's `function` field.
@@ -34,7 +34,7 @@ pub enum LinePredicate {
     Const(bool),
     Number {
         field: FilterField,
-        comparison: FilterComparison,
+        comparison: CmpOp,
         operand: f64,
     },
     And(Box<LinePredicate>, Box<LinePredicate>),

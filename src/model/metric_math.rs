@@ -7,7 +7,7 @@
 //! AND or && OR or ||". How each node treats missing points is documented on
 //! the evaluator, `crate::metric_math`.
 
-use super::metrics::MetricStat;
+use super::metrics::{CmpOp, MetricStat};
 
 /// CloudWatch metric math over metric series, evaluated per period by
 /// `crate::metric_math` (which documents each node's rule for missing
@@ -37,42 +37,6 @@ pub enum Expr {
     Extreme(Extreme, Vec<Expr>),
     /// `ABS(x)`.
     Abs(Box<Expr>),
-}
-
-/// A comparison operator; its result is 1 (true) or 0 (false).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-    Eq,
-    Ne,
-}
-
-impl CmpOp {
-    pub fn holds(self, left: f64, right: f64) -> bool {
-        match self {
-            CmpOp::Gt => left > right,
-            CmpOp::Ge => left >= right,
-            CmpOp::Lt => left < right,
-            CmpOp::Le => left <= right,
-            CmpOp::Eq => left == right,
-            CmpOp::Ne => left != right,
-        }
-    }
-
-    /// The operator as written in an expression.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Eq => "==",
-            CmpOp::Ne => "!=",
-        }
-    }
 }
 
 /// A logical operator over truth values (0 is false, anything else true).

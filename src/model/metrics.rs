@@ -123,7 +123,7 @@ pub enum FilterPattern {
     /// `$.statusCode > 400`, `$.duration >= 1000`.
     Number {
         field: FilterField,
-        comparison: FilterComparison,
+        comparison: CmpOp,
         operand: f64,
     },
     /// `$.log = "response"`, `$.function != "*:1"`; `*` in `glob` matches
@@ -178,8 +178,10 @@ pub enum TextField {
     Function,
 }
 
+/// A comparison operator, shared by metric math (where its result is 1
+/// or 0) and log filter patterns (`$.statusCode > 400`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterComparison {
+pub enum CmpOp {
     Gt,
     Ge,
     Lt,
@@ -188,15 +190,27 @@ pub enum FilterComparison {
     Ne,
 }
 
-impl FilterComparison {
+impl CmpOp {
     pub fn holds(self, left: f64, right: f64) -> bool {
         match self {
-            FilterComparison::Gt => left > right,
-            FilterComparison::Ge => left >= right,
-            FilterComparison::Lt => left < right,
-            FilterComparison::Le => left <= right,
-            FilterComparison::Eq => left == right,
-            FilterComparison::Ne => left != right,
+            CmpOp::Gt => left > right,
+            CmpOp::Ge => left >= right,
+            CmpOp::Lt => left < right,
+            CmpOp::Le => left <= right,
+            CmpOp::Eq => left == right,
+            CmpOp::Ne => left != right,
+        }
+    }
+
+    /// The operator as written in an expression.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
         }
     }
 }

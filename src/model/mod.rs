@@ -19,10 +19,10 @@ mod workflow;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
-pub use metric_math::{CmpOp, Expr, Extreme, LogicOp};
+pub use metric_math::{Expr, Extreme, LogicOp};
 pub use metrics::{
-    FilterComparison, FilterField, FilterPattern, LogFilter, MetricName, MetricStat,
-    MetricsSettings, Scope, Statistic, TextField,
+    CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
+    Statistic, TextField,
 };
 pub use strategy::{
     lattice_share_pct, ApiGwSpec, CanaryCarrier, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,

@@ -237,7 +237,7 @@ fn full_scenario_round_trips() {
                     scope: Scope::Version,
                     pattern: FilterPattern::Number {
                         field: FilterField::StatusCode,
-                        comparison: FilterComparison::Gt,
+                        comparison: CmpOp::Gt,
                         operand: 400.0,
                     },
                     value: 1.0,
@@ -248,7 +248,7 @@ fn full_scenario_round_trips() {
                     scope: Scope::Function,
                     pattern: FilterPattern::Number {
                         field: FilterField::Duration,
-                        comparison: FilterComparison::Ge,
+                        comparison: CmpOp::Ge,
                         operand: 2000.0,
                     },
                     value: 2.0,

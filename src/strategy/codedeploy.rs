@@ -338,23 +338,9 @@ fn custom_shift(path: &KeyPath, raw: &RawStrategy, shape: &str) -> VResult<Traff
 
 #[cfg(test)]
 mod tests {
-    use super::super::codedeploy_configs::{Platform, PREDEFINED_CONFIGS};
+    use super::super::codedeploy_configs::{canary, linear, Platform, PREDEFINED_CONFIGS};
     use super::*;
     use crate::sim::time::secs;
-
-    const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
-        TrafficShift::Canary {
-            percentage,
-            interval: MINUTE.times(minutes),
-        }
-    }
-
-    const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
-        TrafficShift::Linear {
-            percentage,
-            interval: MINUTE.times(minutes),
-        }
-    }
 
     fn minutes(m: u64) -> Micros {
         secs(60 * m)

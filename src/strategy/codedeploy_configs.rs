@@ -90,14 +90,16 @@ const fn ecs(name: &'static str, cdk: &'static str, shift: TrafficShift) -> Pred
     }
 }
 
-const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
+/// A canary shift of `percentage` for `minutes` (also the tests' shorthand).
+pub(super) const fn canary(percentage: u32, minutes: u64) -> TrafficShift {
     TrafficShift::Canary {
         percentage,
         interval: MINUTE.times(minutes),
     }
 }
 
-const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
+/// A linear shift of `percentage` every `minutes`.
+pub(super) const fn linear(percentage: u32, minutes: u64) -> TrafficShift {
     TrafficShift::Linear {
         percentage,
         interval: MINUTE.times(minutes),

@@ -92,22 +92,7 @@ fn false_rollback_rate_of_an_error_rate_alarm_is_poisson_binomial() {
         reps,
     ));
     let runs = run_all(&sc).runs;
-    let pois = Poisson::new(60.0).unwrap();
-    let q: f64 = (1..400u64)
-        .map(|n| {
-            // Smallest error count that breaches, by the simulator's own float formula.
-            let k = (0..=n)
-                .find(|&k| k as f64 / n as f64 * 100.0 >= 5.0)
-                .unwrap();
-            let tail = if k == 0 {
-                1.0
-            } else {
-                1.0 - Binomial::new(p, n).unwrap().cdf(k - 1)
-            };
-            pois.pmf(n) * tail
-        })
-        .sum();
-    let exact = 1.0 - (1.0 - q).powi(5);
+    let exact = error_rate_window_rollback_probability(60.0, p);
     let simulated = summarize(&runs)[0].false_rollback_rate.unwrap();
     assert_rate_close(simulated, exact, reps, "P(false rollback)");
 }

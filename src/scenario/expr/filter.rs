@@ -11,7 +11,7 @@
 //! is rejected with its character position, since the simulated response
 //! line (`crate::logfilter`) has no such fields.
 
-use crate::model::{FilterComparison, FilterField, FilterPattern, TextField};
+use crate::model::{CmpOp, FilterField, FilterPattern, TextField};
 
 /// What a filter pattern may contain, for error messages.
 pub const PATTERN_HINT: &str = "supported: a JSON pattern `{ … }` of comparisons `$.field op value` joined by && and || with parentheses; \
@@ -195,12 +195,12 @@ impl Parser {
         }
         let operators = [
             ("==", None),
-            (">=", Some(FilterComparison::Ge)),
-            ("<=", Some(FilterComparison::Le)),
-            ("!=", Some(FilterComparison::Ne)),
-            (">", Some(FilterComparison::Gt)),
-            ("<", Some(FilterComparison::Lt)),
-            ("=", Some(FilterComparison::Eq)),
+            (">=", Some(CmpOp::Ge)),
+            ("<=", Some(CmpOp::Le)),
+            ("!=", Some(CmpOp::Ne)),
+            (">", Some(CmpOp::Gt)),
+            ("<", Some(CmpOp::Lt)),
+            ("=", Some(CmpOp::Eq)),
         ];
         let Some(comparison) = operators
             .iter()
@@ -227,8 +227,8 @@ impl Parser {
             }),
             Kind::Text(field) => {
                 let equal = match comparison {
-                    FilterComparison::Eq => true,
-                    FilterComparison::Ne => false,
+                    CmpOp::Eq => true,
+                    CmpOp::Ne => false,
                     _ => {
                         self.pos = op_pos;
                         return self.fail(format!(
@@ -323,7 +323,7 @@ impl Parser {
 mod tests {
     use super::*;
 
-    fn num(field: FilterField, comparison: FilterComparison, operand: f64) -> FilterPattern {
+    fn num(field: FilterField, comparison: CmpOp, operand: f64) -> FilterPattern {
         FilterPattern::Number {
             field,
             comparison,
@@ -349,7 +349,7 @@ mod tests {
 
     #[test]
     fn single_comparisons_keep_the_old_syntax() {
-        use FilterComparison::*;
+        use CmpOp::*;
         use FilterField::*;
         let cases = [
             ("$.statusCode > 400", num(StatusCode, Gt, 400.0)),
@@ -375,13 +375,13 @@ mod tests {
                     text(TextField::Log, true, "response"),
                     text(TextField::Function, true, "ListFunction:2")
                 ),
-                num(FilterField::StatusCode, FilterComparison::Gt, 400.0)
+                num(FilterField::StatusCode, CmpOp::Gt, 400.0)
             ))
         );
         // a || b && c is a || (b && c).
-        let a = num(FilterField::StatusCode, FilterComparison::Eq, 503.0);
+        let a = num(FilterField::StatusCode, CmpOp::Eq, 503.0);
         let b = text(TextField::Function, false, "*:1");
-        let c = num(FilterField::Duration, FilterComparison::Gt, 900.0);
+        let c = num(FilterField::Duration, CmpOp::Gt, 900.0);
         assert_eq!(
             parse_filter_pattern(
                 r#"{ $.statusCode = 503 || $.function != "*:1" && $.duration > 900 }"#
