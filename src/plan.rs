@@ -486,9 +486,10 @@ pub fn describe_plan(sc: &Scenario) -> String {
     }
     let _ = writeln!(
         o,
-        "metrics: period {}, ingestion delay {}",
+        "metrics: period {}, ingestion delay {}, alarm warm-up {} of stable-only traffic before t = 0",
         fmt_duration(sc.metrics.period),
-        fmt_duration(sc.metrics.ingestion_delay)
+        fmt_duration(sc.metrics.ingestion_delay),
+        fmt_duration(sc.metrics.warmup)
     );
     let _ = writeln!(o, "alarms:");
     for a in &sc.alarms {
