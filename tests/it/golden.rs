@@ -8,6 +8,8 @@
 //! `CANARYSIM_BLESS=1 cargo test --release --test it golden` and say why in
 //! the commit.
 
+use std::path::Path;
+
 use crate::support::{canarysim, root, stderr};
 
 const CASES: [(&str, &str); 6] = [
@@ -21,6 +23,30 @@ const CASES: [(&str, &str); 6] = [
 
 const FILES: [&str; 3] = ["runs.csv", "timeline.csv", "events.csv"];
 
+/// The golden run of `scenario` (4 replications, seed 7, no plots) in
+/// `mode`, written to `out`; panics with stderr if it fails.
+pub(crate) fn golden_run(scenario: &Path, mode: &str, out: &Path) {
+    let o = canarysim(&[
+        scenario.to_str().unwrap(),
+        "--reps",
+        "4",
+        "--seed",
+        "7",
+        "--mode",
+        mode,
+        "--no-plots",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "{} {mode}: {}",
+        scenario.display(),
+        stderr(&o)
+    );
+}
+
 #[test]
 fn golden_outputs_are_reproduced_byte_for_byte() {
     let bless = std::env::var_os("CANARYSIM_BLESS").is_some();
@@ -28,20 +54,11 @@ fn golden_outputs_are_reproduced_byte_for_byte() {
     let mut mismatches = Vec::new();
     for (scenario, mode) in CASES {
         let out = tmp.path().join(format!("{scenario}-{mode}"));
-        let o = canarysim(&[
-            &format!("tests/golden/{scenario}.toml"),
-            "--reps",
-            "4",
-            "--seed",
-            "7",
-            "--mode",
+        golden_run(
+            &root().join(format!("tests/golden/{scenario}.toml")),
             mode,
-            "--no-plots",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{scenario} {mode}: {}", stderr(&o));
+            &out,
+        );
         let golden = root()
             .join("tests/golden")
             .join(format!("{scenario}-{mode}"));

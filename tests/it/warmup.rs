@@ -8,7 +8,8 @@ use canarysim::montecarlo::run_all;
 use canarysim::record::{Outcome, Trigger};
 use statrs::distribution::{DiscreteCDF, Poisson};
 
-use crate::support::{canarysim, root, scenario, stderr};
+use crate::golden::golden_run;
+use crate::support::{root, scenario};
 
 /// A healthy 10 % / 5-minute canary at 10 req/s whose stable version fails
 /// with probability `p`, watched by one function-scope alarm `Errors Sum >
@@ -103,20 +104,7 @@ fn warmup_0s_reproduces_the_outputs_from_before_alarm_history() {
         let file = tmp.path().join(format!("{name}.toml"));
         std::fs::write(&file, without_warmup(&text.unwrap())).unwrap();
         let out = tmp.path().join(format!("{name}-{mode}"));
-        let o = canarysim(&[
-            file.to_str().unwrap(),
-            "--reps",
-            "4",
-            "--seed",
-            "7",
-            "--mode",
-            mode,
-            "--no-plots",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{name} {mode}: {}", stderr(&o));
+        golden_run(&file, mode, &out);
         let golden = root().join(format!("tests/golden/warmup0/{name}-{mode}"));
         for f in ["runs.csv", "timeline.csv", "events.csv"] {
             let mut got = std::fs::read_to_string(out.join(f)).unwrap();
