@@ -428,3 +428,29 @@ fn exposure_splits_are_consistent_in_every_shipped_scenario() {
         }
     }
 }
+
+/// `replay_daily.toml` at `start` (seconds after 00:00 of its data), with
+/// the candidate healthy or faulty: (rollback rate, detection p50).
+fn replay_daily_at(start_s: u64, faulty: bool) -> Summary {
+    let (s, _) = runs_with("replay_daily.toml", 400, |sc| {
+        let f = &mut sc.functions[0];
+        f.traffic.replay.as_mut().unwrap().start = secs(start_s);
+        if !faulty {
+            f.faults.clear();
+            f.candidate_faulty = false;
+            sc.candidate_faulty = false;
+        }
+    });
+    s["canary"].clone()
+}
+
+#[test]
+fn replay_daily_a_release_at_the_trough_is_judged_on_too_little_traffic() {
+    let (trough, peak) = (3 * 3600, 14 * 3600);
+    let faulty_trough = replay_daily_at(trough, true);
+    let faulty_peak = replay_daily_at(peak, true);
+    let healthy_trough = replay_daily_at(trough, false);
+    let healthy_peak = replay_daily_at(peak, false);
+    // HEADLINE_ASSERTS
+    let _ = (&faulty_trough, &faulty_peak, &healthy_trough, &healthy_peak);
+}
