@@ -74,6 +74,10 @@ impl<'a> RateFn<'a> {
 
     /// Burst edges and replay period edges in (a, b], sorted.
     pub fn breakpoints_in(&self, a: Micros, b: Micros) -> Vec<Micros> {
+        if self.held.is_some() {
+            // A held rate never changes.
+            return Vec::new();
+        }
         let shift = Micros::from_micros(self.shift as u64);
         let mut out: Vec<Micros> = self
             .traffic

@@ -451,6 +451,13 @@ fn replay_daily_a_release_at_the_trough_is_judged_on_too_little_traffic() {
     let faulty_peak = replay_daily_at(peak, true);
     let healthy_trough = replay_daily_at(trough, false);
     let healthy_peak = replay_daily_at(peak, false);
-    // HEADLINE_ASSERTS
-    let _ = (&faulty_trough, &faulty_peak, &healthy_trough, &healthy_peak);
+    // Header (2,000 replications): healthy 27.5 % vs 0 % rolled back;
+    // faulty caught at 180 s vs 120 s (p50), 2.7 vs 34.8 excess bad
+    // requests. With 400 replications the rate's σ is about 2.2 points.
+    let false_trough = healthy_trough.false_rollback_rate.unwrap();
+    assert!((0.15..0.40).contains(&false_trough), "{false_trough}");
+    assert!(healthy_peak.false_rollback_rate.unwrap() < 0.02);
+    assert!(faulty_trough.rollback_rate > 0.98 && faulty_peak.rollback_rate > 0.98);
+    assert!(faulty_trough.detection_p50_s.unwrap() > faulty_peak.detection_p50_s.unwrap());
+    assert!(faulty_trough.excess_bad_requests_mean < faulty_peak.excess_bad_requests_mean);
 }
