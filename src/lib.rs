@@ -52,6 +52,7 @@ mod judge;
 mod logfilter;
 mod metric_math;
 mod metrics;
+mod replay;
 mod saga;
 mod seed;
 mod sim;

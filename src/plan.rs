@@ -225,7 +225,21 @@ fn describe_function(o: &mut String, f: &Function, indent: &str) {
     let _ = writeln!(
         o,
         "{indent}traffic: {}{}{}",
-        if t.rate_per_s > 0.0 {
+        if let Some(r) = &t.replay {
+            format!(
+                "replayed from {} ({}, {} periods of {}, mean {}, t = 0 at {} into the data, {} past its end)",
+                r.source,
+                r.format,
+                r.rates.len(),
+                fmt_duration(r.period),
+                fmt_rate(t.rate_per_s),
+                fmt_duration(r.start),
+                match r.past_end {
+                    crate::model::PastEnd::Repeat => "repeated",
+                    crate::model::PastEnd::Hold => "last rate held",
+                }
+            )
+        } else if t.rate_per_s > 0.0 {
             fmt_rate(t.rate_per_s)
         } else {
             "none of its own (only the workflow's calls)".to_string()

@@ -190,24 +190,16 @@ pub const EXACT_BUDGET_S: f64 = 3600.0;
 /// Expected requests of one replication: Σ over functions of the integral
 /// of the request rate (base rate × diurnal curve × bursts) over the
 /// horizon, plus the alarms' warm-up before t = 0 (`[metrics] warmup`, at
-/// the rate of t = 0). Requests do not stop at a rollback (stable serves
+/// the rate of t = 0, or a replay's data before `start_at`). Requests do not stop at a rollback (stable serves
 /// them), so this is what exact mode draws.
 pub fn expected_requests_per_replication(sc: &Scenario) -> f64 {
     sc.functions
         .iter()
         .map(|f| {
             let rate = RateFn::new(&f.traffic);
-            let mut edges = vec![Micros::ZERO];
-            edges.extend(rate.breakpoints(sc.horizon));
-            if edges.last() != Some(&sc.horizon) {
-                edges.push(sc.horizon);
-            }
-            let warmup = rate.rate_at(0.0) * crate::sim::time::to_secs(sc.metrics.warmup);
-            warmup
-                + edges
-                    .windows(2)
-                    .map(|w| rate.expected_count(w[0], w[1]))
-                    .sum::<f64>()
+            let warmup = sc.metrics.warmup;
+            rate.before_start(warmup).integral(Micros::ZERO, warmup)
+                + rate.integral(Micros::ZERO, sc.horizon)
         })
         .sum()
 }

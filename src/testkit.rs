@@ -24,6 +24,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
                 rate_per_s: 10.0,
                 diurnal: None,
                 bursts: vec![],
+                replay: None,
             },
             stable: version.clone(),
             candidate: version,

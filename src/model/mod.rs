@@ -29,7 +29,7 @@ pub use strategy::{
     LinearCompletion, Operator, PollGuard, Promotion, RollbackFunction, StageCache, StepsSpec,
     StrategyKind, StrategySpec, TrafficShift, WeightStep,
 };
-pub use traffic::{Burst, Diurnal, Traffic};
+pub use traffic::{Burst, Diurnal, PastEnd, Replay, Traffic};
 pub use versions::{Failure, LatencyDist, VersionProfile};
 pub use workflow::{RetryPolicy, Workflow, WorkflowStep};
 

@@ -193,7 +193,8 @@ pub fn from_value(value: toml::Value, text: &str, file: &str) -> Result<Scenario
     };
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(value).map_err(|err| invalid(serde_problem(&err)))?;
-    validate::validate(raw, &name_from_path(Path::new(file))).map_err(invalid)
+    let base = Path::new(file).parent().unwrap_or(Path::new(""));
+    validate::validate(raw, &name_from_path(Path::new(file)), base).map_err(invalid)
 }
 
 /// The default scenario name: the file name without its extension

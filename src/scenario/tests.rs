@@ -163,6 +163,7 @@ fn full_scenario_round_trips() {
                 duration: secs(120),
                 multiplier: 5.0,
             }],
+            replay: None,
         }
     );
     let lognormal = LatencyDist::LogNormal {
@@ -400,6 +401,7 @@ fn defaults() {
             rate_per_s: 50.0,
             diurnal: None,
             bursts: vec![],
+            replay: None,
         }
     );
     let profile = VersionProfile {

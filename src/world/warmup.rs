@@ -8,7 +8,9 @@
 //! production causing an alert, that I'm then prevented from deploying a
 //! fix"). The warm-up simulates that history: for `warmup` before t = 0 all
 //! traffic goes to the stable version with its baseline (no candidate, no
-//! faults) at the rate of t = 0 held constant, and the judges observe its
+//! faults) at the rate of t = 0 held constant — or, with a replay, at the
+//! replayed rate of the data before `start_at`, the history the alarms
+//! really saw (`RateFn::before_start`) — and the judges observe its
 //! windows and evaluate at their own cadence, exactly as during the
 //! deployment — on the judges' clock, which runs `warmup` ahead of the
 //! world's (`World::judge_offset`), so no negative time exists anywhere.
@@ -44,7 +46,7 @@ impl World<'_> {
         debug_assert!(self.weight == 0.0 && self.now == Micros::ZERO);
         self.judge_offset = length;
         let rate = self.rate;
-        self.rate = rate.held(0.0);
+        self.rate = rate.before_start(length);
         let traffic = std::mem::replace(
             &mut self.traffic_rng,
             Pcg64Mcg::seed_from_u64(warmup_seed(seed)),
@@ -63,7 +65,15 @@ impl World<'_> {
         while t < length {
             let next_close = t + base - t % base;
             let next_tick = t + tick - t % tick;
+            // A replay's period edges cut segments too: the rate is
+            // constant only between them.
             let next = next_close.min(next_tick).min(length);
+            let next = self
+                .rate
+                .breakpoints_in(t, next)
+                .first()
+                .copied()
+                .unwrap_or(next);
             self.generate(t, next);
             t = next;
             if t % base == Micros::ZERO {

@@ -181,6 +181,12 @@ fn seed_004_lattice() {
 }
 
 #[test]
+fn replay_daily() {
+    // Its file's values: start at the 03:00 trough (about 40 requests/min).
+    check_reps("scenarios/replay_daily.toml", 400);
+}
+
+#[test]
 fn compare_all() {
     check("scenarios/compare_all.toml");
 }

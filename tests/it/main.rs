@@ -12,6 +12,7 @@ mod metric_math;
 mod outputs;
 mod properties;
 mod readme;
+mod replay;
 mod robustness;
 mod schema;
 mod shipped_scenarios;

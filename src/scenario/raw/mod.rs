@@ -26,7 +26,7 @@ pub use metrics::{RawFilter, RawMetrics};
 pub use strategy::{
     RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,
 };
-pub use traffic::{RawBurst, RawDiurnal, RawTraffic};
+pub use traffic::{RawBurst, RawDiurnal, RawPastEnd, RawStartAt, RawTraffic};
 pub use versions::{RawFailure, RawHandledFailure, RawLatency, RawVersion, RawVersions};
 pub use workflow::{RawWorkflow, RawWorkflowStep};
 

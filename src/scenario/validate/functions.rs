@@ -14,13 +14,15 @@ use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawFunction, RawScenario, RawVersions};
 use crate::sim::time::Micros;
+use std::path::Path;
 
 /// The functions of the scenario, in name order.
-pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Function>> {
+/// `base` is the scenario file's folder (replay paths are relative to it).
+pub(super) fn functions(root: &KeyPath, raw: &RawScenario, base: &Path) -> VResult<Vec<Function>> {
     let traffic_path = root.key("traffic");
     let default_traffic = match &raw.traffic {
         None => None,
-        Some(t) => Some(traffic(&traffic_path, t)?),
+        Some(t) => Some(traffic(&traffic_path, t, base)?),
     };
     let versions = root.key("versions");
     let stable = version_profile(
@@ -72,11 +74,13 @@ pub(super) fn functions(root: &KeyPath, raw: &RawScenario) -> VResult<Vec<Functi
                 &raw.versions,
                 &stable,
                 in_workflow,
+                base,
             )
         })
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn function(
     path: &KeyPath,
     name: &str,
@@ -85,6 +89,7 @@ fn function(
     top_versions: &RawVersions,
     top_stable: &VersionProfile,
     in_workflow: bool,
+    base: &Path,
 ) -> VResult<Function> {
     if !is_identifier(name) {
         return Err(Problem::new(
@@ -93,13 +98,14 @@ fn function(
         ));
     }
     let traffic = match (&raw.traffic, default_traffic) {
-        (Some(t), _) => traffic(&path.key("traffic"), t)?,
+        (Some(t), _) => traffic(&path.key("traffic"), t, base)?,
         (None, Some(t)) => t.clone(),
         // Called by `[workflow]`: its only requests may be the saga's.
         (None, None) if in_workflow => Traffic {
             rate_per_s: 0.0,
             diurnal: None,
             bursts: Vec::new(),
+            replay: None,
         },
         (None, None) => {
             return Err(Problem::new(

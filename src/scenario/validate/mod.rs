@@ -19,6 +19,7 @@ pub(crate) mod hooks;
 pub(crate) mod kind;
 pub(crate) mod limits;
 mod metrics;
+mod replay;
 mod strategy;
 mod traffic;
 mod versions;
@@ -38,9 +39,12 @@ use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawScenario;
 use crate::sim::time::Micros;
 use crate::strategy::nominal_duration;
+use std::path::Path;
 
-/// Validates a raw scenario. `default_name` is used when `name` is absent.
-pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario> {
+/// Validates a raw scenario. `default_name` is used when `name` is absent;
+/// `base` is the scenario file's folder (`[traffic] replay` paths are
+/// relative to it).
+pub(crate) fn validate(raw: RawScenario, default_name: &str, base: &Path) -> VResult<Scenario> {
     let root = KeyPath::root();
     let name = match raw.name.clone() {
         Some(name) => check_name(&root.key("name"), name)?,
@@ -67,7 +71,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         MAX_HORIZON,
         "<= 7 days (\"7d\")",
     )?;
-    let functions = functions::functions(&root, &raw)?;
+    let functions = functions::functions(&root, &raw, base)?;
     let multi_function = !raw.functions.is_empty();
     faults::check_fault_edges(&root, &functions, multi_function, horizon)?;
     let deployment = functions::deployment(&root, &raw, multi_function)?;

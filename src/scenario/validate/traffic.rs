@@ -1,7 +1,10 @@
 //! `[traffic]` (also a function's `traffic`): the request rate, given per
 //! second or per minute, the daily pattern and bursts. The rate limit
 //! ([`MAX_RATE_PER_S`]) holds during bursts too: beyond it the Poisson
-//! sampler cannot draw.
+//! sampler cannot draw. A `replay` (`super::replay`) takes the place of the
+//! rate keys and the daily pattern; bursts multiply it.
+
+use std::path::Path;
 
 use super::checks::{exactly_one, positive, positive_duration, OneOf};
 use super::limits::MAX_RATE_PER_S;
@@ -11,7 +14,21 @@ use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::RawTraffic;
 use crate::sim::time::Micros;
 
-pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
+/// Validates a traffic table; `base` is the scenario file's folder (a
+/// replay's path is relative to it).
+pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic, base: &Path) -> VResult<Traffic> {
+    if let Some(replay) = super::replay::replay(path, raw, base)? {
+        let n = replay.rates.len() as f64;
+        let mean = replay.rates.iter().sum::<f64>() / n;
+        let peak = replay.rates.iter().copied().fold(0.0, f64::max);
+        let bursts = bursts(path, raw, peak)?;
+        return Ok(Traffic {
+            rate_per_s: mean,
+            diurnal: None,
+            bursts,
+            replay: Some(replay),
+        });
+    }
     let rate = exactly_one(
         raw.rate_per_s,
         raw.rate_per_min,
@@ -21,7 +38,7 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
         ),
         (
             path,
-            "missing request rate: give exactly one of rate_per_s or rate_per_min",
+            "missing request rate: give exactly one of rate_per_s or rate_per_min (or replay = \"FILE\", recorded traffic)",
         ),
     )?;
     let rate_per_s = match rate {
@@ -70,6 +87,18 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             })
         }
     };
+    let bursts = bursts(path, raw, rate_per_s)?;
+    Ok(Traffic {
+        rate_per_s,
+        diurnal,
+        bursts,
+        replay: None,
+    })
+}
+
+/// The bursts of `raw`; `peak` is the highest rate they may multiply (a
+/// replay's peak, conservatively, wherever the burst falls).
+fn bursts(path: &KeyPath, raw: &RawTraffic, peak: f64) -> VResult<Vec<Burst>> {
     let bursts = raw
         .bursts
         .iter()
@@ -91,7 +120,7 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             .filter(|o| o.start <= b.start && b.start - o.start < o.duration)
             .map(|o| o.multiplier)
             .product();
-        let peak = rate_per_s * overlapping;
+        let peak = peak * overlapping;
         if peak > MAX_RATE_PER_S {
             return Err(Problem::new(
                 &path.key("bursts").index(i).key("multiplier"),
@@ -99,9 +128,5 @@ pub(super) fn traffic(path: &KeyPath, raw: &RawTraffic) -> VResult<Traffic> {
             ));
         }
     }
-    Ok(Traffic {
-        rate_per_s,
-        diurnal,
-        bursts,
-    })
+    Ok(bursts)
 }

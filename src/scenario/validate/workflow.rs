@@ -46,9 +46,9 @@ pub(super) fn workflow(
         &RawTraffic {
             rate_per_s: w.rate_per_s,
             rate_per_min: w.rate_per_min,
-            diurnal: None,
-            bursts: Vec::new(),
+            ..RawTraffic::default()
         },
+        std::path::Path::new(""),
     )?
     .rate_per_s;
     if w.steps.is_empty() {
