@@ -35,8 +35,11 @@ pub enum Body {
 /// One alarm, ready to emit.
 #[derive(Debug, Clone)]
 pub struct AlarmOut {
-    /// Its logical id (the scenario's alarm name).
+    /// The scenario's alarm name: the CDK construct id (`cdk synth`
+    /// output) or the logical id.
     pub name: String,
+    /// Its logical id.
+    pub id: String,
     /// Its `AlarmName`, when given (deployments may name it so).
     pub alarm_name: Option<String>,
     /// The function's logical id, when the metric names one.
@@ -108,13 +111,13 @@ const BUILTIN: [&str; 6] = ["errors", "invocations", "duration", "count", "5xxer
 /// Maps every filter and alarm of the template.
 pub fn map(t: &Template, r: &Resolver, targets: &Targets) -> Result<Mapped, ImportError> {
     let mut m = Mapped::default();
-    for res in t.resources.iter().filter(|x| x.kind == "AWS::Logs::MetricFilter") {
+    for res in t.active().filter(|x| x.kind == "AWS::Logs::MetricFilter") {
         match filter(t, r, res, &m.filters)? {
             Ok(f) => m.filters.push(f),
             Err(why) => m.unmodelled.push(format!("{} (AWS::Logs::MetricFilter): {why}", res.id)),
         }
     }
-    for res in &t.resources {
+    for res in t.active() {
         match res.kind.as_str() {
             "AWS::CloudWatch::Alarm" => match alarm(t, r, res, &m.filters, targets)? {
                 Ok(a) => m.alarms.push(a),
@@ -142,7 +145,10 @@ fn filter(t: &Template, r: &Resolver, res: &Resource, earlier: &[FilterOut]) -> 
     let (tr, _) = r.prop(res, &["MetricTransformations"])?;
     let inner = || -> Result<FilterOut, String> {
         let pattern = text(&pattern, "FilterPattern")?;
-        let group = text(&group, "LogGroupName")?;
+        let mut group = text(&group, "LogGroupName")?;
+        if let Some(lg) = t.resource(&group).filter(|g| g.kind == "AWS::Logs::LogGroup") {
+            group = text(&r.prop(lg, &["LogGroupName"]).map_err(|e| e.message)?.0, "the log group's LogGroupName")?;
+        }
         let fname = group.strip_prefix("/aws/lambda/").ok_or_else(|| format!("log group {group} is not a Lambda function's (/aws/lambda/NAME)"))?;
         let function = find_function(t, r, fname).ok_or_else(|| format!("log group {group}: function {fname} is not in this template"))?;
         let [x] = tr.items() else {
@@ -198,7 +204,9 @@ fn metric_of(t: &Template, r: &Resolver, metric: &Val, filters: &[FilterOut], ta
             } else {
                 "function"
             };
-            if targets.candidate.as_deref() == Some(f.id.as_str()) {
+            if targets.candidate == targets.stable {
+                // Two versions of one function: the dimensions decide.
+            } else if targets.candidate.as_deref() == Some(f.id.as_str()) {
                 scope = "version";
             } else if targets.stable.as_deref() == Some(f.id.as_str()) {
                 return Err("the metrics of the stable target's own function are not simulated (only the candidate's and the split's)".into());
@@ -259,7 +267,8 @@ fn alarm(t: &Template, r: &Resolver, res: &Resource, filters: &[FilterOut], targ
         };
         let word = |k: &str| p.get(k).and_then(Val::as_str).map(str::to_string);
         Ok(AlarmOut {
-            name: res.id.clone(),
+            name: res.construct_id().filter(|c| t.active().filter(|x| x.construct_id().as_deref() == Some(c)).count() == 1).unwrap_or_else(|| res.id.clone()),
+            id: res.id.clone(),
             alarm_name: word("AlarmName"),
             function,
             scope,

@@ -75,7 +75,7 @@ const FUNCTION_TYPES: [&str; 2] = ["AWS::Serverless::Function", "AWS::Lambda::Fu
 pub fn find_function<'t>(t: &'t Template, r: &Resolver, value: &str) -> Option<&'t Resource> {
     let name = value.rsplit(":function:").next().unwrap_or(value);
     let name = name.split(':').next().unwrap_or(name);
-    t.resources.iter().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())).find(|res| {
+    t.active().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())).find(|res| {
         res.id == name
             || r.ref_of(&res.id) == name
             || r.prop(res, &["FunctionName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(name)
@@ -88,9 +88,11 @@ fn sam_prop<'a>(t: &'a Template, res: &'a Resource, key: &str) -> Option<&'a Nod
 }
 
 /// Finds every deployment of a function in the template.
-pub fn find(t: &Template, r: &Resolver) -> Result<Found, ImportError> {
+/// `routed` are functions that the routing (Lattice targets) or an alarm
+/// action (an SNS-subscribed rollback function) already accounts for.
+pub fn find(t: &Template, r: &Resolver, routed: &[String]) -> Result<Found, ImportError> {
     let mut found = Found::default();
-    for res in &t.resources {
+    for res in t.active() {
         match res.kind.as_str() {
             "AWS::Serverless::Function" => sam_function(t, r, res, &mut found)?,
             "AWS::Lambda::Alias" => alias(t, r, res, &mut found)?,
@@ -101,12 +103,31 @@ pub fn find(t: &Template, r: &Resolver) -> Result<Found, ImportError> {
     let hooks: Vec<String> = found.deployables.iter().flat_map(|d| d.pre_hook.iter().chain(d.post_hook.iter()).cloned()).collect();
     let hook_ids: Vec<String> = hooks.iter().filter_map(|h| find_function(t, r, h).map(|f| f.id.clone())).collect();
     found.deployables.retain(|d| !hook_ids.contains(&d.id));
-    for res in t.resources.iter().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())) {
-        if !hook_ids.contains(&res.id) && !found.deployables.iter().any(|d| d.id == res.id) {
+    // Plain functions of a stack that canaries others are released with
+    // it, in place (all at once), and rolled back with it.
+    let any_canaried = found.deployables.iter().any(|d| d.canaried);
+    for res in t.active().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())) {
+        if hook_ids.contains(&res.id) || routed.contains(&res.id) || found.deployables.iter().any(|d| d.id == res.id) {
+            continue;
+        }
+        if any_canaried {
+            found.notes.push(format!("{}: no alias — CloudFormation updates it in place with the stack (deploy = \"all_at_once\", rolled back with the stack)", res.id));
+            found.deployables.push(Deployable {
+                id: res.id.clone(),
+                canaried: false,
+                shape: Shape::Predefined("AllAtOnce".into()),
+                shape_line: None,
+                alarms: Vec::new(),
+                rollback: true,
+                pre_hook: None,
+                post_hook: None,
+                via: "updated in place".into(),
+            });
+        } else {
             found.unmodelled.push(format!("{} ({}): no alias and no traffic shifting — CloudFormation updates it in place; not simulated", res.id, res.kind));
         }
     }
-    for res in t.resources.iter().filter(|res| res.kind == "AWS::CodeDeploy::DeploymentGroup") {
+    for res in t.active().filter(|res| res.kind == "AWS::CodeDeploy::DeploymentGroup") {
         let used = found.deployables.iter().any(|d| d.via.contains(&format!("group {}", res.id)));
         if !used {
             found.unmodelled.push(format!("{} (AWS::CodeDeploy::DeploymentGroup): no AWS::Lambda::Alias names it in UpdatePolicy.CodeDeployLambdaAliasUpdate, so the function it deploys is unknown; not simulated", res.id));
@@ -194,7 +215,7 @@ fn shape_of(t: &Template, r: &Resolver, res: &Resource, name: &Val, line: Option
         Val::Null => return Err(at("no deployment configuration: DeploymentPreference needs a Type (e.g. Canary10Percent5Minutes)".into())),
         other => return Err(at(format!("the deployment configuration is unresolved ({})", other.unknown().unwrap_or("not a name")))),
     };
-    let config = t.resources.iter().filter(|c| c.kind == "AWS::CodeDeploy::DeploymentConfig").find(|c| {
+    let config = t.active().filter(|c| c.kind == "AWS::CodeDeploy::DeploymentConfig").find(|c| {
         c.id == name || r.prop(c, &["DeploymentConfigName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(name.as_str())
     });
     let Some(c) = config else {
@@ -246,7 +267,7 @@ fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Resul
     };
     let p = r.resolve(policy, res)?;
     let group_name = p.get("DeploymentGroupName").and_then(Val::as_str).unwrap_or("");
-    let group = t.resources.iter().filter(|g| g.kind == "AWS::CodeDeploy::DeploymentGroup").find(|g| {
+    let group = t.active().filter(|g| g.kind == "AWS::CodeDeploy::DeploymentGroup").find(|g| {
         g.id == group_name || r.prop(g, &["DeploymentGroupName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(group_name)
     });
     let Some(group) = group else {

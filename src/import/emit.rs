@@ -165,6 +165,7 @@ impl Draft<'_> {
             let _ = writeln!(o, "\n# {}: API Gateway canary stage.\n[strategies.apigw_canary]\nkind = \"apigw_canary\"", a.id);
             let _ = writeln!(o, "percent_traffic = {:?}\nalarms = {}", a.percent, list(alarms));
             if !a.overrides.is_empty() {
+                let _ = writeln!(o, "new_version_via = \"stage_variables\"");
                 let kv: Vec<String> = a.overrides.iter().map(|(k, v)| format!("{} = {}", q(k), q(v))).collect();
                 let _ = writeln!(o, "stage_variable_overrides = {{ {} }}", kv.join(", "));
             }

@@ -107,16 +107,36 @@ pub fn import_file(path: &Path, opts: &ImportOptions) -> Result<Imported, Import
 /// Imports a template's text; `name` becomes the scenario name.
 pub fn import_text(text: &str, file: &str, name: &str, opts: &ImportOptions) -> Result<Imported, ImportError> {
     let root = tree::parse(text, file)?;
-    let t = Template::from_tree(&root, file)?;
+    let mut t = Template::from_tree(&root, file)?;
+    let mut cond_notes = (Vec::new(), Vec::new());
+    {
+        let r0 = Resolver::new(&t, HashMap::new());
+        for res in t.resources.iter().filter(|r| r.condition.is_some() && r.kind != "AWS::CDK::Metadata") {
+            let name = res.condition.as_deref().unwrap_or("");
+            let at = tree::Node::new(tree::Kind::Null, res.line);
+            match r0.condition(name, &at, 0).map_err(|e| e.in_resource(&res.id))? {
+                Ok(true) => {}
+                Ok(false) => cond_notes.0.push((res.id.clone(), format!("{}: condition {name} is false — not created, not simulated", res.id))),
+                Err(why) => cond_notes.1.push((res.id.clone(), format!("{} ({}): condition {name} is unresolved ({why}); not simulated", res.id, res.kind))),
+            }
+        }
+    }
+    t.excluded = cond_notes.0.iter().chain(cond_notes.1.iter()).map(|(id, _)| id.clone()).collect();
+    let t = t;
     let r0 = Resolver::new(&t, HashMap::new());
-    let found = deploy::find(&t, &r0)?;
     let routing = routing::find(&t, &r0)?;
+    let mut routed: Vec<String> = routing.targets.stable.iter().chain(routing.targets.candidate.iter()).cloned().collect();
+    routed.extend(rollback_functions(&t, &r0));
+    let mut found = deploy::find(&t, &r0, &routed)?;
+    found.notes.extend(cond_notes.0.into_iter().map(|(_, n)| n));
+    found.unmodelled.extend(cond_notes.1.into_iter().map(|(_, n)| n));
     let selected = select(&t, &found, opts)?;
     if selected.is_empty() && routing.apigw.is_none() && routing.lattice.is_none() {
         return Err(ImportError::new(file, None, "no deployment to simulate: the template has no AWS::Serverless::Function with AutoPublishAlias, no AWS::Lambda::Alias, no API Gateway CanarySetting and no VPC Lattice weighted forward"));
     }
     let multi = selected.len() > 1;
-    let scenario_name = |d: &Deployable| if multi { d.id.clone() } else { "main".to_string() };
+    let names = function_names(&t, &selected);
+    let scenario_name = |d: &Deployable| if multi { names[&d.id].clone() } else { "main".to_string() };
     let mut refs: HashMap<String, String> = selected.iter().map(|d| (d.id.clone(), scenario_name(d))).collect();
     if let Some(c) = &routing.targets.candidate {
         refs.entry(c.clone()).or_insert_with(|| "main".into());
@@ -129,7 +149,7 @@ pub fn import_text(text: &str, file: &str, name: &str, opts: &ImportOptions) -> 
         faults.push(parse_fault(f)?);
     }
     loop {
-        let draft = build(&t, name, opts, &selected, multi, &found, &routing, &mapped, &faults, &extra_unmodelled)?;
+        let draft = build(&t, name, opts, &selected, &names, &found, &routing, &mapped, &faults, &extra_unmodelled)?;
         let text = draft.render();
         match check(&text, file) {
             Ok(sc) => {
@@ -201,11 +221,63 @@ fn check(text: &str, file: &str) -> Result<crate::model::Scenario, ScenarioError
 /// The longest nominal duration of the strategies plus a margin; a fixed
 /// horizon when one never ends by itself.
 fn default_horizon(sc: &crate::model::Scenario) -> String {
-    let longest = sc.strategies.iter().map(scenario::nominal_duration).max().unwrap_or(Micros::ZERO);
+    use crate::model::StrategyKind;
+    let open = sc.strategies.iter().any(|s| match &s.kind {
+        StrategyKind::Lattice(l) => l.bake.is_none(),
+        StrategyKind::ApiGwCanary(a) => a.review_time.is_none(),
+        _ => false,
+    });
+    let longest = if open { Micros::MAX } else { sc.strategies.iter().map(scenario::nominal_duration).max().unwrap_or(Micros::ZERO) };
     let minute = 60_000_000u64;
     let limit = Micros::from_micros(24 * 3600 * 1_000_000);
     let minutes = if longest >= limit { OPEN_ENDED_HORIZON_MIN } else { longest.as_micros().div_ceil(minute) + HORIZON_MARGIN_MIN };
     format_duration(Micros::from_micros(minutes * minute))
+}
+
+/// Functions subscribed to an SNS topic (`AWS::SNS::Subscription` with
+/// protocol `lambda`, or a topic's `Subscription`): rollback functions of
+/// an alarm-action path, not part of the release.
+fn rollback_functions(t: &Template, r: &Resolver) -> Vec<String> {
+    let mut out = Vec::new();
+    for res in t.active() {
+        let endpoints: Vec<resolve::Val> = match res.kind.as_str() {
+            "AWS::SNS::Subscription" => r.prop(res, &["Endpoint"]).map(|(v, _)| vec![v]).unwrap_or_default(),
+            "AWS::SNS::Topic" => r.prop(res, &["Subscription"]).map(|(v, _)| v.items().iter().filter_map(|s| s.get("Endpoint").cloned()).collect()).unwrap_or_default(),
+            _ => continue,
+        };
+        for e in endpoints {
+            if let Some(f) = e.as_str().and_then(|s| deploy::find_function(t, r, s)) {
+                out.push(f.id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Scenario names of the functions of a multi-function scenario: the CDK
+/// construct id in snake_case (`FlightReserve` → `flight_reserve`, as the
+/// CDK code names them), else the logical id.
+fn function_names(t: &Template, selected: &[&Deployable]) -> HashMap<String, String> {
+    let snake = |s: &str| {
+        let mut o = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                o.push('_');
+            }
+            o.push(c.to_ascii_lowercase());
+        }
+        o
+    };
+    let mut names: HashMap<String, String> = HashMap::new();
+    for d in selected {
+        let cid = t.resource(&d.id).and_then(|r| r.construct_id()).map(|c| snake(&c));
+        let name = match cid {
+            Some(n) if !names.values().any(|v| v == &n) => n,
+            _ => d.id.clone(),
+        };
+        names.insert(d.id.clone(), name);
+    }
+    names
 }
 
 /// The functions to import: all deployables, or those `--function` names.
@@ -232,14 +304,15 @@ fn build<'a>(
     name: &str,
     opts: &ImportOptions,
     selected: &[&'a Deployable],
-    multi: bool,
+    names: &HashMap<String, String>,
     found: &Found,
     routing: &'a Routing,
     mapped: &'a Mapped,
     faults: &[options::FaultSpec],
     extra_unmodelled: &[String],
 ) -> Result<Draft<'a>, ImportError> {
-    let fname = |id: &str| if multi { id.to_string() } else { "main".to_string() };
+    let multi = selected.len() > 1;
+    let fname = |id: &str| if multi { names.get(id).cloned().unwrap_or_else(|| id.to_string()) } else { "main".to_string() };
     let mut d = Draft {
         source: Path::new(&t.file).file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
         name: name.to_string(),
@@ -322,7 +395,7 @@ fn build<'a>(
     // CodeDeploy.
     let canaried: Vec<&&Deployable> = selected.iter().filter(|x| x.canaried).collect();
     for x in selected {
-        d.mapped.push(format!("function {} → {} ({})", x.id, if multi { format!("[functions.{}]", x.id) } else { "the scenario's function".into() }, if x.canaried { x.via.clone() } else { format!("{}, deploy = \"all_at_once\"", x.via) }));
+        d.mapped.push(format!("function {} → {} ({})", x.id, if multi { format!("[functions.{}]", fname(&x.id)) } else { "the scenario's function".into() }, if x.canaried { x.via.clone() } else { format!("{}, deploy = \"all_at_once\"", x.via) }));
     }
     let first = canaried.first().copied().copied().or_else(|| (routing.apigw.is_none() && routing.lattice.is_none()).then(|| selected.first().copied()).flatten());
     if let Some(first) = first {
@@ -332,7 +405,7 @@ fn build<'a>(
                 d.notes.push(format!("{}: its deployment settings differ from {}'s; the scenario's one strategy uses {}'s for every function", x.id, first.id, first.id));
             }
             for (alarm, _) in &x.alarms {
-                match mapped.alarms.iter().find(|a| &a.name == alarm || a.alarm_name.as_deref() == Some(alarm.as_str())) {
+                match mapped.alarms.iter().find(|a| &a.id == alarm || &a.name == alarm || a.alarm_name.as_deref() == Some(alarm.as_str())) {
                     Some(a) if alarm_names.contains(&a.name) => {
                         if !watched.contains(&a.name) {
                             watched.push(a.name.clone());

@@ -15,9 +15,8 @@
 //! `Version.Version` (SAM's `Fn.Version.Version`) is `2`, the candidate
 //! version (the stable one is `1`, README "Log metric filter patterns"); an
 //! alarm's `Ref` is its logical id, which is its name in the scenario.
-//! Pseudo parameters resolve to fixed placeholders (`us-east-1`,
-//! `123456789012`, the stack name `stack`); they only ever appear inside
-//! names.
+//! Pseudo parameters other than `AWS::Partition` (`aws`) and
+//! `AWS::NoValue` are unknown: a condition on `AWS::Region` is unresolved.
 
 use std::collections::HashMap;
 
@@ -181,6 +180,11 @@ impl<'t> Resolver<'t> {
                     _ => None,
                 }
                 .ok_or_else(|| self.err(node, "Fn::GetAtt takes `LogicalId.Attribute` or [LogicalId, Attribute]".into()))?;
+                // SAM's generated resources: ["Fn.Version", "Version"].
+                let (id, attr) = match id.split_once('.') {
+                    Some((base, sub)) if self.t.resource(&id).is_none() => (base.to_string(), format!("{sub}.{attr}")),
+                    _ => (id, attr),
+                };
                 self.get_att(&id, &attr, node)
             }
             "Fn::Sub" => {
@@ -315,7 +319,7 @@ impl<'t> Resolver<'t> {
         };
         let name = self.refs.get(id).cloned().unwrap_or_else(|| id.to_string());
         Ok(Val::Str(match (res.kind.as_str(), attr) {
-            (_, "Version.Version") => CANDIDATE_VERSION.to_string(),
+            (_, "Version.Version") | ("AWS::Lambda::Version", "Version") => CANDIDATE_VERSION.to_string(),
             (_, "Version") => format!("{name}:{CANDIDATE_VERSION}"),
             ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
                 format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
@@ -441,12 +445,10 @@ fn is_no_value(n: &Node) -> bool {
 fn pseudo(name: &str) -> Option<Val> {
     Some(match name {
         "AWS::NoValue" => Val::Null,
-        "AWS::Region" => Val::Str("us-east-1".into()),
-        "AWS::AccountId" => Val::Str("123456789012".into()),
-        "AWS::StackName" => Val::Str("stack".into()),
-        "AWS::StackId" => Val::Str("arn:aws:cloudformation:us-east-1:123456789012:stack/stack/id".into()),
+        "AWS::Region" | "AWS::AccountId" | "AWS::StackName" | "AWS::StackId" | "AWS::URLSuffix" => {
+            Val::Unknown(format!("pseudo parameter {name} is known only when the stack is deployed"))
+        }
         "AWS::Partition" => Val::Str("aws".into()),
-        "AWS::URLSuffix" => Val::Str("amazonaws.com".into()),
         "AWS::NotificationARNs" => Val::List(Vec::new()),
         _ => return None,
     })
@@ -499,7 +501,7 @@ Resources:
         let t = Template::from_tree(&parse(T, "t.yaml").unwrap(), "t.yaml").unwrap();
         let r = Resolver::new(&t, HashMap::from([("Fn".to_string(), "main".to_string())]));
         let s = |v: &str| Val::Str(v.to_string());
-        assert_eq!(get(&r, "S").unwrap(), s("main:2-prod-${Lit}-us-east-1"));
+        assert!(matches!(get(&r, "S").unwrap(), Val::Unknown(w) if w.contains("AWS::Region")));
         assert_eq!(get(&r, "S2").unwrap(), s("5/main"));
         assert_eq!(get(&r, "J").unwrap(), s("a-prod-y"));
         assert_eq!(get(&r, "I").unwrap(), s("10"));
@@ -513,5 +515,21 @@ Resources:
         let e = get(&r, "Bad").unwrap_err();
         assert_eq!((e.line, e.resource.as_deref()), (Some(30), Some("A")));
         assert!(e.message.contains("`Nope`"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::super::tree::parse;
+    use super::*;
+
+    #[test]
+    fn sub_with_literals_and_sam_generated_names() {
+        let t = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n  A:\n    Type: X::Y::Z\n    Properties:\n      S: !Sub '${Fn}:${Fn.Version.Version}-${!Lit}'\n      G: { 'Fn::GetAtt': ['Fn.Version', 'Version'] }\n";
+        let t = Template::from_tree(&parse(t, "t.yaml").unwrap(), "t.yaml").unwrap();
+        let r = Resolver::new(&t, HashMap::from([("Fn".to_string(), "main".to_string())]));
+        let res = t.resource("A").unwrap();
+        assert_eq!(r.resolve(res.props.get("S").unwrap(), res).unwrap(), Val::Str("main:2-${Lit}".into()));
+        assert_eq!(r.resolve(res.props.get("G").unwrap(), res).unwrap(), Val::Str("2".into()));
     }
 }

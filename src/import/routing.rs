@@ -66,7 +66,7 @@ pub const ASSUMED_HIT_RATIO: f64 = 0.5;
 /// Finds API Gateway canaries and Lattice splits.
 pub fn find(t: &Template, r: &Resolver) -> Result<Routing, ImportError> {
     let mut out = Routing::default();
-    for res in &t.resources {
+    for res in t.active() {
         let canary = match res.kind.as_str() {
             "AWS::ApiGateway::Stage" | "AWS::Serverless::Api" => r.prop(res, &["CanarySetting"])?.0,
             "AWS::ApiGateway::Deployment" => match r.prop(res, &["DeploymentCanarySettings"])?.0 {
@@ -131,7 +131,7 @@ fn lattice(t: &Template, r: &Resolver, id: &str, groups: &Val, out: &mut Routing
     }
     let groups = [name(&items[stable]), name(&items[cand])];
     let function_of = |g: &str| -> Option<String> {
-        let tg = t.resources.iter().find(|x| x.kind == "AWS::VpcLattice::TargetGroup" && (x.id == g || g.contains(&x.id)))?;
+        let tg = t.active().find(|x| x.kind == "AWS::VpcLattice::TargetGroup" && (x.id == g || g.contains(&x.id)))?;
         let (targets, _) = r.prop(tg, &["Targets"]).ok()?;
         let first = targets.items().first()?.get("Id")?.as_str()?.to_string();
         find_function(t, r, &first).map(|f| f.id.clone())

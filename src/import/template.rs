@@ -24,6 +24,21 @@ pub struct Resource {
     pub condition: Option<String>,
     /// Line of the logical id.
     pub line: usize,
+    /// `Metadata."aws:cdk:path"` (`cdk synth` output), if any.
+    pub cdk_path: Option<String>,
+}
+
+impl Resource {
+    /// The CDK construct id (`Stack/Functions/FlightReserve/Resource` →
+    /// `FlightReserve`), when the template is `cdk synth` output.
+    pub fn construct_id(&self) -> Option<String> {
+        let path = self.cdk_path.as_deref()?;
+        let mut parts: Vec<&str> = path.split('/').collect();
+        if parts.last() == Some(&"Resource") || parts.last() == Some(&"Default") {
+            parts.pop();
+        }
+        parts.last().filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !p.is_empty()).map(|p| p.to_string())
+    }
 }
 
 /// A parsed template.
@@ -41,6 +56,9 @@ pub struct Template {
     pub resources: Vec<Resource>,
     /// Whether the template declares the SAM transform.
     pub sam: bool,
+    /// Resources whose `Condition` is false or unresolved: not created, or
+    /// not known to be (set by the importer; mappers skip them).
+    pub excluded: Vec<String>,
     /// SAM's `Globals.Function`: properties every `AWS::Serverless::Function`
     /// takes unless it sets them itself.
     pub globals_function: Option<Node>,
@@ -141,6 +159,7 @@ impl Template {
                 update_policy: node.get("UpdatePolicy").cloned(),
                 condition: node.get("Condition").and_then(Node::as_str).map(str::to_string),
                 line: if node.key_line > 0 { node.key_line } else { node.line },
+                cdk_path: node.get("Metadata").and_then(|m| m.get("aws:cdk:path")).and_then(Node::as_str).map(str::to_string),
             });
         }
         Ok(Template {
@@ -150,8 +169,14 @@ impl Template {
             mappings: root.get("Mappings").cloned().unwrap_or(Node::new(Kind::Null, 0)),
             resources,
             sam,
+            excluded: Vec::new(),
             globals_function: root.get("Globals").and_then(|g| g.get("Function")).cloned(),
         })
+    }
+
+    /// The resources the stack creates (those whose condition holds).
+    pub fn active(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| !self.excluded.contains(&r.id))
     }
 
     /// The resource with this logical id.
