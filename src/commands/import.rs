@@ -12,7 +12,10 @@ pub(super) fn import(args: ImportArgs) -> Result<(), Error> {
     let opts = ImportOptions {
         functions: args.functions,
         rate: args.rate,
-        traffic: args.traffic.as_deref().map(|t| canarysim::import::options::replay_path(t, args.output.as_deref())),
+        traffic: args
+            .traffic
+            .as_deref()
+            .map(|t| canarysim::import::options::replay_path(t, args.output.as_deref())),
         faults: args.faults,
         horizon: args.horizon,
         replications: args.replications,

@@ -106,7 +106,14 @@ pub struct Targets {
     pub stable: Option<String>,
 }
 
-const BUILTIN: [&str; 6] = ["errors", "invocations", "duration", "count", "5xxerror", "4xxerror"];
+const BUILTIN: [&str; 6] = [
+    "errors",
+    "invocations",
+    "duration",
+    "count",
+    "5xxerror",
+    "4xxerror",
+];
 
 /// Maps every filter and alarm of the template.
 pub fn map(t: &Template, r: &Resolver, targets: &Targets) -> Result<Mapped, ImportError> {
@@ -114,17 +121,27 @@ pub fn map(t: &Template, r: &Resolver, targets: &Targets) -> Result<Mapped, Impo
     for res in t.active().filter(|x| x.kind == "AWS::Logs::MetricFilter") {
         match filter(t, r, res, &m.filters)? {
             Ok(f) => m.filters.push(f),
-            Err(why) => m.unmodelled.push(format!("{} (AWS::Logs::MetricFilter): {why}", res.id)),
+            Err(why) => m
+                .unmodelled
+                .push(format!("{} (AWS::Logs::MetricFilter): {why}", res.id)),
         }
     }
     for res in t.active() {
         match res.kind.as_str() {
             "AWS::CloudWatch::Alarm" => match alarm(t, r, res, &m.filters, targets)? {
                 Ok(a) => m.alarms.push(a),
-                Err(why) => m.unmodelled.push(format!("{} (AWS::CloudWatch::Alarm): {why}", res.id)),
+                Err(why) => m
+                    .unmodelled
+                    .push(format!("{} (AWS::CloudWatch::Alarm): {why}", res.id)),
             },
-            "AWS::CloudWatch::CompositeAlarm" => m.unmodelled.push(format!("{} (AWS::CloudWatch::CompositeAlarm): composite alarms are not simulated", res.id)),
-            "AWS::CloudWatch::AnomalyDetector" => m.unmodelled.push(format!("{} (AWS::CloudWatch::AnomalyDetector): anomaly-detection bands are not simulated", res.id)),
+            "AWS::CloudWatch::CompositeAlarm" => m.unmodelled.push(format!(
+                "{} (AWS::CloudWatch::CompositeAlarm): composite alarms are not simulated",
+                res.id
+            )),
+            "AWS::CloudWatch::AnomalyDetector" => m.unmodelled.push(format!(
+                "{} (AWS::CloudWatch::AnomalyDetector): anomaly-detection bands are not simulated",
+                res.id
+            )),
             _ => {}
         }
     }
@@ -135,26 +152,47 @@ fn text(v: &Val, what: &str) -> Result<String, String> {
     match v {
         Val::Str(s) => Ok(s.clone()),
         Val::Null => Err(format!("no {what}")),
-        other => Err(format!("{what} is unresolved ({})", other.unknown().unwrap_or("not a string"))),
+        other => Err(format!(
+            "{what} is unresolved ({})",
+            other.unknown().unwrap_or("not a string")
+        )),
     }
 }
 
-fn filter(t: &Template, r: &Resolver, res: &Resource, earlier: &[FilterOut]) -> Result<Result<FilterOut, String>, ImportError> {
+fn filter(
+    t: &Template,
+    r: &Resolver,
+    res: &Resource,
+    earlier: &[FilterOut],
+) -> Result<Result<FilterOut, String>, ImportError> {
     let (pattern, _) = r.prop(res, &["FilterPattern"])?;
     let (group, _) = r.prop(res, &["LogGroupName"])?;
     let (tr, _) = r.prop(res, &["MetricTransformations"])?;
     let inner = || -> Result<FilterOut, String> {
         let pattern = text(&pattern, "FilterPattern")?;
         let mut group = text(&group, "LogGroupName")?;
-        if let Some(lg) = t.resource(&group).filter(|g| g.kind == "AWS::Logs::LogGroup") {
-            group = text(&r.prop(lg, &["LogGroupName"]).map_err(|e| e.message)?.0, "the log group's LogGroupName")?;
+        if let Some(lg) = t
+            .resource(&group)
+            .filter(|g| g.kind == "AWS::Logs::LogGroup")
+        {
+            group = text(
+                &r.prop(lg, &["LogGroupName"]).map_err(|e| e.message)?.0,
+                "the log group's LogGroupName",
+            )?;
         }
-        let fname = group.strip_prefix("/aws/lambda/").ok_or_else(|| format!("log group {group} is not a Lambda function's (/aws/lambda/NAME)"))?;
-        let function = find_function(t, r, fname).ok_or_else(|| format!("log group {group}: function {fname} is not in this template"))?;
+        let fname = group.strip_prefix("/aws/lambda/").ok_or_else(|| {
+            format!("log group {group} is not a Lambda function's (/aws/lambda/NAME)")
+        })?;
+        let function = find_function(t, r, fname).ok_or_else(|| {
+            format!("log group {group}: function {fname} is not in this template")
+        })?;
         let [x] = tr.items() else {
             return Err("MetricTransformations must hold one transformation".into());
         };
-        let ns = text(x.get("MetricNamespace").unwrap_or(&Val::Null), "MetricNamespace")?;
+        let ns = text(
+            x.get("MetricNamespace").unwrap_or(&Val::Null),
+            "MetricNamespace",
+        )?;
         let mname = text(x.get("MetricName").unwrap_or(&Val::Null), "MetricName")?;
         let value = x.get("MetricValue").unwrap_or(&Val::Null);
         let value = value.as_f64().ok_or_else(|| format!("MetricValue {:?} is not a number (a value taken from a log field is not simulated)", value.as_str().unwrap_or("?")))?;
@@ -165,25 +203,54 @@ fn filter(t: &Template, r: &Resolver, res: &Resource, earlier: &[FilterOut]) -> 
             None | Some(Val::Null) => None,
             Some(v) => Some(v.as_f64().ok_or("DefaultValue is not a number")?),
         };
-        let mut name: String = mname.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' }).collect();
-        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || BUILTIN.contains(&name.as_str()) {
+        let mut name: String = mname
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if name.is_empty()
+            || name.starts_with(|c: char| c.is_ascii_digit())
+            || BUILTIN.contains(&name.as_str())
+        {
             name = format!("filter_{name}");
         }
         if earlier.iter().any(|f| f.name == name) {
             name = format!("{name}_{}", res.id.to_ascii_lowercase());
         }
-        Ok(FilterOut { name, id: res.id.clone(), metric: (ns, mname), pattern, value, default_value, function: Some(function.id.clone()) })
+        Ok(FilterOut {
+            name,
+            id: res.id.clone(),
+            metric: (ns, mname),
+            pattern,
+            value,
+            default_value,
+            function: Some(function.id.clone()),
+        })
     };
     Ok(inner())
 }
 
 /// The scenario metric, scope and function of one CloudWatch metric.
-fn metric_of(t: &Template, r: &Resolver, metric: &Val, filters: &[FilterOut], targets: &Targets) -> Result<(String, &'static str, Option<String>), String> {
+fn metric_of(
+    t: &Template,
+    r: &Resolver,
+    metric: &Val,
+    filters: &[FilterOut],
+    targets: &Targets,
+) -> Result<(String, &'static str, Option<String>), String> {
     let ns = text(metric.get("Namespace").unwrap_or(&Val::Null), "Namespace")?;
     let name = text(metric.get("MetricName").unwrap_or(&Val::Null), "MetricName")?;
     let mut dims = Vec::new();
     for d in metric.get("Dimensions").map(Val::items).unwrap_or(&[]) {
-        dims.push((text(d.get("Name").unwrap_or(&Val::Null), "dimension Name")?, text(d.get("Value").unwrap_or(&Val::Null), "dimension Value")?));
+        dims.push((
+            text(d.get("Name").unwrap_or(&Val::Null), "dimension Name")?,
+            text(d.get("Value").unwrap_or(&Val::Null), "dimension Value")?,
+        ));
     }
     let dim = |k: &str| dims.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     match ns.as_str() {
@@ -236,22 +303,46 @@ fn metric_of(t: &Template, r: &Resolver, metric: &Val, filters: &[FilterOut], ta
 fn num(v: Option<&Val>, what: &str) -> Result<Option<f64>, String> {
     match v {
         None | Some(Val::Null) => Ok(None),
-        Some(v) => v.as_f64().map(Some).ok_or_else(|| format!("{what} is unresolved or not a number ({})", v.unknown().unwrap_or("?"))),
+        Some(v) => v.as_f64().map(Some).ok_or_else(|| {
+            format!(
+                "{what} is unresolved or not a number ({})",
+                v.unknown().unwrap_or("?")
+            )
+        }),
     }
 }
 
-fn alarm(t: &Template, r: &Resolver, res: &Resource, filters: &[FilterOut], targets: &Targets) -> Result<Result<AlarmOut, String>, ImportError> {
+fn alarm(
+    t: &Template,
+    r: &Resolver,
+    res: &Resource,
+    filters: &[FilterOut],
+    targets: &Targets,
+) -> Result<Result<AlarmOut, String>, ImportError> {
     let p = r.resolve(&res.props, res)?;
     let inner = || -> Result<AlarmOut, String> {
         if p.get("ThresholdMetricId").is_some() {
             return Err("an anomaly-detection band (ThresholdMetricId) is not simulated".into());
         }
-        let comparison = text(p.get("ComparisonOperator").unwrap_or(&Val::Null), "ComparisonOperator")?;
-        if !["GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"].contains(&comparison.as_str()) {
-            return Err(format!("ComparisonOperator {comparison} (an anomaly band) is not simulated"));
+        let comparison = text(
+            p.get("ComparisonOperator").unwrap_or(&Val::Null),
+            "ComparisonOperator",
+        )?;
+        if ![
+            "GreaterThanThreshold",
+            "GreaterThanOrEqualToThreshold",
+            "LessThanThreshold",
+            "LessThanOrEqualToThreshold",
+        ]
+        .contains(&comparison.as_str())
+        {
+            return Err(format!(
+                "ComparisonOperator {comparison} (an anomaly band) is not simulated"
+            ));
         }
         let threshold = num(p.get("Threshold"), "Threshold")?.ok_or("no Threshold")?;
-        let n = num(p.get("EvaluationPeriods"), "EvaluationPeriods")?.ok_or("no EvaluationPeriods")?;
+        let n =
+            num(p.get("EvaluationPeriods"), "EvaluationPeriods")?.ok_or("no EvaluationPeriods")?;
         let m = num(p.get("DatapointsToAlarm"), "DatapointsToAlarm")?;
         let (body, scope, function, period) = if let Some(queries) = p.get("Metrics") {
             metrics_form(t, r, queries, filters, targets)?
@@ -267,7 +358,15 @@ fn alarm(t: &Template, r: &Resolver, res: &Resource, filters: &[FilterOut], targ
         };
         let word = |k: &str| p.get(k).and_then(Val::as_str).map(str::to_string);
         Ok(AlarmOut {
-            name: res.construct_id().filter(|c| t.active().filter(|x| x.construct_id().as_deref() == Some(c)).count() == 1).unwrap_or_else(|| res.id.clone()),
+            name: res
+                .construct_id()
+                .filter(|c| {
+                    t.active()
+                        .filter(|x| x.construct_id().as_deref() == Some(c))
+                        .count()
+                        == 1
+                })
+                .unwrap_or_else(|| res.id.clone()),
             id: res.id.clone(),
             alarm_name: word("AlarmName"),
             function,
@@ -280,7 +379,11 @@ fn alarm(t: &Template, r: &Resolver, res: &Resource, filters: &[FilterOut], targ
             datapoints_to_alarm: m.map(|m| m as i64),
             treat_missing_data: word("TreatMissingData"),
             low_sample: word("EvaluateLowSampleCountPercentile"),
-            has_actions: !p.get("AlarmActions").map(Val::items).unwrap_or(&[]).is_empty(),
+            has_actions: !p
+                .get("AlarmActions")
+                .map(Val::items)
+                .unwrap_or(&[])
+                .is_empty(),
         })
     };
     Ok(inner())
@@ -290,47 +393,90 @@ type FormOut = (Body, &'static str, Option<String>, f64);
 
 /// The `Metrics` form: metric-stat ids become `Metric.Stat` names in the
 /// returned expression (or the metric itself when it is returned).
-fn metrics_form(t: &Template, r: &Resolver, queries: &Val, filters: &[FilterOut], targets: &Targets) -> Result<FormOut, String> {
+fn metrics_form(
+    t: &Template,
+    r: &Resolver,
+    queries: &Val,
+    filters: &[FilterOut],
+    targets: &Targets,
+) -> Result<FormOut, String> {
     let mut stats = Vec::new();
     let mut exprs = Vec::new();
     for q in queries.items() {
         let id = text(q.get("Id").unwrap_or(&Val::Null), "Id")?;
         let returned = q.get("ReturnData").and_then(Val::as_bool);
         if let Some(ms) = q.get("MetricStat") {
-            let (metric, scope, function) = metric_of(t, r, ms.get("Metric").unwrap_or(&Val::Null), filters, targets)?;
+            let (metric, scope, function) = metric_of(
+                t,
+                r,
+                ms.get("Metric").unwrap_or(&Val::Null),
+                filters,
+                targets,
+            )?;
             let stat = text(ms.get("Stat").unwrap_or(&Val::Null), "Stat")?;
             let period = num(ms.get("Period"), "Period")?.ok_or("a MetricStat without Period")?;
             stats.push((id, metric, stat, scope, function, period, returned));
         } else if let Some(e) = q.get("Expression") {
             exprs.push((id, text(e, "Expression")?, returned));
         } else {
-            return Err(format!("metric query {id} has neither MetricStat nor Expression"));
+            return Err(format!(
+                "metric query {id} has neither MetricStat nor Expression"
+            ));
         }
     }
     let first = stats.first().ok_or("Metrics has no MetricStat")?;
     if let Some(s) = stats.iter().find(|s| s.3 != first.3 || s.4 != first.4) {
-        return Err(format!("metric {} has another scope or function than {} (one alarm reads one scope here)", s.0, first.0));
+        return Err(format!(
+            "metric {} has another scope or function than {} (one alarm reads one scope here)",
+            s.0, first.0
+        ));
     }
     if let Some(s) = stats.iter().find(|s| s.5 != first.5) {
-        return Err(format!("metric {} has another period than {} (one period per alarm here)", s.0, first.0));
+        return Err(format!(
+            "metric {} has another period than {} (one period per alarm here)",
+            s.0, first.0
+        ));
     }
     let (scope, function, period) = (first.3, first.4.clone(), first.5);
     let returned_stat = stats.iter().find(|s| s.6 == Some(true));
-    let returned_expr = exprs.iter().find(|e| e.2 == Some(true)).or(if exprs.len() == 1 && returned_stat.is_none() { exprs.first() } else { None });
+    let returned_expr = exprs.iter().find(|e| e.2 == Some(true)).or(
+        if exprs.len() == 1 && returned_stat.is_none() {
+            exprs.first()
+        } else {
+            None
+        },
+    );
     if let Some((_, expr, _)) = returned_expr {
         let mut out = expr.clone();
         for _ in 0..8 {
             out = substitute(&out, &stats, &exprs);
         }
         Ok((Body::Expression(out), scope, function, period))
-    } else if let Some(s) = returned_stat.or(if stats.len() == 1 { stats.first() } else { None }) {
-        Ok((Body::Metric(s.1.clone(), s.2.clone()), scope, function, period))
+    } else if let Some(s) = returned_stat.or(if stats.len() == 1 {
+        stats.first()
+    } else {
+        None
+    }) {
+        Ok((
+            Body::Metric(s.1.clone(), s.2.clone()),
+            scope,
+            function,
+            period,
+        ))
     } else {
         Err("no metric query has ReturnData: true".into())
     }
 }
 
-type Stat = (String, String, String, &'static str, Option<String>, f64, Option<bool>);
+type Stat = (
+    String,
+    String,
+    String,
+    &'static str,
+    Option<String>,
+    f64,
+    Option<bool>,
+);
 
 /// Replaces query ids in an expression: a metric id by `Metric.Stat`, an
 /// expression id by its parenthesised expression.

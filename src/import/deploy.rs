@@ -75,16 +75,24 @@ const FUNCTION_TYPES: [&str; 2] = ["AWS::Serverless::Function", "AWS::Lambda::Fu
 pub fn find_function<'t>(t: &'t Template, r: &Resolver, value: &str) -> Option<&'t Resource> {
     let name = value.rsplit(":function:").next().unwrap_or(value);
     let name = name.split(':').next().unwrap_or(name);
-    t.active().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())).find(|res| {
-        res.id == name
-            || r.ref_of(&res.id) == name
-            || r.prop(res, &["FunctionName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(name)
-    })
+    t.active()
+        .filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str()))
+        .find(|res| {
+            res.id == name
+                || r.ref_of(&res.id) == name
+                || r.prop(res, &["FunctionName"])
+                    .ok()
+                    .and_then(|(v, _)| v.as_str().map(str::to_string))
+                    .as_deref()
+                    == Some(name)
+        })
 }
 
 /// A SAM function's property, from the function or else `Globals.Function`.
 fn sam_prop<'a>(t: &'a Template, res: &'a Resource, key: &str) -> Option<&'a Node> {
-    res.props.get(key).or_else(|| t.globals_function.as_ref().and_then(|g| g.get(key)))
+    res.props
+        .get(key)
+        .or_else(|| t.globals_function.as_ref().and_then(|g| g.get(key)))
 }
 
 /// Finds every deployment of a function in the template.
@@ -100,14 +108,27 @@ pub fn find(t: &Template, r: &Resolver, routed: &[String]) -> Result<Found, Impo
         }
     }
     // Hook functions are CodeDeploy's test runners, not part of the release.
-    let hooks: Vec<String> = found.deployables.iter().flat_map(|d| d.pre_hook.iter().chain(d.post_hook.iter()).cloned()).collect();
-    let hook_ids: Vec<String> = hooks.iter().filter_map(|h| find_function(t, r, h).map(|f| f.id.clone())).collect();
+    let hooks: Vec<String> = found
+        .deployables
+        .iter()
+        .flat_map(|d| d.pre_hook.iter().chain(d.post_hook.iter()).cloned())
+        .collect();
+    let hook_ids: Vec<String> = hooks
+        .iter()
+        .filter_map(|h| find_function(t, r, h).map(|f| f.id.clone()))
+        .collect();
     found.deployables.retain(|d| !hook_ids.contains(&d.id));
     // Plain functions of a stack that canaries others are released with
     // it, in place (all at once), and rolled back with it.
     let any_canaried = found.deployables.iter().any(|d| d.canaried);
-    for res in t.active().filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str())) {
-        if hook_ids.contains(&res.id) || routed.contains(&res.id) || found.deployables.iter().any(|d| d.id == res.id) {
+    for res in t
+        .active()
+        .filter(|res| FUNCTION_TYPES.contains(&res.kind.as_str()))
+    {
+        if hook_ids.contains(&res.id)
+            || routed.contains(&res.id)
+            || found.deployables.iter().any(|d| d.id == res.id)
+        {
             continue;
         }
         if any_canaried {
@@ -127,8 +148,14 @@ pub fn find(t: &Template, r: &Resolver, routed: &[String]) -> Result<Found, Impo
             found.unmodelled.push(format!("{} ({}): no alias and no traffic shifting — CloudFormation updates it in place; not simulated", res.id, res.kind));
         }
     }
-    for res in t.active().filter(|res| res.kind == "AWS::CodeDeploy::DeploymentGroup") {
-        let used = found.deployables.iter().any(|d| d.via.contains(&format!("group {}", res.id)));
+    for res in t
+        .active()
+        .filter(|res| res.kind == "AWS::CodeDeploy::DeploymentGroup")
+    {
+        let used = found
+            .deployables
+            .iter()
+            .any(|d| d.via.contains(&format!("group {}", res.id)));
         if !used {
             found.unmodelled.push(format!("{} (AWS::CodeDeploy::DeploymentGroup): no AWS::Lambda::Alias names it in UpdatePolicy.CodeDeployLambdaAliasUpdate, so the function it deploys is unknown; not simulated", res.id));
         }
@@ -136,7 +163,12 @@ pub fn find(t: &Template, r: &Resolver, routed: &[String]) -> Result<Found, Impo
     Ok(found)
 }
 
-fn sam_function(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Result<(), ImportError> {
+fn sam_function(
+    t: &Template,
+    r: &Resolver,
+    res: &Resource,
+    found: &mut Found,
+) -> Result<(), ImportError> {
     let alias = match sam_prop(t, res, "AutoPublishAlias") {
         Some(n) => r.resolve(n, res)?,
         None => Val::Null,
@@ -176,23 +208,40 @@ fn sam_function(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -
             found.deployables.push(d);
             return Ok(());
         }
-        Some(Val::Unknown(why)) => found.unmodelled.push(format!("{}: DeploymentPreference Enabled is unresolved ({why}); simulated as enabled", res.id)),
+        Some(Val::Unknown(why)) => found.unmodelled.push(format!(
+            "{}: DeploymentPreference Enabled is unresolved ({why}); simulated as enabled",
+            res.id
+        )),
         _ => {}
     }
     let ty = pref.get("Type").cloned().unwrap_or(Val::Null);
     d.shape = shape_of(t, r, res, &ty, line_of("Type"))?;
     d.shape_line = line_of("Type");
     d.canaried = true;
-    d.via = format!("SAM DeploymentPreference (AutoPublishAlias {})", alias.as_str().unwrap_or("?"));
+    d.via = format!(
+        "SAM DeploymentPreference (AutoPublishAlias {})",
+        alias.as_str().unwrap_or("?")
+    );
     for a in pref.get("Alarms").map(Val::items).unwrap_or(&[]) {
         match a {
             Val::Str(s) => d.alarms.push((s.clone(), line_of("Alarms"))),
-            other => found.unmodelled.push(format!("{}: DeploymentPreference alarm {} is unresolved ({}); not watched", res.id, show(other), other.unknown().unwrap_or("not a name"))),
+            other => found.unmodelled.push(format!(
+                "{}: DeploymentPreference alarm {} is unresolved ({}); not watched",
+                res.id,
+                show(other),
+                other.unknown().unwrap_or("not a name")
+            )),
         }
     }
     let hooks = pref.get("Hooks");
-    d.pre_hook = hooks.and_then(|h| h.get("PreTraffic")).and_then(Val::as_str).map(str::to_string);
-    d.post_hook = hooks.and_then(|h| h.get("PostTraffic")).and_then(Val::as_str).map(str::to_string);
+    d.pre_hook = hooks
+        .and_then(|h| h.get("PreTraffic"))
+        .and_then(Val::as_str)
+        .map(str::to_string);
+    d.post_hook = hooks
+        .and_then(|h| h.get("PostTraffic"))
+        .and_then(Val::as_str)
+        .map(str::to_string);
     found.deployables.push(d);
     Ok(())
 }
@@ -208,21 +257,38 @@ fn show(v: &Val) -> String {
 /// The shape named by a SAM `Type` or a group's `DeploymentConfigName`:
 /// an `AWS::CodeDeploy::DeploymentConfig` of the template (by logical id or
 /// `DeploymentConfigName`), else a predefined name.
-fn shape_of(t: &Template, r: &Resolver, res: &Resource, name: &Val, line: Option<usize>) -> Result<Shape, ImportError> {
-    let at = |msg: String| ImportError::new(&t.file, line.or(Some(res.line)), msg).in_resource(&res.id);
+fn shape_of(
+    t: &Template,
+    r: &Resolver,
+    res: &Resource,
+    name: &Val,
+    line: Option<usize>,
+) -> Result<Shape, ImportError> {
+    let at =
+        |msg: String| ImportError::new(&t.file, line.or(Some(res.line)), msg).in_resource(&res.id);
     let name = match name {
         Val::Str(s) => s.clone(),
         Val::Null => return Err(at("no deployment configuration: DeploymentPreference needs a Type (e.g. Canary10Percent5Minutes)".into())),
         other => return Err(at(format!("the deployment configuration is unresolved ({})", other.unknown().unwrap_or("not a name")))),
     };
-    let config = t.active().filter(|c| c.kind == "AWS::CodeDeploy::DeploymentConfig").find(|c| {
-        c.id == name || r.prop(c, &["DeploymentConfigName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(name.as_str())
-    });
+    let config = t
+        .active()
+        .filter(|c| c.kind == "AWS::CodeDeploy::DeploymentConfig")
+        .find(|c| {
+            c.id == name
+                || r.prop(c, &["DeploymentConfigName"])
+                    .ok()
+                    .and_then(|(v, _)| v.as_str().map(str::to_string))
+                    .as_deref()
+                    == Some(name.as_str())
+        });
     let Some(c) = config else {
         return Ok(Shape::Predefined(name));
     };
     let (routing, rline) = r.prop(c, &["TrafficRoutingConfig"])?;
-    let bad = |msg: &str| ImportError::new(&t.file, rline.or(Some(c.line)), msg.to_string()).in_resource(&c.id);
+    let bad = |msg: &str| {
+        ImportError::new(&t.file, rline.or(Some(c.line)), msg.to_string()).in_resource(&c.id)
+    };
     let ty = routing.get("Type").and_then(Val::as_str).unwrap_or("");
     let (key, pct, int, kind) = match ty {
         "TimeBasedCanary" => ("TimeBasedCanary", "CanaryPercentage", "CanaryInterval", "canary"),
@@ -231,26 +297,47 @@ fn shape_of(t: &Template, r: &Resolver, res: &Resource, name: &Val, line: Option
         _ => return Err(bad("TrafficRoutingConfig.Type must be TimeBasedCanary, TimeBasedLinear or AllAtOnce (a Lambda deployment configuration)")),
     };
     let block = routing.get(key);
-    let num = |k: &str| block.and_then(|b| b.get(k)).and_then(Val::as_f64).filter(|x| x.fract() == 0.0 && *x >= 1.0);
+    let num = |k: &str| {
+        block
+            .and_then(|b| b.get(k))
+            .and_then(Val::as_f64)
+            .filter(|x| x.fract() == 0.0 && *x >= 1.0)
+    };
     match (num(pct), num(int)) {
         (Some(p), Some(i)) => Ok(Shape::Custom(kind, p as i64, i as i64)),
-        _ => Err(bad(&format!("{key} needs whole numbers {pct} (1-99) and {int} (minutes)"))),
+        _ => Err(bad(&format!(
+            "{key} needs whole numbers {pct} (1-99) and {int} (minutes)"
+        ))),
     }
 }
 
 fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Result<(), ImportError> {
     let (fname, fline) = r.prop(res, &["FunctionName"])?;
     let function = fname.as_str().and_then(|f| find_function(t, r, f));
-    let policy = res.update_policy.as_ref().and_then(|p| p.get("CodeDeployLambdaAliasUpdate"));
+    let policy = res
+        .update_policy
+        .as_ref()
+        .and_then(|p| p.get("CodeDeployLambdaAliasUpdate"));
     let Some(function) = function else {
-        let what = if policy.is_some() { "its CodeDeploy deployment is not simulated" } else { "not simulated" };
-        found.unmodelled.push(format!("{} (AWS::Lambda::Alias): its function {} is not a function of this template; {what}", res.id, show(&fname)));
+        let what = if policy.is_some() {
+            "its CodeDeploy deployment is not simulated"
+        } else {
+            "not simulated"
+        };
+        found.unmodelled.push(format!(
+            "{} (AWS::Lambda::Alias): its function {} is not a function of this template; {what}",
+            res.id,
+            show(&fname)
+        ));
         return Ok(());
     };
     let _ = fline;
     let Some(policy) = policy else {
         if !found.deployables.iter().any(|d| d.id == function.id) {
-            found.notes.push(format!("{}: alias {} without CodeDeploy — it moves all at once (deploy = \"all_at_once\")", function.id, res.id));
+            found.notes.push(format!(
+                "{}: alias {} without CodeDeploy — it moves all at once (deploy = \"all_at_once\")",
+                function.id, res.id
+            ));
             found.deployables.push(Deployable {
                 id: function.id.clone(),
                 canaried: false,
@@ -266,10 +353,21 @@ fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Resul
         return Ok(());
     };
     let p = r.resolve(policy, res)?;
-    let group_name = p.get("DeploymentGroupName").and_then(Val::as_str).unwrap_or("");
-    let group = t.active().filter(|g| g.kind == "AWS::CodeDeploy::DeploymentGroup").find(|g| {
-        g.id == group_name || r.prop(g, &["DeploymentGroupName"]).ok().and_then(|(v, _)| v.as_str().map(str::to_string)).as_deref() == Some(group_name)
-    });
+    let group_name = p
+        .get("DeploymentGroupName")
+        .and_then(Val::as_str)
+        .unwrap_or("");
+    let group = t
+        .active()
+        .filter(|g| g.kind == "AWS::CodeDeploy::DeploymentGroup")
+        .find(|g| {
+            g.id == group_name
+                || r.prop(g, &["DeploymentGroupName"])
+                    .ok()
+                    .and_then(|(v, _)| v.as_str().map(str::to_string))
+                    .as_deref()
+                    == Some(group_name)
+        });
     let Some(group) = group else {
         return Err(t.error(res, policy.get("DeploymentGroupName").or(Some(policy)), format!("UpdatePolicy.CodeDeployLambdaAliasUpdate.DeploymentGroupName `{group_name}` is not an AWS::CodeDeploy::DeploymentGroup of this template")));
     };
@@ -282,25 +380,45 @@ fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Resul
     };
     let (alarm_cfg, alarm_line) = r.prop(group, &["AlarmConfiguration"])?;
     let mut alarms = Vec::new();
-    let alarms_on = alarm_cfg.get("Enabled").and_then(Val::as_bool).unwrap_or(true);
+    let alarms_on = alarm_cfg
+        .get("Enabled")
+        .and_then(Val::as_bool)
+        .unwrap_or(true);
     let listed = alarm_cfg.get("Alarms").map(Val::items).unwrap_or(&[]);
     if !alarms_on && !listed.is_empty() {
-        found.notes.push(format!("{}: AlarmConfiguration Enabled: false — its {} alarm(s) are not polled", group.id, listed.len()));
+        found.notes.push(format!(
+            "{}: AlarmConfiguration Enabled: false — its {} alarm(s) are not polled",
+            group.id,
+            listed.len()
+        ));
     }
     if alarms_on {
         for a in listed {
             match a.get("Name") {
                 Some(Val::Str(s)) => alarms.push((s.clone(), alarm_line)),
-                other => found.unmodelled.push(format!("{}: alarm {:?} is unresolved; not watched", group.id, other.map(show))),
+                other => found.unmodelled.push(format!(
+                    "{}: alarm {:?} is unresolved; not watched",
+                    group.id,
+                    other.map(show)
+                )),
             }
         }
     }
-    if alarm_cfg.get("IgnorePollAlarmFailure").and_then(Val::as_bool) == Some(true) {
+    if alarm_cfg
+        .get("IgnorePollAlarmFailure")
+        .and_then(Val::as_bool)
+        == Some(true)
+    {
         found.notes.push(format!("{}: IgnorePollAlarmFailure: true has no effect here (the simulation never fails to read an alarm)", group.id));
     }
     let (rb, _) = r.prop(group, &["AutoRollbackConfiguration"])?;
     let rollback = rb.get("Enabled").and_then(Val::as_bool).unwrap_or(false)
-        && rb.get("Events").map(Val::items).unwrap_or(&[]).iter().any(|e| e.as_str() == Some("DEPLOYMENT_STOP_ON_ALARM"));
+        && rb
+            .get("Events")
+            .map(Val::items)
+            .unwrap_or(&[])
+            .iter()
+            .any(|e| e.as_str() == Some("DEPLOYMENT_STOP_ON_ALARM"));
     if !rollback {
         found.notes.push(format!("{}: AutoRollbackConfiguration has no DEPLOYMENT_STOP_ON_ALARM — an alarm stops the deployment without rolling back (rollback = false)", group.id));
     }
@@ -315,7 +433,10 @@ fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Resul
         rollback,
         pre_hook: hook("BeforeAllowTrafficHook"),
         post_hook: hook("AfterAllowTrafficHook"),
-        via: format!("CodeDeploy deployment group {} (alias {})", group.id, res.id),
+        via: format!(
+            "CodeDeploy deployment group {} (alias {})",
+            group.id, res.id
+        ),
     });
     Ok(())
 }

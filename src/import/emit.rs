@@ -57,7 +57,10 @@ pub fn q(s: &str) -> String {
 }
 
 fn list(names: &[String]) -> String {
-    format!("[{}]", names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        names.iter().map(|n| q(n)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 fn comment_list(out: &mut String, title: &str, items: &[String]) {
@@ -94,14 +97,26 @@ impl Draft<'_> {
     /// The scenario text.
     pub fn render(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "# {} — imported from {} by `canarysim import`.", self.name, self.source);
+        let _ = writeln!(
+            o,
+            "# {} — imported from {} by `canarysim import`.",
+            self.name, self.source
+        );
         let _ = writeln!(o, "#\n# Command: {}", self.command);
         comment_list(&mut o, "Mapped from the template:", &self.mapped);
-        comment_list(&mut o, "Assumptions (the template does not say; from options or defaults):", &self.assumptions);
+        comment_list(
+            &mut o,
+            "Assumptions (the template does not say; from options or defaults):",
+            &self.assumptions,
+        );
         if !self.notes.is_empty() {
             comment_list(&mut o, "Readings:", &self.notes);
         }
-        comment_list(&mut o, "UNMODELLED (in the template, not simulated):", &self.unmodelled);
+        comment_list(
+            &mut o,
+            "UNMODELLED (in the template, not simulated):",
+            &self.unmodelled,
+        );
         let _ = writeln!(o, "\nname = {}", q(&self.name));
         let _ = writeln!(o, "horizon = {}", q(&self.horizon));
         if let Some(r) = self.replications {
@@ -121,15 +136,28 @@ impl Draft<'_> {
                 if !d.canaried {
                     let _ = writeln!(o, "deploy = \"all_at_once\"");
                 }
-                for (_, spec) in self.faults.iter().filter(|(f, _)| f.as_deref() == Some(name)) {
-                    let _ = writeln!(o, "[[functions.{name}.faults]]\n{}", table_lines(&spec.table));
+                for (_, spec) in self
+                    .faults
+                    .iter()
+                    .filter(|(f, _)| f.as_deref() == Some(name))
+                {
+                    let _ = writeln!(
+                        o,
+                        "[[functions.{name}.faults]]\n{}",
+                        table_lines(&spec.table)
+                    );
                 }
             }
             let _ = writeln!(o, "\n[deployment]\nrollback = \"stack\"");
         }
         for f in &self.filters {
             let _ = writeln!(o, "\n# {} ({}/{}).", f.id, f.metric.0, f.metric.1);
-            let _ = writeln!(o, "[metrics.filters.{}]\npattern = {}", f.name, q(&f.pattern));
+            let _ = writeln!(
+                o,
+                "[metrics.filters.{}]\npattern = {}",
+                f.name,
+                q(&f.pattern)
+            );
             if f.value != 1.0 {
                 let _ = writeln!(o, "value = {:?}", f.value);
             }
@@ -147,7 +175,11 @@ impl Draft<'_> {
                     let _ = writeln!(o, "config = {}", q(name));
                 }
                 Shape::Custom(kind, pct, minutes) => {
-                    let _ = writeln!(o, "type = {}\npercentage = {pct}\ninterval = \"{minutes}m\"", q(kind));
+                    let _ = writeln!(
+                        o,
+                        "type = {}\npercentage = {pct}\ninterval = \"{minutes}m\"",
+                        q(kind)
+                    );
                 }
             }
             let _ = writeln!(o, "alarms = {}", list(alarms));
@@ -163,10 +195,19 @@ impl Draft<'_> {
         }
         if let Some((a, alarms)) = &self.apigw {
             let _ = writeln!(o, "\n# {}: API Gateway canary stage.\n[strategies.apigw_canary]\nkind = \"apigw_canary\"", a.id);
-            let _ = writeln!(o, "percent_traffic = {:?}\nalarms = {}", a.percent, list(alarms));
+            let _ = writeln!(
+                o,
+                "percent_traffic = {:?}\nalarms = {}",
+                a.percent,
+                list(alarms)
+            );
             if !a.overrides.is_empty() {
                 let _ = writeln!(o, "new_version_via = \"stage_variables\"");
-                let kv: Vec<String> = a.overrides.iter().map(|(k, v)| format!("{} = {}", q(k), q(v))).collect();
+                let kv: Vec<String> = a
+                    .overrides
+                    .iter()
+                    .map(|(k, v)| format!("{} = {}", q(k), q(v)))
+                    .collect();
                 let _ = writeln!(o, "stage_variable_overrides = {{ {} }}", kv.join(", "));
             }
             if a.cache {
@@ -174,8 +215,18 @@ impl Draft<'_> {
             }
         }
         if let Some((l, alarms)) = &self.lattice {
-            let _ = writeln!(o, "\n# {}: VPC Lattice weighted target groups {} (stable) and {} (candidate).", l.id, l.groups[0], l.groups[1]);
-            let _ = writeln!(o, "[strategies.lattice]\nkind = \"lattice\"\nweights = [{}, {}]\nalarms = {}", l.weights[0], l.weights[1], list(alarms));
+            let _ = writeln!(
+                o,
+                "\n# {}: VPC Lattice weighted target groups {} (stable) and {} (candidate).",
+                l.id, l.groups[0], l.groups[1]
+            );
+            let _ = writeln!(
+                o,
+                "[strategies.lattice]\nkind = \"lattice\"\nweights = [{}, {}]\nalarms = {}",
+                l.weights[0],
+                l.weights[1],
+                list(alarms)
+            );
         }
         o
     }
@@ -195,7 +246,13 @@ impl Draft<'_> {
             }
         }
         let _ = writeln!(o, "period = \"{}s\"", a.period_s);
-        let _ = writeln!(o, "comparison = {}\nthreshold = {:?}\nevaluation_periods = {}", q(&a.comparison), a.threshold, a.evaluation_periods);
+        let _ = writeln!(
+            o,
+            "comparison = {}\nthreshold = {:?}\nevaluation_periods = {}",
+            q(&a.comparison),
+            a.threshold,
+            a.evaluation_periods
+        );
         if let Some(m) = a.datapoints_to_alarm {
             let _ = writeln!(o, "datapoints_to_alarm = {m}");
         }
@@ -211,7 +268,11 @@ impl Draft<'_> {
 /// `{ a = 1, b = 2 }` → `a = 1\nb = 2` (the fault tables written as
 /// `[[faults]]` entries).
 fn table_lines(inline: &str) -> String {
-    let body = inline.trim().trim_start_matches('{').trim_end_matches('}').trim();
+    let body = inline
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim();
     let mut parts = Vec::new();
     let mut depth = 0;
     let mut cur = String::new();
@@ -240,7 +301,10 @@ mod tests {
 
     #[test]
     fn inline_fault_tables_become_lines_and_text_wraps() {
-        assert_eq!(table_lines("{ kind = \"step_error\", error_rate = 1.0, failure = { status = 503 } }"), "kind = \"step_error\"\nerror_rate = 1.0\nfailure = { status = 503 }");
+        assert_eq!(
+            table_lines("{ kind = \"step_error\", error_rate = 1.0, failure = { status = 503 } }"),
+            "kind = \"step_error\"\nerror_rate = 1.0\nfailure = { status = 503 }"
+        );
         assert_eq!(wrap("a bb ccc dddd", 6), vec!["a bb", "ccc", "dddd"]);
         assert_eq!(q("a\"b"), "'a\"b'");
     }

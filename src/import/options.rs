@@ -55,15 +55,22 @@ impl ImportOptions {
     pub fn check(&self) -> Result<(), ImportError> {
         if let Some(r) = self.rate {
             if !(r.is_finite() && r > 0.0 && r <= 1e6) {
-                return Err(ImportError::option("--rate", format!("{r}: requests per second must be > 0 and <= 1,000,000")));
+                return Err(ImportError::option(
+                    "--rate",
+                    format!("{r}: requests per second must be > 0 and <= 1,000,000"),
+                ));
             }
         }
         if let Some(h) = &self.horizon {
-            parse_duration(h).map_err(|e| ImportError::option("--horizon", format!("{h:?}: {e}")))?;
+            parse_duration(h)
+                .map_err(|e| ImportError::option("--horizon", format!("{h:?}: {e}")))?;
         }
         if let Some(n) = self.replications {
             if !(1..=10_000_000).contains(&n) {
-                return Err(ImportError::option("--replications", format!("{n}: must be between 1 and 10,000,000")));
+                return Err(ImportError::option(
+                    "--replications",
+                    format!("{n}: must be between 1 and 10,000,000"),
+                ));
             }
         }
         for f in &self.faults {
@@ -78,7 +85,13 @@ impl ImportOptions {
 /// scenario still finds it when run from elsewhere.
 pub fn replay_path(traffic: &Path, output: Option<&Path>) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
+    let abs = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        }
+    };
     let target = normalize(&abs(traffic));
     let base = normalize(&abs(output.and_then(Path::parent).unwrap_or(Path::new(""))));
     let t: Vec<Component> = target.components().collect();
@@ -126,8 +139,11 @@ fn bad(text: &str, why: &str) -> ImportError {
 }
 
 fn percent(text: &str, tok: &str) -> Result<f64, ImportError> {
-    let v = tok.strip_suffix('%').and_then(|n| n.parse::<f64>().ok()).ok_or_else(|| bad(text, &format!("`{tok}` is not a percentage such as 5%")))?;
-    if !(v > 0.0 && v <= 100.0) && !(v == 0.0 && tok.contains('.')) {
+    let v = tok
+        .strip_suffix('%')
+        .and_then(|n| n.parse::<f64>().ok())
+        .ok_or_else(|| bad(text, &format!("`{tok}` is not a percentage such as 5%")))?;
+    if !(v > 0.0 && v <= 100.0) {
         return Err(bad(text, &format!("{tok} is outside (0%, 100%]")));
     }
     Ok(v / 100.0)
@@ -142,7 +158,9 @@ fn duration(text: &str, tok: Option<&&str>) -> Result<String, ImportError> {
 /// Parses one `--fault` option.
 pub fn parse_fault(text: &str) -> Result<FaultSpec, ImportError> {
     let (function, rest) = match text.split_once(':') {
-        Some((f, rest)) if !f.trim().contains(' ') && !f.trim().is_empty() => (Some(f.trim().to_string()), rest),
+        Some((f, rest)) if !f.trim().contains(' ') && !f.trim().is_empty() => {
+            (Some(f.trim().to_string()), rest)
+        }
         _ => (None, text),
     };
     let toks: Vec<&str> = rest.split_whitespace().collect();
@@ -151,13 +169,28 @@ pub fn parse_fault(text: &str) -> Result<FaultSpec, ImportError> {
     match toks.first().copied() {
         Some("step_error") => {
             fields.push("kind = \"step_error\"".into());
-            fields.push(format!("error_rate = {:?}", percent(text, toks.get(1).ok_or_else(|| bad(text, "step_error needs P%"))?)?));
+            fields.push(format!(
+                "error_rate = {:?}",
+                percent(
+                    text,
+                    toks.get(1)
+                        .ok_or_else(|| bad(text, "step_error needs P%"))?
+                )?
+            ));
             i = 2;
         }
         Some("ramp_error") => {
-            let range = toks.get(1).ok_or_else(|| bad(text, "ramp_error needs A%..B%"))?;
-            let (a, b) = range.split_once("..").ok_or_else(|| bad(text, "ramp_error needs A%..B%"))?;
-            let from = if a.trim_end_matches('%').parse::<f64>().ok() == Some(0.0) { 0.0 } else { percent(text, a)? };
+            let range = toks
+                .get(1)
+                .ok_or_else(|| bad(text, "ramp_error needs A%..B%"))?;
+            let (a, b) = range
+                .split_once("..")
+                .ok_or_else(|| bad(text, "ramp_error needs A%..B%"))?;
+            let from = if a.trim_end_matches('%').parse::<f64>().ok() == Some(0.0) {
+                0.0
+            } else {
+                percent(text, a)?
+            };
             fields.push("kind = \"ramp_error\"".into());
             fields.push(format!("from = {from:?}"));
             fields.push(format!("to = {:?}", percent(text, b)?));
@@ -168,11 +201,22 @@ pub fn parse_fault(text: &str) -> Result<FaultSpec, ImportError> {
             i = 4;
         }
         Some("latency_shift") => {
-            let tok = toks.get(1).ok_or_else(|| bad(text, "latency_shift needs +Nms or xF"))?;
+            let tok = toks
+                .get(1)
+                .ok_or_else(|| bad(text, "latency_shift needs +Nms or xF"))?;
             fields.push("kind = \"latency_shift\"".into());
-            if let Some(ms) = tok.strip_prefix('+').and_then(|t| t.strip_suffix("ms")).and_then(|n| n.parse::<f64>().ok()).filter(|n| *n > 0.0) {
+            if let Some(ms) = tok
+                .strip_prefix('+')
+                .and_then(|t| t.strip_suffix("ms"))
+                .and_then(|n| n.parse::<f64>().ok())
+                .filter(|n| *n > 0.0)
+            {
                 fields.push(format!("add_ms = {ms:?}"));
-            } else if let Some(f) = tok.strip_prefix('x').and_then(|n| n.parse::<f64>().ok()).filter(|f| *f > 0.0) {
+            } else if let Some(f) = tok
+                .strip_prefix('x')
+                .and_then(|n| n.parse::<f64>().ok())
+                .filter(|f| *f > 0.0)
+            {
                 fields.push(format!("multiplier = {f:?}"));
             } else {
                 return Err(bad(text, &format!("`{tok}` is neither +Nms nor xF")));
@@ -187,14 +231,21 @@ pub fn parse_fault(text: &str) -> Result<FaultSpec, ImportError> {
         match toks[i] {
             "after" => fields.push(format!("after = {}", duration(text, toks.get(i + 1))?)),
             "status" if handled_ok => {
-                let n = toks.get(i + 1).and_then(|n| n.parse::<u16>().ok()).filter(|n| (400..=599).contains(n)).ok_or_else(|| bad(text, "status takes an HTTP status 400-599"))?;
+                let n = toks
+                    .get(i + 1)
+                    .and_then(|n| n.parse::<u16>().ok())
+                    .filter(|n| (400..=599).contains(n))
+                    .ok_or_else(|| bad(text, "status takes an HTTP status 400-599"))?;
                 fields.push(format!("failure = {{ status = {n} }}"));
             }
             other => return Err(bad(text, &format!("unexpected `{other}`"))),
         }
         i += 2;
     }
-    Ok(FaultSpec { function, table: format!("{{ {} }}", fields.join(", ")) })
+    Ok(FaultSpec {
+        function,
+        table: format!("{{ {} }}", fields.join(", ")),
+    })
 }
 
 #[cfg(test)]
@@ -204,26 +255,64 @@ mod tests {
     #[test]
     fn the_fault_grammar_maps_onto_fault_tables() {
         let f = parse_fault("step_error 5% after 2m").unwrap();
-        assert_eq!(f, FaultSpec { function: None, table: "{ kind = \"step_error\", error_rate = 0.05, after = \"2m\" }".into() });
+        assert_eq!(
+            f,
+            FaultSpec {
+                function: None,
+                table: "{ kind = \"step_error\", error_rate = 0.05, after = \"2m\" }".into()
+            }
+        );
         let f = parse_fault("Pay: step_error 100% status 503").unwrap();
         assert_eq!(f.function.as_deref(), Some("Pay"));
-        assert_eq!(f.table, "{ kind = \"step_error\", error_rate = 1.0, failure = { status = 503 } }");
-        assert_eq!(parse_fault("ramp_error 0%..20% over 10m after 1m").unwrap().table, "{ kind = \"ramp_error\", from = 0.0, to = 0.2, over = \"10m\", after = \"1m\" }");
-        assert_eq!(parse_fault("latency_shift +250ms").unwrap().table, "{ kind = \"latency_shift\", add_ms = 250.0 }");
-        assert_eq!(parse_fault("latency_shift x1.5 after 30s").unwrap().table, "{ kind = \"latency_shift\", multiplier = 1.5, after = \"30s\" }");
+        assert_eq!(
+            f.table,
+            "{ kind = \"step_error\", error_rate = 1.0, failure = { status = 503 } }"
+        );
+        assert_eq!(
+            parse_fault("ramp_error 0%..20% over 10m after 1m")
+                .unwrap()
+                .table,
+            "{ kind = \"ramp_error\", from = 0.0, to = 0.2, over = \"10m\", after = \"1m\" }"
+        );
+        assert_eq!(
+            parse_fault("latency_shift +250ms").unwrap().table,
+            "{ kind = \"latency_shift\", add_ms = 250.0 }"
+        );
+        assert_eq!(
+            parse_fault("latency_shift x1.5 after 30s").unwrap().table,
+            "{ kind = \"latency_shift\", multiplier = 1.5, after = \"30s\" }"
+        );
     }
 
     #[test]
     fn the_replay_path_is_relative_to_the_scenario_folder() {
         let cwd = std::env::current_dir().unwrap();
-        assert_eq!(replay_path(Path::new("data/inv.json"), Some(Path::new("out/my.toml"))), "../data/inv.json");
-        assert_eq!(replay_path(Path::new("data/inv.json"), None), "data/inv.json");
-        assert_eq!(replay_path(&cwd.join("x/inv.csv"), Some(Path::new("x/s.toml"))), "inv.csv");
+        assert_eq!(
+            replay_path(Path::new("data/inv.json"), Some(Path::new("out/my.toml"))),
+            "../data/inv.json"
+        );
+        assert_eq!(
+            replay_path(Path::new("data/inv.json"), None),
+            "data/inv.json"
+        );
+        assert_eq!(
+            replay_path(&cwd.join("x/inv.csv"), Some(Path::new("x/s.toml"))),
+            "inv.csv"
+        );
     }
 
     #[test]
     fn bad_faults_name_the_option_and_the_grammar() {
-        for bad in ["step_error", "step_error 150%", "step_error 5", "explode 5%", "step_error 5% after soon", "latency_shift 5", "step_error 5% status 200", "ramp_error 1%..5%"] {
+        for bad in [
+            "step_error",
+            "step_error 150%",
+            "step_error 5",
+            "explode 5%",
+            "step_error 5% after soon",
+            "latency_shift 5",
+            "step_error 5% status 200",
+            "ramp_error 1%..5%",
+        ] {
             let e = parse_fault(bad).unwrap_err();
             assert_eq!(e.file, "--fault", "{bad}");
             assert!(e.message.contains("the grammar is"), "{e}");

@@ -49,7 +49,9 @@ impl Val {
     }
     /// A scalar read as a number.
     pub fn as_f64(&self) -> Option<f64> {
-        self.as_str().and_then(|s| s.trim().parse::<f64>().ok()).filter(|x| x.is_finite())
+        self.as_str()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|x| x.is_finite())
     }
     /// A scalar read as a boolean (`true`/`false`, any case).
     pub fn as_bool(&self) -> Option<bool> {
@@ -167,22 +169,36 @@ impl<'t> Resolver<'t> {
         };
         match key {
             "Ref" => {
-                let name = arg.as_str().ok_or_else(|| self.err(node, "Ref takes a name".into()))?;
+                let name = arg
+                    .as_str()
+                    .ok_or_else(|| self.err(node, "Ref takes a name".into()))?;
                 self.reference(name, node)
             }
             "Fn::GetAtt" => {
                 let (id, attr) = match &arg.kind {
-                    Kind::Scalar(s) => s.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())),
+                    Kind::Scalar(s) => s
+                        .split_once('.')
+                        .map(|(a, b)| (a.to_string(), b.to_string())),
                     Kind::Seq(items) if items.len() == 2 => {
                         let attr = self.eval(&items[1])?;
-                        items[0].as_str().zip(attr.as_str().map(str::to_string)).map(|(a, b)| (a.to_string(), b))
+                        items[0]
+                            .as_str()
+                            .zip(attr.as_str().map(str::to_string))
+                            .map(|(a, b)| (a.to_string(), b))
                     }
                     _ => None,
                 }
-                .ok_or_else(|| self.err(node, "Fn::GetAtt takes `LogicalId.Attribute` or [LogicalId, Attribute]".into()))?;
+                .ok_or_else(|| {
+                    self.err(
+                        node,
+                        "Fn::GetAtt takes `LogicalId.Attribute` or [LogicalId, Attribute]".into(),
+                    )
+                })?;
                 // SAM's generated resources: ["Fn.Version", "Version"].
                 let (id, attr) = match id.split_once('.') {
-                    Some((base, sub)) if self.t.resource(&id).is_none() => (base.to_string(), format!("{sub}.{attr}")),
+                    Some((base, sub)) if self.t.resource(&id).is_none() => {
+                        (base.to_string(), format!("{sub}.{attr}"))
+                    }
                     _ => (id, attr),
                 };
                 self.get_att(&id, &attr, node)
@@ -191,14 +207,21 @@ impl<'t> Resolver<'t> {
                 let (text, vars) = match &arg.kind {
                     Kind::Scalar(s) => (s.clone(), Vec::new()),
                     Kind::Seq(items) if items.len() == 2 => {
-                        let text = items[0].as_str().ok_or_else(|| self.err(node, "Fn::Sub's first item is a string".into()))?;
+                        let text = items[0].as_str().ok_or_else(|| {
+                            self.err(node, "Fn::Sub's first item is a string".into())
+                        })?;
                         let mut vars = Vec::new();
                         for (k, v) in items[1].entries() {
                             vars.push((k.clone(), self.eval(v)?));
                         }
                         (text.to_string(), vars)
                     }
-                    _ => return Err(self.err(node, "Fn::Sub takes a string or [string, { Var: value }]".into())),
+                    _ => {
+                        return Err(self.err(
+                            node,
+                            "Fn::Sub takes a string or [string, { Var: value }]".into(),
+                        ))
+                    }
                 };
                 self.sub(&text, &vars, node)
             }
@@ -231,8 +254,19 @@ impl<'t> Resolver<'t> {
                 if let Some(why) = index.unknown().or(list.unknown()) {
                     return Ok(Val::Unknown(why.to_string()));
                 }
-                let i = index.as_f64().filter(|i| *i >= 0.0 && i.fract() == 0.0).ok_or_else(|| self.err(node, "Fn::Select's index is a whole number".into()))?;
-                list.items().get(i as usize).cloned().ok_or_else(|| self.err(node, format!("Fn::Select index {i} is past the end of a list of {}", list.items().len())))
+                let i = index
+                    .as_f64()
+                    .filter(|i| *i >= 0.0 && i.fract() == 0.0)
+                    .ok_or_else(|| self.err(node, "Fn::Select's index is a whole number".into()))?;
+                list.items().get(i as usize).cloned().ok_or_else(|| {
+                    self.err(
+                        node,
+                        format!(
+                            "Fn::Select index {i} is past the end of a list of {}",
+                            list.items().len()
+                        ),
+                    )
+                })
             }
             "Fn::Split" => {
                 let a = args()?;
@@ -240,42 +274,69 @@ impl<'t> Resolver<'t> {
                     return Err(self.err(node, "Fn::Split takes [delimiter, string]".into()));
                 };
                 Ok(match self.eval(text)? {
-                    Val::Str(s) => Val::List(s.split(delim).map(|p| Val::Str(p.to_string())).collect()),
+                    Val::Str(s) => {
+                        Val::List(s.split(delim).map(|p| Val::Str(p.to_string())).collect())
+                    }
                     other => other,
                 })
             }
             "Fn::If" => {
                 let a = args()?;
                 let [cond, yes, no] = a else {
-                    return Err(self.err(node, "Fn::If takes [condition name, value if true, value if false]".into()));
+                    return Err(self.err(
+                        node,
+                        "Fn::If takes [condition name, value if true, value if false]".into(),
+                    ));
                 };
-                let name = cond.as_str().ok_or_else(|| self.err(node, "Fn::If's first item is a condition name".into()))?;
+                let name = cond.as_str().ok_or_else(|| {
+                    self.err(node, "Fn::If's first item is a condition name".into())
+                })?;
                 match self.condition(name, node, 0)? {
                     Ok(true) => self.eval(yes),
                     Ok(false) => self.eval(no),
-                    Err(why) => Ok(Val::Unknown(format!("condition {name} is unresolved ({why})"))),
+                    Err(why) => Ok(Val::Unknown(format!(
+                        "condition {name} is unresolved ({why})"
+                    ))),
                 }
             }
             "Fn::FindInMap" => {
                 let a = args()?;
                 let [m, k1, k2] = a else {
-                    return Err(self.err(node, "Fn::FindInMap takes [map, top-level key, second-level key]".into()));
+                    return Err(self.err(
+                        node,
+                        "Fn::FindInMap takes [map, top-level key, second-level key]".into(),
+                    ));
                 };
                 let (m, k1, k2) = (self.eval(m)?, self.eval(k1)?, self.eval(k2)?);
                 if let Some(why) = m.unknown().or(k1.unknown()).or(k2.unknown()) {
                     return Ok(Val::Unknown(why.to_string()));
                 }
-                let found = self.t.mappings.get(m.as_str().unwrap_or("")).and_then(|n| n.get(k1.as_str().unwrap_or(""))).and_then(|n| n.get(k2.as_str().unwrap_or("")));
+                let found = self
+                    .t
+                    .mappings
+                    .get(m.as_str().unwrap_or(""))
+                    .and_then(|n| n.get(k1.as_str().unwrap_or("")))
+                    .and_then(|n| n.get(k2.as_str().unwrap_or("")));
                 match found {
                     Some(n) => self.eval(n),
-                    None => Err(self.err(node, format!("Fn::FindInMap: Mappings has no {:?}.{:?}.{:?}", m.as_str(), k1.as_str(), k2.as_str()))),
+                    None => Err(self.err(
+                        node,
+                        format!(
+                            "Fn::FindInMap: Mappings has no {:?}.{:?}.{:?}",
+                            m.as_str(),
+                            k1.as_str(),
+                            k2.as_str()
+                        ),
+                    )),
                 }
             }
             "Fn::Base64" => self.eval(arg),
-            "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => Ok(match self.cond_expr(key, arg, node, 0)? {
-                Ok(b) => Val::Str(b.to_string()),
-                Err(why) => Val::Unknown(why),
-            }),
+            "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => {
+                Ok(match self.cond_expr(key, arg, node, 0)? {
+                    Ok(b) => Val::Str(b.to_string()),
+                    Err(why) => Val::Unknown(why),
+                })
+            }
             _ => Ok(Val::Unknown(format!("{key} needs a deployed stack"))),
         }
     }
@@ -291,7 +352,12 @@ impl<'t> Resolver<'t> {
             };
         }
         if self.t.resource(name).is_some() {
-            return Ok(Val::Str(self.refs.get(name).cloned().unwrap_or_else(|| name.to_string())));
+            return Ok(Val::Str(
+                self.refs
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| name.to_string()),
+            ));
         }
         if let Some(v) = self.sam_generated(name) {
             return Ok(v);
@@ -315,16 +381,28 @@ impl<'t> Resolver<'t> {
 
     fn get_att(&self, id: &str, attr: &str, node: &Node) -> Result<Val, ImportError> {
         let Some(res) = self.t.resource(id) else {
-            return Err(self.err(node, format!("Fn::GetAtt of `{id}`, which is not a resource of this template")));
+            return Err(self.err(
+                node,
+                format!("Fn::GetAtt of `{id}`, which is not a resource of this template"),
+            ));
         };
         let name = self.refs.get(id).cloned().unwrap_or_else(|| id.to_string());
         Ok(Val::Str(match (res.kind.as_str(), attr) {
-            (_, "Version.Version") | ("AWS::Lambda::Version", "Version") => CANDIDATE_VERSION.to_string(),
+            (_, "Version.Version") | ("AWS::Lambda::Version", "Version") => {
+                CANDIDATE_VERSION.to_string()
+            }
             (_, "Version") => format!("{name}:{CANDIDATE_VERSION}"),
             ("AWS::Lambda::Function" | "AWS::Serverless::Function", "Arn") => {
                 format!("arn:aws:lambda:us-east-1:123456789012:function:{name}")
             }
-            (_, "Arn") => format!("arn:aws:{}:us-east-1:123456789012:{id}", res.kind.split("::").nth(1).unwrap_or("").to_ascii_lowercase()),
+            (_, "Arn") => format!(
+                "arn:aws:{}:us-east-1:123456789012:{id}",
+                res.kind
+                    .split("::")
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+            ),
             (_, other) => format!("{name}.{other}"),
         }))
     }
@@ -335,7 +413,9 @@ impl<'t> Resolver<'t> {
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| self.err(node, format!("Fn::Sub: unclosed `${{` in {text:?}")))?;
+            let end = after
+                .find('}')
+                .ok_or_else(|| self.err(node, format!("Fn::Sub: unclosed `${{` in {text:?}")))?;
             let inner = &after[..end];
             rest = &after[end + 1..];
             if let Some(literal) = inner.strip_prefix('!') {
@@ -347,7 +427,10 @@ impl<'t> Resolver<'t> {
             let inner = inner.trim();
             let v = if let Some((_, v)) = vars.iter().find(|(k, _)| k == inner) {
                 v.clone()
-            } else if self.t.parameters.iter().any(|(n, _)| n == inner) || self.t.resource(inner).is_some() || pseudo(inner).is_some() {
+            } else if self.t.parameters.iter().any(|(n, _)| n == inner)
+                || self.t.resource(inner).is_some()
+                || pseudo(inner).is_some()
+            {
                 self.reference(inner, node)?
             } else if let Some(v) = self.sam_generated(inner) {
                 v
@@ -368,9 +451,17 @@ impl<'t> Resolver<'t> {
 
     /// Evaluates a named condition: `Ok(Ok(b))`, or `Ok(Err(why))` when it
     /// depends on something unknown.
-    pub fn condition(&self, name: &str, node: &Node, depth: usize) -> Result<Result<bool, String>, ImportError> {
+    pub fn condition(
+        &self,
+        name: &str,
+        node: &Node,
+        depth: usize,
+    ) -> Result<Result<bool, String>, ImportError> {
         let Some((_, c)) = self.t.conditions.iter().find(|(n, _)| n == name) else {
-            return Err(self.err(node, format!("condition `{name}` is not defined in Conditions")));
+            return Err(self.err(
+                node,
+                format!("condition `{name}` is not defined in Conditions"),
+            ));
         };
         if depth > 32 {
             return Err(self.err(node, format!("condition `{name}` refers to itself")));
@@ -381,7 +472,13 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn cond_expr(&self, key: &str, arg: &Node, node: &Node, depth: usize) -> Result<Result<bool, String>, ImportError> {
+    fn cond_expr(
+        &self,
+        key: &str,
+        arg: &Node,
+        node: &Node,
+        depth: usize,
+    ) -> Result<Result<bool, String>, ImportError> {
         let items: &[Node] = match &arg.kind {
             Kind::Seq(items) => items,
             _ if key == "Condition" => &[],
@@ -390,7 +487,9 @@ impl<'t> Resolver<'t> {
         let sub = |n: &Node| -> Result<Result<bool, String>, ImportError> {
             match n.entries() {
                 [(k, a)] if k == "Condition" => {
-                    let name = a.as_str().ok_or_else(|| self.err(n, "Condition takes a name".into()))?;
+                    let name = a
+                        .as_str()
+                        .ok_or_else(|| self.err(n, "Condition takes a name".into()))?;
                     self.condition(name, n, depth + 1)
                 }
                 [(k, a)] if k.starts_with("Fn::") => self.cond_expr(k, a, n, depth + 1),
@@ -402,7 +501,9 @@ impl<'t> Resolver<'t> {
         };
         match key {
             "Condition" => {
-                let name = arg.as_str().ok_or_else(|| self.err(node, "Condition takes a name".into()))?;
+                let name = arg
+                    .as_str()
+                    .ok_or_else(|| self.err(node, "Condition takes a name".into()))?;
                 self.condition(name, node, depth + 1)
             }
             "Fn::Equals" => {
@@ -446,7 +547,9 @@ fn pseudo(name: &str) -> Option<Val> {
     Some(match name {
         "AWS::NoValue" => Val::Null,
         "AWS::Region" | "AWS::AccountId" | "AWS::StackName" | "AWS::StackId" | "AWS::URLSuffix" => {
-            Val::Unknown(format!("pseudo parameter {name} is known only when the stack is deployed"))
+            Val::Unknown(format!(
+                "pseudo parameter {name} is known only when the stack is deployed"
+            ))
         }
         "AWS::Partition" => Val::Str("aws".into()),
         "AWS::NotificationARNs" => Val::List(Vec::new()),
@@ -509,7 +612,10 @@ Resources:
         assert_eq!(get(&r, "B").unwrap(), s("yes"));
         assert!(matches!(get(&r, "E").unwrap(), Val::Unknown(w) if w.contains("NoDefault")));
         assert!(matches!(get(&r, "U").unwrap(), Val::Unknown(_)));
-        assert_eq!(get(&r, "G").unwrap(), s("arn:aws:lambda:us-east-1:123456789012:function:main"));
+        assert_eq!(
+            get(&r, "G").unwrap(),
+            s("arn:aws:lambda:us-east-1:123456789012:function:main")
+        );
         assert_eq!(get(&r, "V").unwrap(), s("main:2"));
         assert_eq!(get(&r, "L").unwrap(), Val::List(vec![s("a"), s("b")]));
         let e = get(&r, "Bad").unwrap_err();
@@ -529,7 +635,13 @@ mod more_tests {
         let t = Template::from_tree(&parse(t, "t.yaml").unwrap(), "t.yaml").unwrap();
         let r = Resolver::new(&t, HashMap::from([("Fn".to_string(), "main".to_string())]));
         let res = t.resource("A").unwrap();
-        assert_eq!(r.resolve(res.props.get("S").unwrap(), res).unwrap(), Val::Str("main:2-${Lit}".into()));
-        assert_eq!(r.resolve(res.props.get("G").unwrap(), res).unwrap(), Val::Str("2".into()));
+        assert_eq!(
+            r.resolve(res.props.get("S").unwrap(), res).unwrap(),
+            Val::Str("main:2-${Lit}".into())
+        );
+        assert_eq!(
+            r.resolve(res.props.get("G").unwrap(), res).unwrap(),
+            Val::Str("2".into())
+        );
     }
 }

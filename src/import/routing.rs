@@ -74,7 +74,11 @@ pub fn find(t: &Template, r: &Resolver) -> Result<Routing, ImportError> {
                 v => v,
             },
             "AWS::VpcLattice::Listener" | "AWS::VpcLattice::Rule" => {
-                let path: &[&str] = if res.kind.ends_with("Listener") { &["DefaultAction", "Forward", "TargetGroups"] } else { &["Action", "Forward", "TargetGroups"] };
+                let path: &[&str] = if res.kind.ends_with("Listener") {
+                    &["DefaultAction", "Forward", "TargetGroups"]
+                } else {
+                    &["Action", "Forward", "TargetGroups"]
+                };
                 let (groups, _) = r.prop(res, path)?;
                 lattice(t, r, &res.id, &groups, &mut out);
                 continue;
@@ -85,24 +89,41 @@ pub fn find(t: &Template, r: &Resolver) -> Result<Routing, ImportError> {
             continue;
         }
         let Some(percent) = canary.get("PercentTraffic").and_then(Val::as_f64) else {
-            out.unmodelled.push(format!("{} ({}): CanarySetting without a resolved PercentTraffic", res.id, res.kind));
+            out.unmodelled.push(format!(
+                "{} ({}): CanarySetting without a resolved PercentTraffic",
+                res.id, res.kind
+            ));
             continue;
         };
         if out.apigw.is_some() {
-            out.unmodelled.push(format!("{} ({}): a second API Gateway canary; only the first is simulated", res.id, res.kind));
+            out.unmodelled.push(format!(
+                "{} ({}): a second API Gateway canary; only the first is simulated",
+                res.id, res.kind
+            ));
             continue;
         }
         let overrides = canary
             .get("StageVariableOverrides")
             .map(|o| match o {
-                Val::Map(e) => e.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect(),
+                Val::Map(e) => e
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect(),
                 _ => Vec::new(),
             })
             .unwrap_or_default();
         let cache = canary.get("UseStageCache").and_then(Val::as_bool) == Some(true)
             || r.prop(res, &["CacheClusterEnabled"])?.0.as_bool() == Some(true)
-            || r.prop(res, &["StageDescription", "CacheClusterEnabled"])?.0.as_bool() == Some(true);
-        out.apigw = Some(ApiGwOut { id: res.id.clone(), percent, overrides, cache });
+            || r.prop(res, &["StageDescription", "CacheClusterEnabled"])?
+                .0
+                .as_bool()
+                == Some(true);
+        out.apigw = Some(ApiGwOut {
+            id: res.id.clone(),
+            percent,
+            overrides,
+            cache,
+        });
     }
     Ok(out)
 }
@@ -120,22 +141,43 @@ fn lattice(t: &Template, r: &Resolver, id: &str, groups: &Val, out: &mut Routing
     }
     let weight = |v: &Val| v.get("Weight").map_or(Some(100.0), Val::as_f64);
     let (Some(w0), Some(w1)) = (weight(&items[0]), weight(&items[1])) else {
-        out.unmodelled.push(format!("{id}: unresolved Lattice weights"));
+        out.unmodelled
+            .push(format!("{id}: unresolved Lattice weights"));
         return;
     };
-    let name = |v: &Val| v.get("TargetGroupIdentifier").and_then(Val::as_str).unwrap_or("?").to_string();
-    let (stable, cand, ws) = if w1 > w0 { (1, 0, [w1, w0]) } else { (0, 1, [w0, w1]) };
+    let name = |v: &Val| {
+        v.get("TargetGroupIdentifier")
+            .and_then(Val::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
+    let (stable, cand, ws) = if w1 > w0 {
+        (1, 0, [w1, w0])
+    } else {
+        (0, 1, [w0, w1])
+    };
     if out.lattice.is_some() {
-        out.unmodelled.push(format!("{id}: a second Lattice split; only the first is simulated"));
+        out.unmodelled.push(format!(
+            "{id}: a second Lattice split; only the first is simulated"
+        ));
         return;
     }
     let groups = [name(&items[stable]), name(&items[cand])];
     let function_of = |g: &str| -> Option<String> {
-        let tg = t.active().find(|x| x.kind == "AWS::VpcLattice::TargetGroup" && (x.id == g || g.contains(&x.id)))?;
+        let tg = t.active().find(|x| {
+            x.kind == "AWS::VpcLattice::TargetGroup" && (x.id == g || g.contains(&x.id))
+        })?;
         let (targets, _) = r.prop(tg, &["Targets"]).ok()?;
         let first = targets.items().first()?.get("Id")?.as_str()?.to_string();
         find_function(t, r, &first).map(|f| f.id.clone())
     };
-    out.targets = Targets { stable: function_of(&groups[0]), candidate: function_of(&groups[1]) };
-    out.lattice = Some(LatticeOut { id: id.to_string(), weights: [ws[0] as i64, ws[1] as i64], groups });
+    out.targets = Targets {
+        stable: function_of(&groups[0]),
+        candidate: function_of(&groups[1]),
+    };
+    out.lattice = Some(LatticeOut {
+        id: id.to_string(),
+        weights: [ws[0] as i64, ws[1] as i64],
+        groups,
+    });
 }

@@ -37,7 +37,10 @@ impl Resource {
         if parts.last() == Some(&"Resource") || parts.last() == Some(&"Default") {
             parts.pop();
         }
-        parts.last().filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !p.is_empty()).map(|p| p.to_string())
+        parts
+            .last()
+            .filter(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !p.is_empty())
+            .map(|p| p.to_string())
     }
 }
 
@@ -132,13 +135,17 @@ impl Template {
         if !matches!(root.kind, Kind::Map(_)) {
             return Err(not_cfn("the document is not a mapping"));
         }
-        let resources_node = root.get("Resources").ok_or_else(|| not_cfn("it has no `Resources` section"))?;
+        let resources_node = root
+            .get("Resources")
+            .ok_or_else(|| not_cfn("it has no `Resources` section"))?;
         if !matches!(resources_node.kind, Kind::Map(_)) || resources_node.entries().is_empty() {
             return Err(not_cfn("`Resources` is not a non-empty mapping"));
         }
         let sam = match root.get("Transform").map(|t| &t.kind) {
             Some(Kind::Scalar(s)) => s.starts_with("AWS::Serverless"),
-            Some(Kind::Seq(items)) => items.iter().any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))),
+            Some(Kind::Seq(items)) => items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.starts_with("AWS::Serverless"))),
             _ => false,
         };
         let mut resources = Vec::new();
@@ -147,26 +154,50 @@ impl Template {
             if !matches!(node.kind, Kind::Map(_)) {
                 return Err(at("a resource must be a mapping with a `Type`".into()));
             }
-            let kind = node
-                .get("Type")
-                .and_then(Node::as_str)
-                .ok_or_else(|| at("the resource has no `Type` (a string such as AWS::Lambda::Function)".into()))?;
-            check_type(kind).map_err(|m| ImportError::new(file, node.get("Type").and_then(Node::line), m).in_resource(id))?;
+            let kind = node.get("Type").and_then(Node::as_str).ok_or_else(|| {
+                at("the resource has no `Type` (a string such as AWS::Lambda::Function)".into())
+            })?;
+            check_type(kind).map_err(|m| {
+                ImportError::new(file, node.get("Type").and_then(Node::line), m).in_resource(id)
+            })?;
             resources.push(Resource {
                 id: id.clone(),
                 kind: kind.to_string(),
-                props: node.get("Properties").cloned().unwrap_or(Node::new(Kind::Null, node.line)),
+                props: node
+                    .get("Properties")
+                    .cloned()
+                    .unwrap_or(Node::new(Kind::Null, node.line)),
                 update_policy: node.get("UpdatePolicy").cloned(),
-                condition: node.get("Condition").and_then(Node::as_str).map(str::to_string),
-                line: if node.key_line > 0 { node.key_line } else { node.line },
-                cdk_path: node.get("Metadata").and_then(|m| m.get("aws:cdk:path")).and_then(Node::as_str).map(str::to_string),
+                condition: node
+                    .get("Condition")
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
+                line: if node.key_line > 0 {
+                    node.key_line
+                } else {
+                    node.line
+                },
+                cdk_path: node
+                    .get("Metadata")
+                    .and_then(|m| m.get("aws:cdk:path"))
+                    .and_then(Node::as_str)
+                    .map(str::to_string),
             });
         }
         Ok(Template {
             file: file.to_string(),
-            parameters: root.get("Parameters").map(|p| p.entries().to_vec()).unwrap_or_default(),
-            conditions: root.get("Conditions").map(|p| p.entries().to_vec()).unwrap_or_default(),
-            mappings: root.get("Mappings").cloned().unwrap_or(Node::new(Kind::Null, 0)),
+            parameters: root
+                .get("Parameters")
+                .map(|p| p.entries().to_vec())
+                .unwrap_or_default(),
+            conditions: root
+                .get("Conditions")
+                .map(|p| p.entries().to_vec())
+                .unwrap_or_default(),
+            mappings: root
+                .get("Mappings")
+                .cloned()
+                .unwrap_or(Node::new(Kind::Null, 0)),
             resources,
             sam,
             excluded: Vec::new(),
@@ -176,7 +207,9 @@ impl Template {
 
     /// The resources the stack creates (those whose condition holds).
     pub fn active(&self) -> impl Iterator<Item = &Resource> {
-        self.resources.iter().filter(|r| !self.excluded.contains(&r.id))
+        self.resources
+            .iter()
+            .filter(|r| !self.excluded.contains(&r.id))
     }
 
     /// The resource with this logical id.
@@ -185,8 +218,15 @@ impl Template {
     }
 
     /// An error at a node of a resource.
-    pub fn error(&self, res: &Resource, node: Option<&Node>, message: impl Into<String>) -> ImportError {
-        let line = node.and_then(Node::line).or((res.line > 0).then_some(res.line));
+    pub fn error(
+        &self,
+        res: &Resource,
+        node: Option<&Node>,
+        message: impl Into<String>,
+    ) -> ImportError {
+        let line = node
+            .and_then(Node::line)
+            .or((res.line > 0).then_some(res.line));
         ImportError::new(&self.file, line, message).in_resource(&res.id)
     }
 }
@@ -196,16 +236,29 @@ impl Template {
 /// service the importer knows with a resource it does not know (a typo),
 /// suggesting the nearest known type.
 fn check_type(kind: &str) -> Result<(), String> {
-    if KNOWN_TYPES.contains(&kind) || kind.starts_with("Custom::") || kind == "AWS::CloudFormation::CustomResource" {
+    if KNOWN_TYPES.contains(&kind)
+        || kind.starts_with("Custom::")
+        || kind == "AWS::CloudFormation::CustomResource"
+    {
         return Ok(());
     }
     let parts: Vec<&str> = kind.split("::").collect();
-    let known_service = |svc: &str| KNOWN_TYPES.iter().any(|t| t.split("::").nth(1) == Some(svc));
-    let shaped = parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) && (parts[0] == "AWS" || parts[0] == "Alexa");
+    let known_service = |svc: &str| {
+        KNOWN_TYPES
+            .iter()
+            .any(|t| t.split("::").nth(1) == Some(svc))
+    };
+    let shaped = parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty())
+        && (parts[0] == "AWS" || parts[0] == "Alexa");
     if shaped && !known_service(parts[1]) && !KNOWN_TYPES.iter().any(|t| distance(t, kind) <= 2) {
         return Ok(());
     }
-    let nearest = KNOWN_TYPES.iter().min_by_key(|t| distance(t, kind)).copied().unwrap_or("AWS::Lambda::Function");
+    let nearest = KNOWN_TYPES
+        .iter()
+        .min_by_key(|t| distance(t, kind))
+        .copied()
+        .unwrap_or("AWS::Lambda::Function");
     Err(format!("unknown resource Type `{kind}`; did you mean `{nearest}`? (types are `AWS::Service::Resource` as in the CloudFormation resource type reference)"))
 }
 
@@ -217,7 +270,9 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -237,7 +292,11 @@ mod tests {
     fn a_typo_in_a_known_service_suggests_the_nearest_type() {
         let e = load("Resources:\n  Fn:\n    Type: AWS::Serverless::Funtion\n").unwrap_err();
         assert_eq!((e.line, e.resource.as_deref()), (Some(3), Some("Fn")));
-        assert!(e.message.contains("did you mean `AWS::Serverless::Function`"), "{e}");
+        assert!(
+            e.message
+                .contains("did you mean `AWS::Serverless::Function`"),
+            "{e}"
+        );
         assert!(load("Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n").is_ok());
         assert!(load("Resources:\n  T:\n    Type: Lambda\n").is_err());
     }
@@ -245,7 +304,10 @@ mod tests {
     #[test]
     fn not_cloudformation_is_refused() {
         let e = load("name: x\nhorizon: 5m\n").unwrap_err();
-        assert!(e.message.starts_with("not a CloudFormation template"), "{e}");
+        assert!(
+            e.message.starts_with("not a CloudFormation template"),
+            "{e}"
+        );
         assert!(load("- a\n").is_err());
         assert_eq!(distance("kitten", "sitting"), 3);
     }

@@ -74,7 +74,11 @@ const SHORT_FORMS: &[(&str, &str)] = &[
 impl Node {
     /// A node without a known line.
     pub fn new(kind: Kind, line: usize) -> Node {
-        Node { kind, line, key_line: 0 }
+        Node {
+            kind,
+            line,
+            key_line: 0,
+        }
     }
 
     /// The value of `key` in a mapping.
@@ -164,7 +168,11 @@ fn parse_yaml(text: &str, file: &str) -> Result<Node, ImportError> {
         match event {
             Event::StreamStart | Event::DocumentStart(_) | Event::Nothing => continue,
             Event::StreamEnd | Event::DocumentEnd => {
-                return Err(ImportError::new(file, None, "the file is empty: a template is a mapping with a `Resources` section"));
+                return Err(ImportError::new(
+                    file,
+                    None,
+                    "the file is empty: a template is a mapping with a `Resources` section",
+                ));
             }
             other => return b.node(other, span),
         }
@@ -178,9 +186,17 @@ impl<'a> Builder<'a> {
             Some(Err(e)) => Err(ImportError::new(
                 self.file,
                 Some(e.marker().line()),
-                format!("not valid YAML: {} (column {})", e.info(), e.marker().col() + 1),
+                format!(
+                    "not valid YAML: {} (column {})",
+                    e.info(),
+                    e.marker().col() + 1
+                ),
             )),
-            None => Err(ImportError::new(self.file, None, "unexpected end of the YAML stream")),
+            None => Err(ImportError::new(
+                self.file,
+                None,
+                "unexpected end of the YAML stream",
+            )),
         }
     }
 
@@ -189,18 +205,29 @@ impl<'a> Builder<'a> {
         let (node, anchor, tag) = match event {
             Event::Alias(id) => {
                 let node = self.anchors.get(&id).cloned().ok_or_else(|| {
-                    ImportError::new(self.file, Some(line), "a YAML alias (*name) refers to no anchor")
+                    ImportError::new(
+                        self.file,
+                        Some(line),
+                        "a YAML alias (*name) refers to no anchor",
+                    )
                 })?;
                 return Ok(Node { line, ..node });
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == ScalarStyle::Plain;
-                let kind = if plain && tag.is_none() && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
+                let kind = if plain
+                    && tag.is_none()
+                    && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL")
+                {
                     Kind::Null
                 } else {
                     Kind::Scalar(text.into_owned())
                 };
-                (Node::new(kind, line), anchor, tag.map(|t| (t.handle.clone(), t.suffix.clone())))
+                (
+                    Node::new(kind, line),
+                    anchor,
+                    tag.map(|t| (t.handle.clone(), t.suffix.clone())),
+                )
             }
             Event::SequenceStart(anchor, tag) => {
                 let mut items = Vec::new();
@@ -211,7 +238,11 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(ev, sp)?);
                 }
-                (Node::new(Kind::Seq(items), line), anchor, tag.map(|t| (t.handle.clone(), t.suffix.clone())))
+                (
+                    Node::new(Kind::Seq(items), line),
+                    anchor,
+                    tag.map(|t| (t.handle.clone(), t.suffix.clone())),
+                )
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries: Vec<(String, Node)> = Vec::new();
@@ -224,21 +255,37 @@ impl<'a> Builder<'a> {
                     let key = match self.node(ev, sp)?.kind {
                         Kind::Scalar(k) => k,
                         _ => {
-                            return Err(ImportError::new(self.file, Some(key_line), "a mapping key must be a plain string"));
+                            return Err(ImportError::new(
+                                self.file,
+                                Some(key_line),
+                                "a mapping key must be a plain string",
+                            ));
                         }
                     };
                     let (ev, sp) = self.next()?;
                     let mut value = self.node(ev, sp)?;
                     value.key_line = key_line;
                     if entries.iter().any(|(k, _)| *k == key) {
-                        return Err(ImportError::new(self.file, Some(key_line), format!("duplicate key `{key}`")));
+                        return Err(ImportError::new(
+                            self.file,
+                            Some(key_line),
+                            format!("duplicate key `{key}`"),
+                        ));
                     }
                     entries.push((key, value));
                 }
-                (Node::new(Kind::Map(entries), line), anchor, tag.map(|t| (t.handle.clone(), t.suffix.clone())))
+                (
+                    Node::new(Kind::Map(entries), line),
+                    anchor,
+                    tag.map(|t| (t.handle.clone(), t.suffix.clone())),
+                )
             }
             other => {
-                return Err(ImportError::new(self.file, Some(line), format!("unexpected YAML event {other:?}")));
+                return Err(ImportError::new(
+                    self.file,
+                    Some(line),
+                    format!("unexpected YAML event {other:?}"),
+                ));
             }
         };
         let node = match tag {
@@ -266,7 +313,10 @@ impl<'a> Builder<'a> {
                 ImportError::new(
                     self.file,
                     Some(node.line),
-                    format!("unknown tag `{handle}{suffix}`: CloudFormation's short forms are {}", names.join(", ")),
+                    format!(
+                        "unknown tag `{handle}{suffix}`: CloudFormation's short forms are {}",
+                        names.join(", ")
+                    ),
                 )
             })?;
         let line = node.line;
@@ -282,14 +332,32 @@ mod tests {
     fn short_forms_become_long_forms_with_their_lines() {
         let t = "Resources:\n  A:\n    Type: X\n    Properties:\n      Name: !Ref P\n      Arn: !GetAtt B.Arn\n      L: !Join ['', [a, !Sub '${P}-x']]\n";
         let n = parse(t, "t.yaml").unwrap();
-        let props = n.get("Resources").unwrap().get("A").unwrap().get("Properties").unwrap();
+        let props = n
+            .get("Resources")
+            .unwrap()
+            .get("A")
+            .unwrap()
+            .get("Properties")
+            .unwrap();
         let name = props.get("Name").unwrap();
         assert_eq!(name.line, 5);
         assert_eq!(name.get("Ref").unwrap().as_str(), Some("P"));
-        assert_eq!(props.get("Arn").unwrap().get("Fn::GetAtt").unwrap().as_str(), Some("B.Arn"));
+        assert_eq!(
+            props
+                .get("Arn")
+                .unwrap()
+                .get("Fn::GetAtt")
+                .unwrap()
+                .as_str(),
+            Some("B.Arn")
+        );
         let join = props.get("L").unwrap().get("Fn::Join").unwrap();
-        let Kind::Seq(items) = &join.kind else { panic!("{join:?}") };
-        let Kind::Seq(parts) = &items[1].kind else { panic!() };
+        let Kind::Seq(items) = &join.kind else {
+            panic!("{join:?}")
+        };
+        let Kind::Seq(parts) = &items[1].kind else {
+            panic!()
+        };
         assert_eq!(parts[1].get("Fn::Sub").unwrap().as_str(), Some("${P}-x"));
     }
 
@@ -302,7 +370,11 @@ mod tests {
 
     #[test]
     fn json_keeps_lines_and_reports_syntax_errors_with_the_line() {
-        let n = parse("{\n \"Resources\": {\n  \"A\": {\"Type\": \"X\"}\n }\n}\n", "t.json").unwrap();
+        let n = parse(
+            "{\n \"Resources\": {\n  \"A\": {\"Type\": \"X\"}\n }\n}\n",
+            "t.json",
+        )
+        .unwrap();
         assert_eq!(n.get("Resources").unwrap().get("A").unwrap().line, 3);
         let e = parse("{\n \"Resources\": {\n  \"A\": \n}\n", "t.json").unwrap_err();
         assert_eq!(e.line, Some(4));
