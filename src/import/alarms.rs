@@ -507,3 +507,41 @@ fn substitute(expr: &str, stats: &[Stat], exprs: &[(String, String, Option<bool>
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(id: &str, metric: &str) -> Stat {
+        (
+            id.into(),
+            metric.into(),
+            "Sum".into(),
+            "function",
+            None,
+            60.0,
+            Some(false),
+        )
+    }
+
+    #[test]
+    fn query_ids_become_metric_names_and_nested_expressions_are_parenthesised() {
+        let stats = [stat("m_err", "Errors"), stat("m_inv", "Invocations")];
+        let exprs = [("rate".to_string(), "m_err / m_inv".to_string(), Some(false))];
+        assert_eq!(
+            substitute("100 * m_err / m_inv", &stats, &exprs),
+            "100 * Errors.Sum / Invocations.Sum"
+        );
+        let once = substitute("IF(m_inv > 20, rate * 100, 0)", &stats, &exprs);
+        assert_eq!(once, "IF(Invocations.Sum > 20, (m_err / m_inv) * 100, 0)");
+        assert_eq!(
+            substitute(&once, &stats, &exprs),
+            "IF(Invocations.Sum > 20, (Errors.Sum / Invocations.Sum) * 100, 0)"
+        );
+        // A statistic after a dot is not an id.
+        assert_eq!(
+            substitute("Duration.m_err", &stats, &exprs),
+            "Duration.m_err"
+        );
+    }
+}

@@ -631,7 +631,7 @@ mod more_tests {
 
     #[test]
     fn sub_with_literals_and_sam_generated_names() {
-        let t = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n  A:\n    Type: X::Y::Z\n    Properties:\n      S: !Sub '${Fn}:${Fn.Version.Version}-${!Lit}'\n      G: { 'Fn::GetAtt': ['Fn.Version', 'Version'] }\n";
+        let t = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      S: !Sub '${Fn}:${Fn.Version.Version}-${!Lit}'\n      G: { 'Fn::GetAtt': ['Fn.Version', 'Version'] }\n";
         let t = Template::from_tree(&parse(t, "t.yaml").unwrap(), "t.yaml").unwrap();
         let r = Resolver::new(&t, HashMap::from([("Fn".to_string(), "main".to_string())]));
         let res = t.resource("A").unwrap();
