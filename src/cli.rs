@@ -37,6 +37,47 @@ pub enum Command {
     Schema,
     /// Print a shell completion script: bash, zsh or fish.
     Completions(CompletionsArgs),
+    /// Turn a SAM, CloudFormation or `cdk synth` template (YAML or JSON)
+    /// into a scenario that validates and runs as produced; what the
+    /// template does not say (traffic, faults) comes from the options and
+    /// is stated in the scenario's header.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Template file: SAM or CloudFormation YAML (short-form tags such as
+    /// !Ref allowed) or JSON (`cdk synth --json`).
+    pub template: PathBuf,
+    /// Import only this deployed function (its logical id); repeatable.
+    /// Default: every deployed function (several make one multi-function
+    /// scenario).
+    #[arg(long = "function", value_name = "LOGICAL_ID")]
+    pub functions: Vec<String>,
+    /// Write the scenario to this file (atomically: a temporary file, then
+    /// a rename) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "SCENARIO.toml")]
+    pub output: Option<PathBuf>,
+    /// Requests per second, Poisson (default 10).
+    #[arg(long, value_name = "R", conflicts_with = "traffic")]
+    pub rate: Option<f64>,
+    /// Replay recorded traffic: writes `[traffic] replay = "FILE"`, the
+    /// path relative to the scenario's folder.
+    #[arg(long, value_name = "FILE")]
+    pub traffic: Option<PathBuf>,
+    /// A candidate fault, repeatable: `[FUNCTION:] step_error P% [after D]
+    /// [status N]`, `ramp_error A%..B% over D [after D] [status N]`,
+    /// `latency_shift +Nms|xF [after D]`. Default: none (a healthy
+    /// candidate: every rollback is a false rollback).
+    #[arg(long = "fault", value_name = "FAULT")]
+    pub faults: Vec<String>,
+    /// Simulated time per replication (default: the longest strategy's
+    /// nominal duration + 10 minutes).
+    #[arg(long, value_name = "DURATION")]
+    pub horizon: Option<String>,
+    /// Replications per strategy (default: the scenario default, 1000).
+    #[arg(long, value_name = "N")]
+    pub replications: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -280,8 +321,9 @@ fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 10] = [
     "run",
+    "import",
     "validate",
     "alarm",
     "help",

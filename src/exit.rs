@@ -13,7 +13,7 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// The exit code of a failed command.
 pub fn exit_code(e: &Error) -> ExitCode {
     ExitCode::from(match e {
-        Error::Scenario(_) | Error::Usage(_) => 2,
+        Error::Scenario(_) | Error::Usage(_) | Error::Import(_) => 2,
         Error::Interrupted(_) | Error::InterruptedNow(_) => EXIT_INTERRUPTED,
         Error::Report(_) | Error::Internal(_) => 1,
     })

@@ -34,6 +34,7 @@
 //! not reachable from here is internal to the crate.
 
 pub mod alarm;
+pub mod import;
 pub mod model;
 pub mod montecarlo;
 pub mod plan;

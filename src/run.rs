@@ -21,6 +21,9 @@ pub enum Error {
     Scenario(#[from] ScenarioError),
     #[error("{0}")]
     Usage(String),
+    /// A template `canarysim import` cannot read, or a bad import option.
+    #[error("{0}")]
+    Import(#[from] crate::import::ImportError),
     #[error("{0}")]
     Report(#[from] ReportError),
     #[error("internal error: {0}")]

@@ -6,6 +6,7 @@
 
 mod alarm;
 mod exports;
+mod import;
 mod output;
 mod plot;
 mod run;
@@ -21,6 +22,7 @@ use output::print;
 pub fn execute(command: Command) -> Result<(), Error> {
     match command {
         Command::Run(args) => run::run(args),
+        Command::Import(args) => import::import(args),
         Command::Validate(args) => validate::validate(args),
         Command::Alarm(args) => alarm::alarm_replay(args),
         Command::Sweep(args) => sweep::sweep(args),

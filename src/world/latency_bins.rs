@@ -111,7 +111,7 @@ impl Bins {
                 thresholds
                     .iter()
                     .copied()
-                    .filter(|&t| t > 0.0 && timeout.map_or(true, |c| t < c)),
+                    .filter(|&t| t > 0.0 && timeout.is_none_or(|c| t < c)),
             )
             .collect();
         edges.sort_by(f64::total_cmp);

@@ -33,7 +33,7 @@ impl World<'_> {
     ) {
         failed.clear();
         let a = self.now;
-        debug_assert!(self.queue.peek_time().map_or(true, |next| to <= next));
+        debug_assert!(self.queue.peek_time().is_none_or(|next| to <= next));
         if to > a {
             self.generate(a, to);
         }

@@ -200,7 +200,7 @@ fn apigw_canary_alarm_beats_the_operator_and_the_cold_cache_makes_it_possible() 
     // warm cache's median is never, later than any time.
     assert!(
         warm.detection_p50_s
-            .map_or(true, |w| w > 2.0 * alarm.detection_p50_s.unwrap()),
+            .is_none_or(|w| w > 2.0 * alarm.detection_p50_s.unwrap()),
         "{warm:?}"
     );
     assert!(
@@ -401,7 +401,7 @@ fn exposure_splits_are_consistent_in_every_shipped_scenario() {
     use canarysim::model::Sampling;
     for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
         let path = entry.unwrap().path();
-        if !path.extension().is_some_and(|e| e == "toml") {
+        if path.extension().is_none_or(|e| e != "toml") {
             continue;
         }
         for sampling in [Sampling::Exact, Sampling::Fast] {

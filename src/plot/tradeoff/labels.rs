@@ -101,7 +101,7 @@ fn place_labels(
                         + 100 * r.outside(&bounds);
                     let score = overlap * 1000 + rank;
                     rank += 1;
-                    if best.as_ref().map_or(true, |b| score < b.0) {
+                    if best.as_ref().is_none_or(|b| score < b.0) {
                         best = Some((score, r, ring > 0 || k != 0));
                     }
                     if overlap == 0 {

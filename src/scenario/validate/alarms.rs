@@ -152,7 +152,7 @@ fn alarm(
     };
     if alarm_period
         .checked_mul(u64::from(n))
-        .map_or(true, |span| span > limit)
+        .is_none_or(|span| span > limit)
     {
         let key = if raw.evaluation_periods.is_some() {
             "evaluation_periods"
