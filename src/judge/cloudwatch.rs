@@ -226,3 +226,83 @@ impl Judge for AlarmJudge<'_> {
             .and_then(|(_, dp)| dp.value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Acc, CANDIDATE, SLOTS};
+    use crate::model::{RequestGuard, TrafficShift};
+    use crate::sim::time::secs;
+    use crate::testkit::scenario;
+
+    /// The testkit alarm (`Errors Sum > 0`, version scope, N = 1, no
+    /// ingestion delay) guarded at 20 requests, fed one window of `n`
+    /// candidate requests with `errors` errors.
+    fn judged(spec: &AlarmSpec, n: u64, errors: u64) -> (Option<AlarmState>, bool, String) {
+        let mut judge = AlarmJudge::new(spec, true, vec![0], secs(60), Micros::ZERO);
+        let mut accs: [Acc; SLOTS] = std::array::from_fn(|_| Acc::new(0));
+        accs[CANDIDATE].count = n;
+        accs[CANDIDATE].errors = errors;
+        accs[CANDIDATE].server_errors = errors;
+        let window = ClosedWindow {
+            index: 0,
+            accs: &accs,
+            filters: &[],
+        };
+        judge.observe(secs(60), &window, &mut DatapointCalc::default());
+        let change = judge.evaluate(secs(60));
+        (change, judge.guard_inconclusive(), judge.describe())
+    }
+
+    fn guarded(min_requests: u64) -> AlarmSpec {
+        let mut spec = scenario(TrafficShift::AllAtOnce).alarms[0].clone();
+        spec.guard = RequestGuard {
+            min_requests,
+            ..RequestGuard::default()
+        };
+        spec
+    }
+
+    /// N − 1 requests: inconclusive (INSUFFICIENT_DATA) although the
+    /// datapoint breaches; N requests: CloudWatch's own ALARM.
+    #[test]
+    fn the_guard_is_inconclusive_at_n_minus_1_requests_and_conclusive_at_n() {
+        let spec = guarded(20);
+        let (change, inconclusive, words) = judged(&spec, 19, 3);
+        assert_eq!(change, None, "stays INSUFFICIENT_DATA");
+        assert!(inconclusive);
+        assert!(words.contains("inconclusive, 19 requests"), "{words}");
+        assert!(words.contains("CloudWatch state ALARM"), "{words}");
+        let (change, inconclusive, _) = judged(&spec, 20, 3);
+        assert_eq!(change, Some(AlarmState::Alarm));
+        assert!(!inconclusive);
+    }
+
+    /// Without a guard nothing changes: the same window alarms, no words.
+    #[test]
+    fn without_a_guard_the_alarm_is_plain_cloudwatch() {
+        let (change, inconclusive, words) = judged(&guarded(0), 1, 1);
+        assert_eq!(change, Some(AlarmState::Alarm));
+        assert!(!inconclusive);
+        assert!(words.is_empty());
+    }
+
+    /// A window not yet visible (ingestion delay) counts no requests.
+    #[test]
+    fn requests_of_a_window_not_yet_visible_do_not_count() {
+        let spec = guarded(20);
+        let mut judge = AlarmJudge::new(&spec, true, vec![0], secs(60), secs(60));
+        let mut accs: [Acc; SLOTS] = std::array::from_fn(|_| Acc::new(0));
+        accs[CANDIDATE].count = 50;
+        let window = ClosedWindow {
+            index: 0,
+            accs: &accs,
+            filters: &[],
+        };
+        judge.observe(secs(60), &window, &mut DatapointCalc::default());
+        judge.evaluate(secs(60));
+        assert!(judge.guard_inconclusive());
+        judge.evaluate(secs(120));
+        assert!(!judge.guard_inconclusive());
+    }
+}

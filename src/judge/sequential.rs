@@ -166,3 +166,93 @@ impl Judge for SequentialJudge<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Acc, SLOTS};
+    use crate::model::{JudgeKind, RequestGuard};
+    use crate::sim::time::secs;
+
+    fn spec(min_requests: u64) -> JudgeSpec {
+        JudgeSpec {
+            name: "seq".into(),
+            function: 0,
+            guard: RequestGuard {
+                min_requests,
+                ..RequestGuard::default()
+            },
+            kind: JudgeKind::Sequential(SequentialSpec {
+                alpha: 0.05,
+                min_effect: 2.0,
+                look_every: secs(10),
+                method: SequentialMethod::Mixture,
+            }),
+        }
+    }
+
+    /// One look at a window of `c`/`cn` candidate and 0/`sn` stable
+    /// failures/requests.
+    fn look(judge: &mut SequentialJudge<'_>, at: u64, c: u64, cn: u64, sn: u64) -> AlarmState {
+        let mut accs: [Acc; SLOTS] = std::array::from_fn(|_| Acc::new(0));
+        accs[CANDIDATE].count = cn;
+        accs[CANDIDATE].server_errors = c;
+        accs[STABLE].count = sn;
+        let window = ClosedWindow {
+            index: 1,
+            accs: &accs,
+            filters: &[],
+        };
+        judge.observe(secs(at), &window, &mut DatapointCalc::default());
+        judge.evaluate(secs(at));
+        judge.state()
+    }
+
+    /// 10 lone candidate failures at equal traffic reject (ln M = 3.246 ≥
+    /// ln 20, pinned in `sequential_rule`); the rejection is final.
+    #[test]
+    fn ten_lone_candidate_failures_reject_and_the_rejection_is_final() {
+        let s = spec(0);
+        let JudgeKind::Sequential(q) = s.kind;
+        let mut j = SequentialJudge::new(&s, q, true, 1, Micros::ZERO);
+        assert_eq!(j.state(), AlarmState::Ok);
+        assert_eq!(look(&mut j, 10, 9, 1000, 1000), AlarmState::Ok);
+        assert!(j
+            .describe()
+            .starts_with("seq: continue, log LR 2.888 < log(1/α) 2.996"));
+        assert_eq!(look(&mut j, 20, 1, 1000, 1000), AlarmState::Alarm);
+        assert!(j
+            .describe()
+            .starts_with("seq: reject, log LR 3.246 ≥ log(1/α) 2.996"));
+        assert_eq!(look(&mut j, 30, 0, 1000, 1000), AlarmState::Alarm);
+    }
+
+    /// The guard counts the candidate's requests since the start: 1,999
+    /// keep it inconclusive even past the threshold, 2,000 decide.
+    #[test]
+    fn the_guard_is_inconclusive_until_n_candidate_requests() {
+        let s = spec(2000);
+        let JudgeKind::Sequential(q) = s.kind;
+        let mut j = SequentialJudge::new(&s, q, true, 1, Micros::ZERO);
+        assert_eq!(j.state(), AlarmState::InsufficientData);
+        assert_eq!(
+            look(&mut j, 10, 10, 1999, 1999),
+            AlarmState::InsufficientData
+        );
+        assert!(j.guard_inconclusive());
+        assert_eq!(look(&mut j, 20, 0, 1, 1), AlarmState::Alarm);
+        assert!(!j.guard_inconclusive());
+    }
+
+    /// Windows of the warm-up (judge time up to the start) are not the
+    /// deployment's; other window sets and other ticks are ignored.
+    #[test]
+    fn warm_up_windows_and_foreign_ticks_are_ignored() {
+        let s = spec(0);
+        let JudgeKind::Sequential(q) = s.kind;
+        let mut j = SequentialJudge::new(&s, q, true, 1, secs(60));
+        assert_eq!(look(&mut j, 60, 50, 1000, 1000), AlarmState::Ok);
+        assert_eq!(j.test.total(), Counts::default());
+        assert_eq!(j.evaluate(secs(75)), None);
+    }
+}

@@ -8,6 +8,7 @@ mod determinism;
 mod equivalence;
 mod golden;
 mod handled_failures;
+mod judges;
 mod metric_math;
 mod outputs;
 mod properties;

@@ -40,9 +40,11 @@ pub struct RawJudge {
     /// `sequential`: bound on the probability that a healthy candidate is
     /// ever rolled back, however often the judge looks; 0 < alpha < 1.
     /// Default 0.05.
+    #[schemars(range(min = 0, max = 1))]
     pub alpha: Option<f64>,
     /// `sequential`: the smallest candidate/stable error-rate ratio worth
     /// detecting; > 1, at most 1000. Default 2.
+    #[schemars(range(min = 1, max = 1000))]
     pub min_effect: Option<f64>,
     /// `sequential`: time between looks; "10s", "20s", "30s" or a multiple
     /// of "60s". Default "10s".
