@@ -83,7 +83,7 @@ impl Judge for SequentialJudge<'_> {
     }
 
     fn observe(&mut self, now: Micros, window: &ClosedWindow<'_>, _calc: &mut DatapointCalc) {
-        if window.index != self.window || now <= self.start {
+        if !self.active || window.index != self.window || now <= self.start {
             return;
         }
         let (c, s) = (&window.accs[CANDIDATE], &window.accs[STABLE]);

@@ -49,6 +49,8 @@ pub const GRID: usize = 20;
 pub struct Mixture {
     /// ln ρ_k, k = 1..=GRID: evenly spaced on (0, 2 ln min_effect].
     log_rho: [f64; GRID],
+    /// ρ_k (kept: an update costs one logarithm per grid point).
+    rho: [f64; GRID],
     /// ln w_k: a normal prior on ln ρ centred on ln min_effect with
     /// standard deviation ln(min_effect)/2, normalised over the grid.
     log_w: [f64; GRID],
@@ -71,6 +73,7 @@ impl Mixture {
         let norm = log_sum_exp(&raw);
         Mixture {
             log_rho,
+            rho: log_rho.map(f64::exp),
             log_w: raw.map(|r| r - norm),
             log_l: [0.0; GRID],
         }
@@ -85,8 +88,7 @@ impl Mixture {
         if n == 0.0 || s <= 0.0 || s >= 1.0 {
             return;
         }
-        for (l, &lr) in self.log_l.iter_mut().zip(&self.log_rho) {
-            let rho = lr.exp();
+        for ((l, &lr), &rho) in self.log_l.iter_mut().zip(&self.log_rho).zip(&self.rho) {
             *l += c as f64 * lr - n * (rho * s + 1.0 - s).ln();
         }
     }

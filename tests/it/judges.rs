@@ -29,8 +29,8 @@ fn rollback_rate(runs: &[RunRecord], strategy: &str) -> (f64, usize) {
 }
 
 /// Both versions fail 2 % of requests; the candidate gets half the traffic
-/// for an hour; one judge per strategy, looking every 10 s (360 looks).
-fn contrast(reps: u32, fault: &str) -> String {
+/// for an hour; one judge (`method`), looking every 10 s (360 looks).
+fn contrast(reps: u32, method: &str, fault: &str) -> String {
     format!(
         r#"
 seed = 15
@@ -44,26 +44,15 @@ rate_per_s = 2
 error_rate = 0.02
 {fault}
 
-[judges.mixture]
+[judges.seq]
 kind = "sequential"
 alpha = 0.05
 look_every = "10s"
+method = "{method}"
 
-[judges.fixed]
-kind = "sequential"
-alpha = 0.05
-look_every = "10s"
-method = "fixed_per_look"
-
-[strategies.mixture]
+[strategies.plan]
 kind = "steps"
 steps = [{{ weight = 50, bake = "1h" }}, {{ weight = 100 }}]
-alarms = ["mixture"]
-
-[strategies.fixed]
-kind = "steps"
-steps = [{{ weight = 50, bake = "1h" }}, {{ weight = 100 }}]
-alarms = ["fixed"]
 "#
     )
 }
@@ -71,15 +60,15 @@ alarms = ["fixed"]
 #[test]
 fn the_mixture_keeps_false_rollbacks_below_alpha_and_peeking_does_not() {
     const REPS: u32 = 5000;
-    let sc = scenario(&contrast(REPS, ""));
     let started = Instant::now();
-    let results = run_all(&sc);
+    let mixture = run_all(&scenario(&contrast(REPS, "mixture", "")));
+    let fixed = run_all(&scenario(&contrast(REPS, "fixed_per_look", "")));
     let elapsed = started.elapsed();
     let alpha = 0.05;
     let se = (alpha * (1.0 - alpha) / f64::from(REPS)).sqrt();
     let bound = alpha + 3.0 * se;
-    let (mixture, n) = rollback_rate(&results.runs, "mixture");
-    let (fixed, _) = rollback_rate(&results.runs, "fixed");
+    let (mixture, n) = rollback_rate(&mixture.runs, "plan");
+    let (fixed, _) = rollback_rate(&fixed.runs, "plan");
     assert_eq!(n, REPS as usize);
     eprintln!(
         "healthy: mixture {mixture:.4}, fixed per look {fixed:.4}, bound {bound:.4} ({REPS} reps × 2 in {elapsed:?})"
@@ -101,14 +90,14 @@ fn the_mixture_keeps_false_rollbacks_below_alpha_and_peeking_does_not() {
 #[test]
 fn the_mixture_detects_a_candidate_failing_three_times_as_often() {
     let fault = "\n[[faults]]\nkind = \"step_error\"\nerror_rate = 0.04\n";
-    let sc = scenario(&contrast(400, fault));
+    let sc = scenario(&contrast(400, "mixture", fault));
     let results = run_all(&sc);
-    let (mixture, _) = rollback_rate(&results.runs, "mixture");
+    let (mixture, _) = rollback_rate(&results.runs, "plan");
     assert!(mixture > 0.95, "detection rate {mixture}");
     let detections: Vec<f64> = results
         .runs
         .iter()
-        .filter(|r| r.strategy == "mixture")
+        .filter(|r| r.strategy == "plan")
         .filter_map(|r| r.detection_s)
         .collect();
     let mean = detections.iter().sum::<f64>() / detections.len() as f64;

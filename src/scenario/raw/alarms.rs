@@ -85,8 +85,9 @@ pub struct RawAlarm {
     /// What an inconclusive (guarded) verdict does: `pass` (default; counts
     /// as healthy), `wait` (holds the next traffic shift and completion
     /// until conclusive) or `pause` (holds until an operator resumes after
-    /// `review_time`). `wait`/`pause` need a strategy that can hold
-    /// (`steps`, `lattice`), not `codedeploy`/`apigw_canary`.
+    /// `review_time`). `wait`/`pause` need a strategy that can hold: only
+    /// `kind = "steps"` (refused for `codedeploy`, `apigw_canary`,
+    /// `lattice`).
     #[schemars(extend("enum" = ["pass", "wait", "pause", null]))]
     pub on_inconclusive: Option<String>,
     /// With `on_inconclusive = "pause"` only: the operator's delay from the
