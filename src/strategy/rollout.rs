@@ -485,10 +485,11 @@ impl Strategy for Rollout<'_> {
                 }
             }
             PRE_HOOK_DONE if self.phase == Phase::PreHook => self.end_hook(false, ctl),
-            SHIFTING_DONE if self.phase == Phase::Shifting => {
-                if !self.hold_if_inconclusive(Pending::Done, ctl) {
-                    self.shifting_done(ctl);
-                }
+            SHIFTING_DONE
+                if self.phase == Phase::Shifting
+                    && !self.hold_if_inconclusive(Pending::Done, ctl) =>
+            {
+                self.shifting_done(ctl);
             }
             RESUME if self.phase == Phase::Shifting => self.resume("operator", ctl),
             POST_HOOK_DONE if self.phase == Phase::PostHook => self.end_hook(true, ctl),
