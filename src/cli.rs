@@ -24,6 +24,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
+    /// Replay a series through one judge (argo, flagger, kayenta, sequential).
+    #[command(subcommand)]
+    Judge(JudgeCommand),
     /// Redraw plots from the CSV files of an earlier run or sweep.
     Plot(PlotArgs),
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
@@ -279,6 +282,32 @@ pub struct AlarmArgs {
     #[arg(long)]
     pub evaluation_range: Option<u32>,
     /// Datapoints, oldest first, comma-separated; '-' is a missing datapoint.
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
+}
+
+/// `canarysim judge <kind>`: one judge's rule replayed by hand.
+#[derive(Debug, Subcommand)]
+pub enum JudgeCommand {
+    /// The sequential judge: cumulative counts per look → the mixture
+    /// likelihood ratio (or the fixed per-look p-value), its threshold and
+    /// continue / reject.
+    Sequential(SequentialArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SequentialArgs {
+    /// Bound on the false-rollback probability, 0 < alpha < 1.
+    #[arg(long, allow_negative_numbers = true)]
+    pub alpha: f64,
+    /// Smallest candidate/stable error-rate ratio worth detecting (> 1).
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    pub min_effect: f64,
+    /// `mixture` (default, anytime-valid) or `fixed_per_look`.
+    #[arg(long, default_value = "mixture")]
+    pub method: String,
+    /// Cumulative counts at each look, comma-separated:
+    /// CANDIDATE_ERRORS/CANDIDATE_REQUESTS:STABLE_ERRORS/STABLE_REQUESTS.
     #[arg(long, allow_hyphen_values = true)]
     pub series: String,
 }

@@ -501,7 +501,8 @@ where
 {
     let results = simulate(sc, threads)?;
     let summaries = report::summarize(&results.runs);
-    let alarm_names: Vec<String> = sc.alarms.iter().map(|a| a.name.clone()).collect();
+    // Timeline columns: every judge of the world, alarms first.
+    let alarm_names: Vec<String> = sc.judge_names();
     let mut set = AtomicFileSet::replace(out_dir)?;
     set.write_with(report::RUNS_CSV, |w| report::write_runs(w, &results.runs))?;
     set.write_with(report::SUMMARY_CSV, |w| {
@@ -516,7 +517,10 @@ where
     if let Some(text) = run_toml {
         set.write_bytes(RUN_TOML, text.as_bytes())?;
     }
-    let alarm_start = report::alarm_start(&alarm_names, &results.runs);
+    // CloudWatch alarms only: their warm-up history is what can put one in
+    // ALARM at t = 0; a `[judges]` judge starts without one.
+    let cloudwatch: Vec<String> = sc.alarms.iter().map(|a| a.name.clone()).collect();
+    let alarm_start = report::alarm_start(&cloudwatch, &results.runs);
     extra(&mut set, &summaries, &alarm_start)?;
     let files = set.commit()?;
     Ok(RunOutput {

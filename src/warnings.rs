@@ -113,14 +113,20 @@ fn watch_ends_before_fault(sc: &Scenario, s: &StrategySpec, out: &mut Vec<String
     }
 }
 
-/// An alarm that no strategy watches changes no outcome.
+/// An alarm (or `[judges]` judge) that no strategy watches changes no
+/// outcome.
 fn unwatched_alarms(sc: &Scenario, out: &mut Vec<String>) {
-    for (i, a) in sc.alarms.iter().enumerate() {
+    for i in 0..sc.judge_count() {
         if !sc.strategies.iter().any(|s| s.alarms.contains(&i)) {
+            let what = if i < sc.alarms.len() {
+                "alarm"
+            } else {
+                "judge"
+            };
             out.push(format!(
-                "alarm `{}` is watched by no strategy: it appears in timeline.csv but cannot \
+                "{what} `{}` is watched by no strategy: it appears in timeline.csv but cannot \
                  roll anything back.",
-                a.name
+                sc.judge_name(i)
             ));
         }
     }

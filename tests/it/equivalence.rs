@@ -155,6 +155,13 @@ fn workflow_with_retries() {
     check("tests/data/workflow_retries.toml");
 }
 
+/// The sequential judge (mixture and fixed per look, with a guard) and
+/// guarded alarms (`pass` on CodeDeploy, `wait` on a step plan).
+#[test]
+fn judges_and_guards() {
+    check("tests/data/judges_equivalence.toml");
+}
+
 #[test]
 fn seed_000_cdk_saga() {
     check_reps("scenarios/seed_000_cdk_saga.toml", 200);

@@ -9,6 +9,7 @@ mod equivalence;
 mod golden;
 mod handled_failures;
 mod import;
+mod judges;
 mod metric_math;
 mod outputs;
 mod properties;
