@@ -24,6 +24,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
+    /// Replay samples or a check series through one judge's rule by hand.
+    #[command(subcommand)]
+    Judge(JudgeCommand),
     /// Redraw plots from the CSV files of an earlier run or sweep.
     Plot(PlotArgs),
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
@@ -242,6 +245,47 @@ pub struct AlarmArgs {
     pub series: String,
 }
 
+/// `canarysim judge <kind>`: each kind's rule replayed by hand.
+#[derive(Debug, Subcommand)]
+pub enum JudgeCommand {
+    /// Classify one metric's canary samples against the baseline's as
+    /// Kayenta does (Mann-Whitney, 98 %, tolerance 0.25 × |estimate|).
+    Kayenta(KayentaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KayentaArgs {
+    /// Canary samples, comma-separated (NaN allowed; empty = no data).
+    #[arg(long, allow_hyphen_values = true)]
+    pub canary: String,
+    /// Baseline samples, comma-separated (NaN allowed; empty = no data).
+    #[arg(long, allow_hyphen_values = true)]
+    pub baseline: String,
+    /// Which change fails the metric: increase, decrease or either.
+    #[arg(long, default_value = "either")]
+    pub direction: String,
+    /// Confidence level of the interval (Kayenta's judge: 0.98).
+    #[arg(long, default_value_t = 0.98)]
+    pub confidence: f64,
+    /// The bounds are ± this × |Hodges–Lehmann estimate| (Kayenta: 0.25).
+    #[arg(long, default_value_t = 0.25)]
+    pub tolerance: f64,
+    /// MEASURE[:INCREASE[:DECREASE]]: meanRatio (neutral 1.0) or cles
+    /// (neutral 0.5) with the allowed increase / decrease.
+    #[arg(long, default_value = "meanRatio")]
+    pub effect_size: String,
+    /// NaN samples: remove or replace (with 0).
+    #[arg(long, default_value = "remove")]
+    pub nan_strategy: String,
+    /// A critical metric: High/Low beyond the (neutral) critical effect size
+    /// or no data zeroes the score.
+    #[arg(long)]
+    pub critical: bool,
+    /// No data fails the metric (NodataFailMetric) unless it is critical.
+    #[arg(long)]
+    pub must_have_data: bool,
+}
+
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
 /// one, so the allowed range is stated here.
 fn parse_reps(text: &str) -> Result<u32, String> {
@@ -280,10 +324,11 @@ fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 10] = [
     "run",
     "validate",
     "alarm",
+    "judge",
     "help",
     "sweep",
     "plot",

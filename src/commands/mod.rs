@@ -6,6 +6,7 @@
 
 mod alarm;
 mod exports;
+mod judge;
 mod output;
 mod plot;
 mod run;
@@ -23,6 +24,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Alarm(args) => alarm::alarm_replay(args),
+        Command::Judge(cmd) => judge::execute(cmd),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => sweep::merge(args),

@@ -15,6 +15,7 @@
 //! each next state.
 
 pub mod cloudwatch;
+pub mod kayenta;
 
 use crate::alarm::AlarmState;
 use crate::metrics::{Acc, DatapointCalc, SLOTS};
