@@ -1,8 +1,8 @@
 //! `canarysim judge kayenta`: one metric's canary and baseline samples
 //! through Kayenta's Mann-Whitney classifier.
 
-use canarysim::judge::kayenta::classifier::{Direction, MetricRule, NanStrategy, TestParams};
-use canarysim::judge::kayenta::replay;
+use canarysim::kayenta::classifier::{Direction, MetricRule, NanStrategy, TestParams};
+use canarysim::kayenta::replay;
 use canarysim::run::Error;
 
 use crate::cli::KayentaArgs;
