@@ -9,6 +9,7 @@
 mod alarms;
 mod delay;
 mod faults;
+mod kayenta;
 mod metric_math;
 mod metrics;
 mod strategy;
@@ -19,6 +20,7 @@ mod workflow;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
+pub use kayenta::{KayentaMetric, KayentaQuery, KayentaSpec};
 pub use metric_math::{Expr, Extreme, LogicOp};
 pub use metrics::{
     CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,

@@ -88,6 +88,9 @@ struct World<'a> {
     faults: FaultTimeline<'a>,
     /// Candidate share of traffic in [0, 1].
     weight: f64,
+    /// Whether a Kayenta judge reads this function, so a baseline pool
+    /// serves next to the candidate ([`World::baseline_share`]).
+    baseline_pool: bool,
     cold_remaining: u64,
     cold_extra_ms: f64,
     need_latency: bool,
@@ -206,6 +209,7 @@ impl<'a> World<'a> {
             Bins::new(&thresholds, func.candidate.timeout_ms),
             Bins::new(&thresholds, None),
             Bins::new(&thresholds, None),
+            Bins::new(&thresholds, func.stable.timeout_ms),
         ];
         let mut w = World {
             sc,
@@ -218,6 +222,7 @@ impl<'a> World<'a> {
             rate: RateFn::new(&func.traffic),
             faults,
             weight: 0.0,
+            baseline_pool: false,
             cold_remaining,
             cold_extra_ms,
             need_latency,
@@ -263,6 +268,21 @@ impl<'a> World<'a> {
             w.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
         }
         w
+    }
+
+    /// The baseline pool's share of traffic: Kayenta compares the canary
+    /// with a fresh server group of the stable version of the canary's size,
+    /// started with it (Spinnaker's canary best practices; peers.md §4.2),
+    /// so it takes the candidate's weight out of the stable's share —
+    /// stable 1 − 2w, baseline w, candidate w — capped at what the stable
+    /// has left (1 − w) when the candidate holds more than half. No pool,
+    /// or no candidate traffic: 0.
+    fn baseline_share(&self) -> f64 {
+        if self.baseline_pool {
+            self.weight.min(1.0 - self.weight).max(0.0)
+        } else {
+            0.0
+        }
     }
 
     /// Runs the next control event; false once the horizon is reached.

@@ -10,6 +10,7 @@
 //! Sources: `spinnaker/kayenta@a69573be9d8fededacf80817e4151a2c8df41276`.
 
 pub mod classifier;
+pub mod judge;
 pub mod mann_whitney;
 pub mod replay;
 pub mod scorer;
