@@ -24,7 +24,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
-    /// Replay samples or a check series through one judge's rule by hand.
+    /// Replay a series through one judge (argo, flagger, kayenta, sequential).
     #[command(subcommand)]
     Judge(JudgeCommand),
     /// Redraw plots from the CSV files of an earlier run or sweep.
@@ -245,12 +245,33 @@ pub struct AlarmArgs {
     pub series: String,
 }
 
-/// `canarysim judge <kind>`: each kind's rule replayed by hand.
+/// `canarysim judge <kind>`: one judge's rule replayed by hand.
 #[derive(Debug, Subcommand)]
 pub enum JudgeCommand {
+    /// The sequential judge: cumulative counts per look → the mixture
+    /// likelihood ratio (or the fixed per-look p-value), its threshold and
+    /// continue / reject.
+    Sequential(SequentialArgs),
     /// Classify one metric's canary samples against the baseline's as
     /// Kayenta does (Mann-Whitney, 98 %, tolerance 0.25 × |estimate|).
     Kayenta(KayentaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SequentialArgs {
+    /// Bound on the false-rollback probability, 0 < alpha < 1.
+    #[arg(long, allow_negative_numbers = true)]
+    pub alpha: f64,
+    /// Smallest candidate/stable error-rate ratio worth detecting (> 1).
+    #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+    pub min_effect: f64,
+    /// `mixture` (default, anytime-valid) or `fixed_per_look`.
+    #[arg(long, default_value = "mixture")]
+    pub method: String,
+    /// Cumulative counts at each look, comma-separated:
+    /// CANDIDATE_ERRORS/CANDIDATE_REQUESTS:STABLE_ERRORS/STABLE_REQUESTS.
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
 }
 
 #[derive(Debug, Args)]

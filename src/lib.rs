@@ -76,3 +76,6 @@ pub use run::{load_scenario, Error, Overrides};
 pub use scenario::ScenarioError;
 pub use sim::time;
 pub use world::{run_replication, ReplicationOptions, ReplicationOutput};
+
+/// `canarysim judge sequential`'s replay (the sequential judge's pure rule).
+pub use judge::{sequential_replay, sequential_rule};

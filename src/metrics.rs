@@ -407,6 +407,7 @@ mod tests {
                 evaluation_range: 3,
             },
             low_sample_count: LowSampleCount::Evaluate,
+            guard: crate::model::RequestGuard::default(),
         }
     }
 

@@ -256,14 +256,48 @@ fn describe_function(o: &mut String, f: &Function, indent: &str) {
     }
 }
 
+/// A `[judges]` entry in words: its kind's parameters, then its guard.
+fn describe_judge(j: &crate::model::JudgeSpec) -> String {
+    let crate::model::JudgeKind::Sequential(q) = &j.kind;
+    let rule = match q.method {
+        crate::model::SequentialMethod::Mixture => format!(
+            "sequential mixture test of the candidate's failure rate against stable's, rolls back when the likelihood ratio reaches 1/alpha = {} (false-rollback probability <= {} however often it looks), min effect {}x, a look every {}",
+            crate::scenario::validate::checks::shown(1.0 / q.alpha),
+            q.alpha,
+            q.min_effect,
+            fmt_duration(q.look_every)
+        ),
+        crate::model::SequentialMethod::FixedPerLook => format!(
+            "fixed per-look binomial test at level {} on the cumulative counts, a look every {} (not anytime-valid: comparison only)",
+            q.alpha,
+            fmt_duration(q.look_every)
+        ),
+    };
+    format!("{rule}{}", describe_guard(&j.guard))
+}
+
+/// The minimum-request guard in words ("" without one).
+fn describe_guard(g: &crate::model::RequestGuard) -> String {
+    if !g.active() {
+        return String::new();
+    }
+    let then = match g.on_inconclusive {
+        crate::model::OnInconclusive::Pass => "counts as healthy".to_string(),
+        crate::model::OnInconclusive::Wait => "holds the next shift until conclusive".to_string(),
+        crate::model::OnInconclusive::Pause(d) => {
+            format!("holds until an operator resumes after {}", fmt_delay(&d))
+        }
+    };
+    format!(
+        "; inconclusive below {} requests, which {then}",
+        g.min_requests
+    )
+}
+
 /// One line per strategy: its kind, weights over time, completion, how it
 /// watches and how it rolls back.
 fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
-    let watched: Vec<&str> = s
-        .alarms
-        .iter()
-        .map(|&i| sc.alarms[i].name.as_str())
-        .collect();
+    let watched: Vec<&str> = s.alarms.iter().map(|&i| sc.judge_name(i)).collect();
     let t0 = s
         .pre_traffic_hook
         .as_ref()
@@ -501,7 +535,7 @@ pub fn describe_plan(sc: &Scenario) -> String {
         };
         let _ = writeln!(
             o,
-            "  {}{function}: {} ({} scope) {} {}, {} of {} datapoints, period {}, evaluation range {}, treat missing data as {}",
+            "  {}{function}: {} ({} scope) {} {}, {} of {} datapoints, period {}, evaluation range {}, treat missing data as {}{}",
             a.name,
             a.expr_text,
             a.scope.name(),
@@ -511,8 +545,20 @@ pub fn describe_plan(sc: &Scenario) -> String {
             r.evaluation_periods,
             fmt_duration(a.period),
             r.evaluation_range,
-            r.missing_data.name()
+            r.missing_data.name(),
+            describe_guard(&a.guard)
         );
+    }
+    if !sc.judges.is_empty() {
+        let _ = writeln!(o, "judges:");
+        for j in &sc.judges {
+            let function = if sc.multi_function {
+                format!(" [function {}]", sc.functions[j.function].name)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(o, "  {}{function}: {}", j.name, describe_judge(j));
+        }
     }
     let _ = writeln!(o, "strategies:");
     for s in &sc.strategies {

@@ -231,6 +231,12 @@ named_enum! {
         WeightsPropagated = "weights_propagated",
         /// A one-stage rollback's stage (an alias or stage update).
         Rollback = "rollback",
+        /// A watched judge's minimum-request guard is inconclusive and
+        /// holds the next shift or completion (detail: the judge and
+        /// `wait` or `pause`).
+        Held = "held",
+        /// The hold ended (detail: `conclusive` or `operator`).
+        Resumed = "resumed",
     }
 }
 

@@ -506,7 +506,7 @@ where
 {
     let results = simulate(sc, threads)?;
     let summaries = report::summarize(&results.runs);
-    let alarm_names: Vec<String> = sc.alarms.iter().map(|a| a.name.clone()).collect();
+    let alarm_names: Vec<String> = sc.judge_names();
     let mut set = AtomicFileSet::replace(out_dir)?;
     set.write_with(report::RUNS_CSV, |w| report::write_runs(w, &results.runs))?;
     set.write_with(report::SUMMARY_CSV, |w| {

@@ -60,6 +60,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
                 evaluation_range: 3,
             },
             low_sample_count: LowSampleCount::Evaluate,
+            guard: crate::model::RequestGuard::default(),
         }],
         strategies: vec![StrategySpec {
             name: "s".into(),
@@ -77,6 +78,7 @@ pub fn scenario(shift: TrafficShift) -> Scenario {
             pre_traffic_hook: None,
             post_traffic_hook: None,
         }],
+        judges: Vec::new(),
         workflow: None,
         sampling: Sampling::Exact,
     }

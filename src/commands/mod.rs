@@ -1,5 +1,5 @@
 //! The subcommands: each file runs one (`run`, `sweep` and `merge`, `plot`,
-//! `validate`, `alarm`) by calling the library and printing what it
+//! `validate`, `alarm`, `judge`) by calling the library and printing what it
 //! returns; [`output`] holds what they print and write alike, [`exports`]
 //! the `--export-*` flags. Errors are the library's typed errors; `main`
 //! maps them to exit codes.
@@ -24,7 +24,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Alarm(args) => alarm::alarm_replay(args),
-        Command::Judge(cmd) => judge::execute(cmd),
+        Command::Judge(judge) => judge::judge(judge),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => sweep::merge(args),

@@ -13,12 +13,21 @@
 //! windows one period apart back from it. With
 //! `EvaluateLowSampleCountPercentile = ignore`, an evaluation whose newest
 //! datapoint had too few samples keeps the current state.
+//!
+//! The minimum-request guard (`min_requests`, not a CloudWatch feature but
+//! the guard users add by hand, e.g. an `IF(invocations >= N, …)` in metric
+//! math): at each evaluation, the requests of the alarm's scope in the
+//! newest `evaluation_periods` periods of its range that are visible (the
+//! periods the M-of-N rule reads) are counted; below N the judge reports
+//! INSUFFICIENT_DATA (inconclusive) whatever CloudWatch's own state is,
+//! which keeps evolving underneath and is reported again once the guard is
+//! met.
 
 use std::collections::VecDeque;
 
 use super::{ClosedWindow, Judge};
 use crate::alarm::{eval_interval, slide_step, AlarmState};
-use crate::metrics::{Datapoint, DatapointCalc};
+use crate::metrics::{population, Datapoint, DatapointCalc};
 use crate::model::{AlarmSpec, LowSampleCount};
 use crate::sim::time::Micros;
 
@@ -33,9 +42,20 @@ pub struct AlarmJudge<'a> {
     eval_interval: Micros,
     ingestion_delay: Micros,
     history: VecDeque<(Micros, Datapoint)>,
+    /// Requests of the scope in each window of `history`.
+    requests: VecDeque<u64>,
     history_cap: usize,
+    /// CloudWatch's own state.
+    rule_state: AlarmState,
+    /// What the judge reports: `rule_state`, or INSUFFICIENT_DATA while
+    /// the guard is not met.
     state: AlarmState,
+    guarded: bool,
+    /// Requests the guard counted at the last evaluation.
+    guard_count: u64,
     range_buf: Vec<Option<f64>>,
+    /// Requests of each entry of `range_buf` (0 when not visible).
+    range_requests: Vec<u64>,
 }
 
 impl<'a> AlarmJudge<'a> {
@@ -61,6 +81,7 @@ impl<'a> AlarmJudge<'a> {
             eval_interval: eval_interval(spec.period),
             ingestion_delay,
             history: VecDeque::with_capacity(range + 1),
+            requests: VecDeque::with_capacity(range + 1),
             // Sliding: the E windows of the range plus the newer ones not
             // visible yet.
             history_cap: if sliding {
@@ -68,8 +89,12 @@ impl<'a> AlarmJudge<'a> {
             } else {
                 range
             },
+            rule_state: AlarmState::InsufficientData,
             state: AlarmState::InsufficientData,
+            guarded: false,
+            guard_count: 0,
             range_buf: Vec::new(),
+            range_requests: Vec::new(),
         }
     }
 
@@ -79,6 +104,7 @@ impl<'a> AlarmJudge<'a> {
         let e = self.spec.rule.evaluation_range as usize;
         let delay = self.ingestion_delay;
         self.range_buf.clear();
+        self.range_requests.clear();
         let mut newest_low_sample = false;
         if self.sliding {
             let anchor = self
@@ -89,23 +115,27 @@ impl<'a> AlarmJudge<'a> {
                 .map(|(end, _)| *end);
             for k in (0..e as u64).rev() {
                 let end = anchor.and_then(|a| a.checked_sub(k * self.spec.period));
-                let dp = end.and_then(|end| self.history.iter().find(|(t, _)| *t == end));
+                let at = end.and_then(|end| self.history.iter().position(|(t, _)| *t == end));
+                let dp = at.map(|i| &self.history[i]);
                 let v = dp.and_then(|(_, dp)| dp.value);
                 if let (Some(_), Some((_, dp))) = (v, dp) {
                     newest_low_sample = dp.low_sample;
                 }
                 self.range_buf.push(v);
+                self.range_requests.push(at.map_or(0, |i| self.requests[i]));
             }
         } else {
-            self.range_buf
-                .resize(e.saturating_sub(self.history.len()), None);
-            for (end, dp) in &self.history {
+            let empty = e.saturating_sub(self.history.len());
+            self.range_buf.resize(empty, None);
+            self.range_requests.resize(empty, 0);
+            for ((end, dp), &n) in self.history.iter().zip(&self.requests) {
                 let visible = *end + delay <= now;
                 let v = if visible { dp.value } else { None };
                 if v.is_some() {
                     newest_low_sample = dp.low_sample;
                 }
                 self.range_buf.push(v);
+                self.range_requests.push(if visible { n } else { 0 });
             }
         }
         newest_low_sample
@@ -127,8 +157,14 @@ impl Judge for AlarmJudge<'_> {
         }
         let dp = calc.datapoint(self.spec, window.filters, window.accs);
         self.history.push_back((now, dp));
+        let n = population(self.spec.scope)
+            .iter()
+            .map(|&slot| window.accs[slot].count)
+            .sum();
+        self.requests.push_back(n);
         while self.history.len() > self.history_cap {
             self.history.pop_front();
+            self.requests.pop_front();
         }
     }
 
@@ -137,10 +173,20 @@ impl Judge for AlarmJudge<'_> {
             return None;
         }
         let newest_low_sample = self.fill_range(now);
-        if newest_low_sample && self.spec.low_sample_count == LowSampleCount::Ignore {
-            return None;
+        if !(newest_low_sample && self.spec.low_sample_count == LowSampleCount::Ignore) {
+            self.rule_state = self.spec.rule.evaluate(&self.range_buf, self.rule_state);
         }
-        let next = self.spec.rule.evaluate(&self.range_buf, self.state);
+        if self.spec.guard.active() {
+            let n = self.spec.rule.evaluation_periods as usize;
+            let read = &self.range_requests[self.range_requests.len().saturating_sub(n)..];
+            self.guard_count = read.iter().sum();
+            self.guarded = self.guard_count < self.spec.guard.min_requests;
+        }
+        let next = if self.guarded {
+            AlarmState::InsufficientData
+        } else {
+            self.rule_state
+        };
         (next != self.state).then(|| {
             self.state = next;
             next
@@ -149,6 +195,28 @@ impl Judge for AlarmJudge<'_> {
 
     fn state(&self) -> AlarmState {
         self.state
+    }
+
+    fn guard_inconclusive(&self) -> bool {
+        self.guarded
+    }
+
+    fn describe(&self) -> String {
+        if !self.spec.guard.active() {
+            return String::new();
+        }
+        let verdict = if self.guarded {
+            "inconclusive"
+        } else {
+            "conclusive"
+        };
+        format!(
+            "guard: {verdict}, {} requests in the last {} periods (min_requests {}); CloudWatch state {}",
+            self.guard_count,
+            self.spec.rule.evaluation_periods,
+            self.spec.guard.min_requests,
+            self.rule_state.name()
+        )
     }
 
     fn value_closed_at(&self, now: Micros) -> Option<f64> {

@@ -16,6 +16,9 @@
 
 pub mod cloudwatch;
 pub mod kayenta;
+pub mod sequential;
+pub mod sequential_replay;
+pub mod sequential_rule;
 
 use crate::alarm::AlarmState;
 use crate::metrics::{Acc, DatapointCalc, SLOTS};
@@ -73,6 +76,16 @@ pub trait Judge {
     fn verdict(&self) -> Verdict {
         self.state().into()
     }
+    /// Whether its minimum-request guard (`min_requests`) makes it
+    /// inconclusive now (a plain INSUFFICIENT_DATA does not count).
+    fn guard_inconclusive(&self) -> bool {
+        false
+    }
+    /// Its current decision in its own words, for events.csv's `detail`
+    /// (after `NAME=STATE`); empty: nothing to add.
+    fn describe(&self) -> String {
+        String::new()
+    }
 }
 
 /// The judges of one function's world, in scenario order (an index is the
@@ -86,12 +99,15 @@ impl<'a> Judges<'a> {
         Judges { judges }
     }
 
-    /// The finest cadence of the active judges, if any is active.
+    /// The cadence of the active judges, if any is active: the greatest
+    /// common divisor of their intervals (the finest one when they divide
+    /// each other, as CloudWatch's 10 s and 60 s do), so that every
+    /// judge's own ticks fall on the world's.
     pub fn tick(&self) -> Option<Micros> {
         self.judges
             .iter()
             .filter_map(|j| j.evaluation_interval())
-            .min()
+            .reduce(Micros::gcd)
     }
 
     /// The tick to schedule after `now` (60 s without active judges, which

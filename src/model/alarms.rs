@@ -1,6 +1,7 @@
 //! CloudWatch metric alarms: what an alarm reads (function, scope, metric
 //! math, period) and its rule (`crate::alarm::AlarmRule`).
 
+use super::judge::RequestGuard;
 use super::metric_math::Expr;
 use super::metrics::Scope;
 use crate::alarm::{AlarmRule, Comparison};
@@ -20,6 +21,9 @@ pub struct AlarmSpec {
     pub period: Micros,
     pub rule: AlarmRule,
     pub low_sample_count: LowSampleCount,
+    /// `min_requests` / `on_inconclusive`: requests of the scope over the
+    /// last `evaluation_periods` periods read (`crate::judge::cloudwatch`).
+    pub guard: RequestGuard,
 }
 
 impl AlarmSpec {

@@ -9,6 +9,7 @@
 mod alarms;
 mod delay;
 mod faults;
+mod judge;
 mod kayenta;
 mod metric_math;
 mod metrics;
@@ -21,6 +22,9 @@ pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
 pub use kayenta::{KayentaMetric, KayentaQuery, KayentaSpec};
+pub use judge::{
+    JudgeKind, JudgeSpec, OnInconclusive, RequestGuard, SequentialMethod, SequentialSpec,
+};
 pub use metric_math::{Expr, Extreme, LogicOp};
 pub use metrics::{
     CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
@@ -62,6 +66,8 @@ pub struct Scenario {
     pub sla_ms: Option<f64>,
     /// Alarms in the order of their names (BTreeMap order of the TOML table).
     pub alarms: Vec<AlarmSpec>,
+    /// `[judges.NAME]` in name order; watched-index `alarms.len() + i`.
+    pub judges: Vec<JudgeSpec>,
     /// Strategies in the order of their names.
     pub strategies: Vec<StrategySpec>,
     /// The saga state machine calling the functions (`[workflow]`), if any.
@@ -74,6 +80,44 @@ impl Scenario {
     /// The only function of a single-function scenario (the first otherwise).
     pub fn main_function(&self) -> &Function {
         &self.functions[0]
+    }
+
+    /// How many judges a world has: the alarms, then the `[judges]`.
+    pub fn judge_count(&self) -> usize {
+        self.alarms.len() + self.judges.len()
+    }
+
+    /// The name of judge `index` (an alarm, or `[judges]` entry
+    /// `index - alarms.len()`), as strategies' `alarms` lists and outputs
+    /// name it.
+    pub fn judge_name(&self, index: usize) -> &str {
+        match self.alarms.get(index) {
+            Some(a) => &a.name,
+            None => &self.judges[index - self.alarms.len()].name,
+        }
+    }
+
+    /// The function judge `index` reads.
+    pub fn judge_function(&self, index: usize) -> usize {
+        match self.alarms.get(index) {
+            Some(a) => a.function,
+            None => self.judges[index - self.alarms.len()].function,
+        }
+    }
+
+    /// The minimum-request guard of judge `index`.
+    pub fn judge_guard(&self, index: usize) -> RequestGuard {
+        match self.alarms.get(index) {
+            Some(a) => a.guard,
+            None => self.judges[index - self.alarms.len()].guard,
+        }
+    }
+
+    /// Every judge's name in world order (alarms, then `[judges]`).
+    pub fn judge_names(&self) -> Vec<String> {
+        (0..self.judge_count())
+            .map(|i| self.judge_name(i).to_string())
+            .collect()
     }
 }
 

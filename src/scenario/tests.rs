@@ -290,6 +290,7 @@ fn full_scenario_round_trips() {
                 evaluation_range: 5,
             },
             low_sample_count: LowSampleCount::Evaluate,
+            guard: crate::model::RequestGuard::default(),
         }
     );
     assert_eq!(
@@ -313,6 +314,7 @@ fn full_scenario_round_trips() {
                 evaluation_range: 4,
             },
             low_sample_count: LowSampleCount::Ignore,
+            guard: crate::model::RequestGuard::default(),
         }
     );
     assert_eq!(s.alarms[2].expr, *sum(MetricName::Filter(0)));

@@ -97,6 +97,15 @@ impl Micros {
         Micros(self.0.div_ceil(n))
     }
 
+    /// The greatest common divisor (Euclid); `gcd(x, 0) = x`.
+    pub fn gcd(self, other: Micros) -> Micros {
+        let (mut a, mut b) = (self.0, other.0);
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        Micros(a)
+    }
+
     /// Whole multiples of `step` from zero up to (excluding) `self`.
     pub fn steps(self, step: Micros) -> impl Iterator<Item = Micros> {
         (0..self.0).step_by(step.0.max(1) as usize).map(Micros)

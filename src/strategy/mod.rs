@@ -23,7 +23,7 @@ pub(crate) mod script;
 pub mod steps;
 
 use crate::judge::Verdict;
-use crate::model::{DelayDist, Deploy, Hook, Scenario, StrategyKind, StrategySpec};
+use crate::model::{DelayDist, Deploy, Hook, OnInconclusive, Scenario, StrategyKind, StrategySpec};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::scenario::validate::kind::Kind;
 use crate::sim::time::Micros;
@@ -53,6 +53,12 @@ pub trait Control {
     fn failing_judge(&self, watched: &[usize]) -> Option<usize>;
     /// The scenario name of judge `index`.
     fn judge_name(&self, index: usize) -> String;
+    /// The first watched judge whose minimum-request guard makes it
+    /// inconclusive now and whose `on_inconclusive` holds the deployment,
+    /// with what it asks for (`wait` or `pause`).
+    fn inconclusive_hold(&self, _watched: &[usize]) -> Option<(usize, OnInconclusive)> {
+        None
+    }
     /// Runs a validation hook's verdict: true if it failed.
     fn hook_fails(&mut self, hook: &Hook) -> bool;
     /// One draw of a random delay from the control stream (hooks, operators,
@@ -96,6 +102,9 @@ pub fn build<'a>(
     function: usize,
 ) -> Box<dyn Strategy + 'a> {
     let watched = watched_alarms(spec, sc, function);
+    let holds = watched
+        .iter()
+        .any(|&i| sc.judge_guard(i).on_inconclusive.holds());
     let plan = match (sc.functions[function].deploy, &spec.kind) {
         (Deploy::AllAtOnce, kind) => all_at_once(kind),
         (Deploy::Strategy, StrategyKind::CodeDeploy(cd)) => codedeploy::plan(cd, spec, watched),
@@ -103,7 +112,7 @@ pub fn build<'a>(
         (Deploy::Strategy, StrategyKind::Lattice(l)) => lattice::plan(l, spec, watched),
         (Deploy::Strategy, StrategyKind::Steps(s)) => steps::plan(s, spec, watched),
     };
-    Box::new(rollout::Rollout::new(plan))
+    Box::new(rollout::Rollout::new(plan).holding(holds))
 }
 
 /// The plan of a function released all at once ([`rollout::Plan::all_at_once`])
@@ -119,12 +128,12 @@ fn all_at_once(kind: &StrategyKind) -> rollout::Plan<'static> {
     rollout::Plan::all_at_once(direct_chain, propagation)
 }
 
-/// The alarms of `spec` that read `function`'s metrics.
+/// The alarms and judges of `spec` that read `function`'s metrics.
 fn watched_alarms(spec: &StrategySpec, sc: &Scenario, function: usize) -> Vec<usize> {
     spec.alarms
         .iter()
         .copied()
-        .filter(|&a| sc.alarms[a].function == function)
+        .filter(|&a| sc.judge_function(a) == function)
         .collect()
 }
 

@@ -22,12 +22,20 @@
 //!   candidate is faulty and the operator notices (a Bernoulli draw), the
 //!   rollback decision comes a drawn detection delay after the fault first
 //!   affects the candidate.
+//! - a minimum-request guard that holds ([`Rollout::holding`]): when a
+//!   traffic shift after the first, or the completion, is due while a
+//!   watched judge's guard is inconclusive with `on_inconclusive = "wait"`,
+//!   the deployment holds it and resumes at the first poll at which no
+//!   watched judge is so held; with `"pause"` an operator resumes it a
+//!   drawn review time later. Every later step moves by the time held.
+//!   Problems are still watched while held. The first shift is never held:
+//!   before it the candidate has no requests to count.
 
 use std::borrow::Cow;
 
 use super::{Control, Strategy};
 use crate::judge::Verdict;
-use crate::model::{DelayDist, Hook, Operator};
+use crate::model::{DelayDist, Hook, OnInconclusive, Operator};
 use crate::record::{EventKind, Outcome, Trigger};
 use crate::sim::time::Micros;
 
@@ -38,6 +46,7 @@ const ROLLBACK_STAGE: u32 = 3;
 const SHIFTING_DONE: u32 = 4;
 const OPERATOR: u32 = 5;
 const PROMOTION_TO_OLD: u32 = 6;
+const RESUME: u32 = 7;
 /// Token of "issue step i" is `ISSUE_BASE + i`.
 const ISSUE_BASE: u32 = 100;
 /// Token of "step i takes effect" (after propagation) is `EFFECT_BASE + i`.
@@ -131,6 +140,24 @@ pub fn latency_chain(latency: Micros) -> Vec<Stage> {
     }]
 }
 
+/// What a hold keeps back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    /// Issuing step i.
+    Issue(usize),
+    /// The end of shifting (post-traffic hook or completion).
+    Done,
+}
+
+/// A hold in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hold {
+    pending: Pending,
+    since: Micros,
+    /// `wait`: resumed by a poll; `pause`: by the operator's timer.
+    by_poll: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     PreHook,
@@ -154,6 +181,12 @@ pub struct Rollout<'a> {
     /// The rollback chain in progress (alarm chain or direct chain).
     alarm_rollback: bool,
     stage: usize,
+    /// Whether a watched judge's guard may hold: steps are then issued one
+    /// at a time, each after the previous one (`Rollout::holding`).
+    holds: bool,
+    hold: Option<Hold>,
+    /// Total time held so far: later steps move by it.
+    held: Micros,
 }
 
 impl<'a> Rollout<'a> {
@@ -168,6 +201,85 @@ impl<'a> Rollout<'a> {
             traffic_started: false,
             alarm_rollback: false,
             stage: 0,
+            holds: false,
+            hold: None,
+            held: Micros::ZERO,
+        }
+    }
+
+    /// Lets a watched judge's inconclusive guard hold the deployment
+    /// (`on_inconclusive = "wait" | "pause"`). Without it the steps are all
+    /// scheduled at the start, as before guards existed.
+    pub fn holding(mut self, holds: bool) -> Self {
+        self.holds = holds;
+        self
+    }
+
+    /// Holds `pending` if a watched judge's guard asks for it now; returns
+    /// whether it did. Never before the candidate has had traffic.
+    fn hold_if_inconclusive(&mut self, pending: Pending, ctl: &mut dyn Control) -> bool {
+        if !self.holds || !self.traffic_started {
+            return false;
+        }
+        let Some((judge, on)) = ctl.inconclusive_hold(&self.plan.watched) else {
+            return false;
+        };
+        let name = ctl.judge_name(judge);
+        ctl.note(EventKind::Held, &format!("{name}: {}", on.name()));
+        if let OnInconclusive::Pause(review) = on {
+            let at = ctl.now() + ctl.draw_delay(&review);
+            ctl.schedule(at, RESUME);
+        }
+        self.hold = Some(Hold {
+            pending,
+            since: ctl.now(),
+            by_poll: matches!(on, OnInconclusive::Wait),
+        });
+        true
+    }
+
+    /// Ends the hold and does what it kept back.
+    fn resume(&mut self, why: &str, ctl: &mut dyn Control) {
+        let Some(hold) = self.hold.take() else {
+            return;
+        };
+        self.held += ctl.now() - hold.since;
+        ctl.note(EventKind::Resumed, why);
+        match hold.pending {
+            Pending::Issue(i) => self.issue_step(i, ctl),
+            Pending::Done => self.shifting_done(ctl),
+        }
+    }
+
+    /// Step `i` is due: issued now unless held; with holds possible, the
+    /// next step is scheduled only now, moved by the time held.
+    fn step_due(&mut self, i: usize, ctl: &mut dyn Control) {
+        if i > 0 && self.hold_if_inconclusive(Pending::Issue(i), ctl) {
+            return;
+        }
+        self.issue_step(i, ctl);
+    }
+
+    fn issue_step(&mut self, i: usize, ctl: &mut dyn Control) {
+        self.issue(i, ctl);
+        if self.holds {
+            if let Some(&(offset, _)) = self.steps.get(i + 1) {
+                let at = self.t0 + offset + self.held;
+                ctl.schedule(at, ISSUE_BASE + i as u32 + 1);
+            }
+        }
+    }
+
+    /// Shifting ended (the last step's bake is over): the post-traffic
+    /// hook, or completion.
+    fn shifting_done(&mut self, ctl: &mut dyn Control) {
+        match self.plan.post_hook {
+            Some(h) => {
+                self.phase = Phase::PostHook;
+                ctl.note(EventKind::PostTrafficHookStart, "");
+                ctl.schedule(ctl.now() + h.duration, POST_HOOK_DONE);
+            }
+            None => self.complete(ctl),
         }
     }
 
@@ -194,6 +306,10 @@ impl<'a> Rollout<'a> {
         }
         for (i, &(offset, _)) in self.steps.iter().enumerate() {
             ctl.schedule(self.t0 + offset, ISSUE_BASE + i as u32);
+            if self.holds {
+                // The others follow one by one (`issue_step`).
+                break;
+            }
         }
     }
 
@@ -362,17 +478,19 @@ impl Strategy for Rollout<'_> {
                     self.fail(&Trigger::Alarm(name), true, ctl);
                 } else {
                     ctl.schedule_poll(ctl.now() + interval, POLL);
+                    let waiting = self.hold.is_some_and(|h| h.by_poll);
+                    if waiting && ctl.inconclusive_hold(&self.plan.watched).is_none() {
+                        self.resume("conclusive", ctl);
+                    }
                 }
             }
             PRE_HOOK_DONE if self.phase == Phase::PreHook => self.end_hook(false, ctl),
-            SHIFTING_DONE if self.phase == Phase::Shifting => match self.plan.post_hook {
-                Some(h) => {
-                    self.phase = Phase::PostHook;
-                    ctl.note(EventKind::PostTrafficHookStart, "");
-                    ctl.schedule(ctl.now() + h.duration, POST_HOOK_DONE);
+            SHIFTING_DONE if self.phase == Phase::Shifting => {
+                if !self.hold_if_inconclusive(Pending::Done, ctl) {
+                    self.shifting_done(ctl);
                 }
-                None => self.complete(ctl),
-            },
+            }
+            RESUME if self.phase == Phase::Shifting => self.resume("operator", ctl),
             POST_HOOK_DONE if self.phase == Phase::PostHook => self.end_hook(true, ctl),
             OPERATOR if self.active() => self.fail(&Trigger::Operator, false, ctl),
             // "Set the canary to 0 %" without promoting the new version:
@@ -399,7 +517,7 @@ impl Strategy for Rollout<'_> {
                 self.apply((t - EFFECT_BASE) as usize, ctl);
             }
             t if t >= ISSUE_BASE && self.phase == Phase::Shifting => {
-                self.issue((t - ISSUE_BASE) as usize, ctl);
+                self.step_due((t - ISSUE_BASE) as usize, ctl);
             }
             _ => {}
         }

@@ -6,7 +6,7 @@
 use rand::Rng;
 
 use super::{Ev, World};
-use crate::model::{DelayDist, Fault, FaultKind, Hook};
+use crate::model::{DelayDist, Fault, FaultKind, Hook, OnInconclusive};
 use crate::record::{EventKind, Outcome, TimelineEvent, Trigger};
 use crate::sim::time::{to_secs, Micros};
 use crate::sim::Class;
@@ -50,6 +50,13 @@ impl Control for World<'_> {
 
     fn judge_name(&self, index: usize) -> String {
         self.judges.get(index).name().to_string()
+    }
+
+    fn inconclusive_hold(&self, watched: &[usize]) -> Option<(usize, OnInconclusive)> {
+        watched.iter().copied().find_map(|i| {
+            let on = self.sc.judge_guard(i).on_inconclusive;
+            (on.holds() && self.judges.get(i).guard_inconclusive()).then_some((i, on))
+        })
     }
 
     fn hook_fails(&mut self, hook: &Hook) -> bool {

@@ -43,10 +43,11 @@ use crate::alarm::AlarmState;
 use crate::failure::{self, Cause};
 use crate::faults::FaultTimeline;
 use crate::judge::cloudwatch::AlarmJudge;
+use crate::judge::sequential::SequentialJudge;
 use crate::judge::{ClosedWindow, Judge, Judges};
 use crate::logfilter::CompiledFilters;
 use crate::metrics::{self, Acc, DatapointCalc, CANDIDATE, CANDIDATE_HIT, SLOTS, STABLE};
-use crate::model::{Failure, Function, Sampling, Scenario, StageCache};
+use crate::model::{Failure, Function, JudgeKind, Sampling, Scenario, StageCache};
 use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
 use crate::seed::control_seed;
 use crate::sim::time::{to_secs, Micros};
@@ -113,6 +114,9 @@ struct World<'a> {
     causes: Vec<Cause>,
     fallbacks: u8,
     windows: Vec<WindowSet>,
+    /// Time between window closes: the greatest common divisor of every
+    /// window set's period and offset (the base period without judges).
+    close_step: Micros,
     judges: Judges<'a>,
     /// Judge state changes of the current evaluation, for the strategy.
     transitions: Vec<(usize, AlarmState)>,
@@ -169,21 +173,43 @@ impl<'a> World<'a> {
                 .filter(|(_, on)| **on)
                 .map(|(a, _)| a)
         };
-        let sets = windows::plan(base, mine());
+        // Window sets: the alarms' (`windows::plan`), then one aligned set
+        // per `[judges]` look period not already planned.
+        let mut sets = windows::plan(base, mine());
+        let judge_on: Vec<bool> = sc.judges.iter().map(|j| j.function == function).collect();
+        for (j, _) in sc.judges.iter().zip(&judge_on).filter(|(_, on)| **on) {
+            let JudgeKind::Sequential(seq) = &j.kind;
+            if !sets.contains(&(seq.look_every, Micros::ZERO)) {
+                sets.push((seq.look_every, Micros::ZERO));
+            }
+        }
         let windows = windows::build(sc, &sets, mine);
-        let judges = Judges::new(
-            sc.alarms
+        let mut judges: Vec<Box<dyn Judge + 'a>> = sc
+            .alarms
+            .iter()
+            .zip(&active)
+            .map(|(a, &on)| {
+                let reads: Vec<usize> = (0..sets.len())
+                    .filter(|&i| on && sets[i].0 == a.period)
+                    .collect();
+                let judge = AlarmJudge::new(a, on, reads, base, sc.metrics.ingestion_delay);
+                Box::new(judge) as Box<dyn Judge + 'a>
+            })
+            .collect();
+        for (j, &on) in sc.judges.iter().zip(&judge_on) {
+            let JudgeKind::Sequential(seq) = &j.kind;
+            let window = sets
                 .iter()
-                .zip(&active)
-                .map(|(a, &on)| {
-                    let reads: Vec<usize> = (0..sets.len())
-                        .filter(|&i| on && sets[i].0 == a.period)
-                        .collect();
-                    let judge = AlarmJudge::new(a, on, reads, base, sc.metrics.ingestion_delay);
-                    Box::new(judge) as Box<dyn Judge + 'a>
-                })
-                .collect(),
-        );
+                .position(|&set| set == (seq.look_every, Micros::ZERO))
+                .unwrap_or(0);
+            let judge = SequentialJudge::new(j, *seq, on, window, sc.metrics.warmup);
+            judges.push(Box::new(judge));
+        }
+        let judges = Judges::new(judges);
+        // Windows close on the common grid of every set's period and offset.
+        let close_step = sets
+            .iter()
+            .fold(base, |g, &(period, offset)| g.gcd(period).gcd(offset));
         let need_latency = sc.sla_ms.is_some()
             || func.stable.timeout_ms.is_some()
             || func.candidate.timeout_ms.is_some()
@@ -237,6 +263,7 @@ impl<'a> World<'a> {
             causes: Vec::new(),
             fallbacks: 0,
             windows,
+            close_step,
             judges,
             transitions: Vec::new(),
             calc: DatapointCalc::default(),
@@ -257,7 +284,8 @@ impl<'a> World<'a> {
             events: opts.timeline.then(Vec::new),
         };
         w.queue.push(sc.horizon, Class::Horizon, Ev::Horizon);
-        w.queue.push(base, Class::WindowClose, Ev::PeriodClose);
+        w.queue
+            .push(close_step, Class::WindowClose, Ev::PeriodClose);
         if let Some(tick) = w.judges.tick() {
             // After a warm-up the judges evaluate at t = 0 too, before the
             // strategy's first poll (the queue's same-time order).
@@ -352,7 +380,7 @@ impl<'a> World<'a> {
     fn close_periods(&mut self) {
         self.close_windows(self.now, self.now + self.judge_offset);
         self.queue.push(
-            self.now + self.windows[0].period,
+            self.now + self.close_step,
             Class::WindowClose,
             Ev::PeriodClose,
         );
@@ -417,11 +445,14 @@ impl<'a> World<'a> {
             .evaluate(now + self.judge_offset, &mut self.transitions);
         if let Some(ev) = &mut self.events {
             for &(index, state) in &self.transitions[first..] {
+                let judge = self.judges.get(index);
+                let words = judge.describe();
+                let sep = if words.is_empty() { "" } else { " " };
                 ev.push(TimelineEvent {
                     strategy: self.label.clone(),
                     time_s: to_secs(now),
                     event: EventKind::AlarmState,
-                    detail: format!("{}={}", self.judges.get(index).name(), state.name()),
+                    detail: format!("{}={}{sep}{words}", judge.name(), state.name()),
                 });
             }
         }

@@ -57,7 +57,7 @@ impl World<'_> {
             self.excess_bad_requests,
             self.fallbacks,
         );
-        let base = self.windows[0].period;
+        let base = self.close_step;
         let mut changes = Vec::new();
         let mut t = Micros::ZERO;
         while t < length {

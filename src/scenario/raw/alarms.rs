@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::delay::RawDelay;
 use crate::scenario::duration::Dur;
 
 /// `[alarms.NAME]`: a CloudWatch metric alarm. Give either `expression` or
@@ -75,4 +76,20 @@ pub struct RawAlarm {
     /// alarm reads. Required there when there is more than one function;
     /// not allowed without `[functions]`.
     pub function: Option<String>,
+    /// Minimum-request guard: below this many requests of the alarm's scope
+    /// over the last `evaluation_periods` periods its evaluation reads, the
+    /// alarm's verdict is inconclusive (neither OK nor ALARM) and
+    /// `on_inconclusive` decides. Integer >= 0; default 0 (no guard).
+    #[schemars(range(min = 0))]
+    pub min_requests: Option<i64>,
+    /// What an inconclusive (guarded) verdict does: `pass` (default; counts
+    /// as healthy), `wait` (holds the next traffic shift and completion
+    /// until conclusive) or `pause` (holds until an operator resumes after
+    /// `review_time`). `wait`/`pause` need a strategy that can hold
+    /// (`steps`, `lattice`), not `codedeploy`/`apigw_canary`.
+    #[schemars(extend("enum" = ["pass", "wait", "pause", null]))]
+    pub on_inconclusive: Option<String>,
+    /// With `on_inconclusive = "pause"` only: the operator's delay from the
+    /// hold to resuming (a delay). Required there.
+    pub review_time: Option<RawDelay>,
 }

@@ -13,6 +13,7 @@
 mod alarms;
 mod delay;
 mod faults;
+mod judges;
 mod metrics;
 mod strategy;
 mod traffic;
@@ -22,6 +23,7 @@ mod workflow;
 pub use alarms::RawAlarm;
 pub use delay::RawDelay;
 pub use faults::RawFault;
+pub use judges::RawJudge;
 pub use metrics::{RawFilter, RawMetrics};
 pub use strategy::{
     RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,
@@ -88,6 +90,10 @@ pub struct RawScenario {
     /// is the alarm name. Zero or more.
     #[serde(default)]
     pub alarms: BTreeMap<String, RawAlarm>,
+    /// Judges beyond CloudWatch alarms (`[judges.NAME]`, e.g. `kind =
+    /// "sequential"`); NAME must differ from every alarm's. Zero or more.
+    #[serde(default)]
+    pub judges: BTreeMap<String, RawJudge>,
     /// Deployment strategies to compare, one table per strategy
     /// (`[strategies.NAME]`). At least one is required.
     #[serde(default)]

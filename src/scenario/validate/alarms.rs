@@ -237,6 +237,12 @@ fn alarm(
             evaluation_range,
         },
         low_sample_count,
+        guard: super::judges::guard(
+            path,
+            raw.min_requests,
+            raw.on_inconclusive.as_deref(),
+            raw.review_time.as_ref(),
+        )?,
     })
 }
 

@@ -46,8 +46,10 @@ pub(crate) struct Kind {
 pub(crate) struct CommonKeys<'a> {
     path: &'a KeyPath,
     raw: &'a RawStrategy,
-    /// The scenario's alarms, in model order.
+    /// The scenario's alarms, then its `[judges]`, in model order.
     alarm_names: &'a [&'a str],
+    /// How many of them are CloudWatch alarms (the first ones).
+    cloudwatch: usize,
     /// The function each alarm reads, by name ("" in a single-function
     /// scenario), in model order.
     alarm_functions: &'a [&'a str],
@@ -60,23 +62,33 @@ impl<'a> CommonKeys<'a> {
         raw: &'a RawStrategy,
         alarm_names: &'a [&'a str],
         alarm_functions: &'a [&'a str],
+        cloudwatch: usize,
     ) -> CommonKeys<'a> {
         CommonKeys {
             path,
             raw,
             alarm_names,
+            cloudwatch,
             alarm_functions,
             alarms: None,
         }
     }
 
-    /// Checks `alarms`, then finds the function the most watched alarms
-    /// read (each function is deployed on its own, e.g. one CodeDeploy
-    /// deployment group each): its name ("" in a single-function scenario)
-    /// and that number of alarms; `("", 0)` when nothing is watched.
+    /// Checks `alarms`, then finds the function the most watched
+    /// CloudWatch alarms read (each function is deployed on its own, e.g.
+    /// one CodeDeploy deployment group each; `[judges]` are not CloudWatch
+    /// alarms and do not count): its name ("" in a single-function
+    /// scenario) and that number of alarms; `("", 0)` when nothing is
+    /// watched.
     pub(crate) fn most_alarms_on_one_function(&mut self) -> VResult<(&'a str, usize)> {
         self.check_alarms()?;
-        let watched = self.alarms.as_deref().unwrap_or_default();
+        let all = self.alarms.as_deref().unwrap_or_default();
+        let watched: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&a| a < self.cloudwatch)
+            .collect();
+        let watched = watched.as_slice();
         let mut best = ("", 0);
         for &a in watched {
             let function = self.alarm_functions.get(a).copied().unwrap_or("");

@@ -16,6 +16,7 @@ pub(crate) mod delay;
 mod faults;
 mod functions;
 pub(crate) mod hooks;
+pub(crate) mod judges;
 pub(crate) mod kind;
 pub(crate) mod limits;
 mod metrics;
@@ -85,7 +86,9 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         &metrics,
         &alarms,
     )?;
-    let strategies = strategy::strategies(&root, &raw, &alarms, multi_function)?;
+    let judges = judges::judges(&root, &raw, &alarms)?;
+    let strategies = strategy::strategies(&root, &raw, &alarms, &judges, multi_function)?;
+    judges::check_holds(&root, &alarms, &judges, &strategies)?;
     check_horizon(&root, horizon, &strategies)?;
     let workflow = workflow::workflow(&root, &raw, &functions, multi_function)?;
 
@@ -101,6 +104,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str) -> VResult<Scenario
         metrics,
         sla_ms,
         alarms,
+        judges,
         strategies,
         workflow,
         sampling: Sampling::default(),

@@ -7,7 +7,7 @@
 
 use super::hooks::hook;
 use super::kind::{CommonKeys, Kind};
-use crate::model::{AlarmSpec, StrategySpec};
+use crate::model::{AlarmSpec, JudgeSpec, StrategySpec};
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawHook, RawScenario, RawStrategy};
@@ -18,6 +18,7 @@ pub(super) fn strategies(
     root: &KeyPath,
     raw: &RawScenario,
     alarms: &[AlarmSpec],
+    judges: &[JudgeSpec],
     multi_function: bool,
 ) -> VResult<Vec<StrategySpec>> {
     let strategies_path = root.key("strategies");
@@ -27,11 +28,18 @@ pub(super) fn strategies(
             "at least one strategy is required, e.g. [strategies.canary] with config = \"Canary10Percent5Minutes\"",
         ));
     }
-    let alarm_names: Vec<&str> = raw.alarms.keys().map(String::as_str).collect();
+    // Alarms, then judges: the indices strategies watch (`Scenario::judge_name`).
+    let alarm_names: Vec<&str> = alarms
+        .iter()
+        .map(|a| a.name.as_str())
+        .chain(judges.iter().map(|j| j.name.as_str()))
+        .collect();
     let function_names: Vec<&str> = raw.functions.keys().map(String::as_str).collect();
     let alarm_functions: Vec<&str> = alarms
         .iter()
-        .map(|a| function_names.get(a.function).copied().unwrap_or(""))
+        .map(|a| a.function)
+        .chain(judges.iter().map(|j| j.function))
+        .map(|f| function_names.get(f).copied().unwrap_or(""))
         .collect();
     raw.strategies
         .iter()
@@ -49,7 +57,7 @@ pub(super) fn strategies(
                     format!("strategy name {name:?} must not contain '/' in a multi-function scenario (results are named STRATEGY/FUNCTION)"),
                 ));
             }
-            strategy(&path, name, s, &alarm_names, &alarm_functions)
+            strategy(&path, name, s, &alarm_names, &alarm_functions, alarms.len())
         })
         .collect()
 }
@@ -78,6 +86,7 @@ fn strategy(
     raw: &RawStrategy,
     alarm_names: &[&str],
     alarm_functions: &[&str],
+    cloudwatch: usize,
 ) -> VResult<StrategySpec> {
     let kind = kind(path, raw.kind.as_deref().unwrap_or(KINDS[0].name))?;
     if let Some(key) = raw
@@ -94,7 +103,7 @@ fn strategy(
             ),
         ));
     }
-    let mut common = CommonKeys::new(path, raw, alarm_names, alarm_functions);
+    let mut common = CommonKeys::new(path, raw, alarm_names, alarm_functions, cloudwatch);
     let spec = (kind.validate)(path, raw, &mut common)?;
     let alarms = common.into_alarms()?;
     let hook = |key: &str, raw: &Option<RawHook>| match raw {
