@@ -21,10 +21,10 @@ mod workflow;
 pub use alarms::{AlarmSpec, LowSampleCount};
 pub use delay::{DelayDist, MAX_DELAY};
 pub use faults::{Fault, FaultKind};
-pub use kayenta::{KayentaMetric, KayentaQuery, KayentaSpec};
 pub use judge::{
     JudgeKind, JudgeSpec, OnInconclusive, RequestGuard, SequentialMethod, SequentialSpec,
 };
+pub use kayenta::{KayentaMetric, KayentaQuery, KayentaSpec};
 pub use metric_math::{Expr, Extreme, LogicOp};
 pub use metrics::{
     CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,

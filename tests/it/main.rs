@@ -8,6 +8,7 @@ mod determinism;
 mod equivalence;
 mod golden;
 mod handled_failures;
+mod kayenta;
 mod metric_math;
 mod outputs;
 mod properties;

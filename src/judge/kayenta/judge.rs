@@ -130,12 +130,13 @@ impl<'a> KayentaJudge<'a> {
     }
 
     /// The last judgement, if any.
+    #[cfg(test)]
     pub fn last_judgement(&self) -> Option<&Judgement> {
         self.last.as_ref()
     }
 
     /// The judge's own words for its last judgement (events' `detail`).
-    pub fn describe(&self) -> Option<String> {
+    fn words(&self) -> Option<String> {
         let j = self.last.as_ref()?;
         let s = self.spec;
         let verdict = match (self.state, j.reason) {
@@ -267,6 +268,10 @@ impl Judge for KayentaJudge<'_> {
 
     fn state(&self) -> AlarmState {
         self.state
+    }
+
+    fn describe(&self) -> String {
+        self.words().unwrap_or_default()
     }
 
     /// The score of a judgement made exactly at `now`.

@@ -74,7 +74,7 @@ fn a_faulty_canary_fails_at_the_first_judgement() {
     assert_eq!((last.number, last.score, last.min_samples), (1, 0.0, 10));
     assert_eq!(last.labels, vec![Label::High]);
     assert_eq!(
-        j.describe().unwrap(),
+        j.describe(),
         "kayenta: judgement 1/2: score 0 ≤ marginal 75 → fail"
     );
     // The analysis is over: no more judgements.
@@ -95,7 +95,7 @@ fn a_healthy_canary_passes_every_judgement() {
         (2, 2, 100.0, 20)
     );
     assert_eq!(
-        j.describe().unwrap(),
+        j.describe(),
         "kayenta: judgement 2/2: final score 100 ≥ pass 95 → pass"
     );
 }

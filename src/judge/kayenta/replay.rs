@@ -52,7 +52,7 @@ pub fn parse_effect_size(text: &str) -> Result<EffectSize, ReplayError> {
     let mut parts = text.split(':');
     let measure = EffectMeasure::parse(parts.next().unwrap_or("").trim()).ok_or_else(bad)?;
     let mut effect = EffectSize::neutral(measure);
-    let mut number = |part: Option<&str>, into: &mut f64| -> Result<(), ReplayError> {
+    let number = |part: Option<&str>, into: &mut f64| -> Result<(), ReplayError> {
         if let Some(p) = part {
             match p.trim().parse::<f64>() {
                 Ok(v) if v.is_finite() && v > 0.0 => *into = v,
