@@ -222,7 +222,7 @@ impl<'a> World<'a> {
                 JudgeKind::Sequential(seq) => seq,
                 JudgeKind::Kayenta(k) => {
                     let seed = judge_seed(seed, &j.name);
-                    let judge = KayentaJudge::new(&j.name, k, on, sc.metrics.warmup, seed);
+                    let judge = KayentaJudge::new(&j.name, k, j.guard, on, sc.metrics.warmup, seed);
                     judges.push(Box::new(judge));
                     continue;
                 }

@@ -37,7 +37,10 @@ fn a_faulty_canary_is_rolled_back_at_the_first_judgement() {
             );
             first += usize::from(d <= 660.0);
         }
-        assert!(first >= 90, "{mode:?}: only {first}/100 at the first judgement");
+        assert!(
+            first >= 90,
+            "{mode:?}: only {first}/100 at the first judgement"
+        );
     }
 }
 

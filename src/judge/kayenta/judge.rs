@@ -21,7 +21,7 @@ use super::scorer::{final_passes, score, stops_early, MetricResult, ScoreReason}
 use crate::alarm::AlarmState;
 use crate::judge::{ClosedWindow, Judge};
 use crate::metrics::{Acc, DatapointCalc, BASELINE, CANDIDATE};
-use crate::model::{KayentaQuery, KayentaSpec};
+use crate::model::{KayentaQuery, KayentaSpec, RequestGuard};
 use crate::sim::time::Micros;
 
 /// What one server group served in the open step.
@@ -68,6 +68,8 @@ impl StepAcc {
 /// One step's samples: per metric, (canary, baseline).
 struct Sample {
     end: Micros,
+    /// Candidate requests in the step (for the minimum-request guard).
+    canary_requests: u64,
     values: Vec<(f64, f64)>,
 }
 
@@ -89,6 +91,9 @@ pub struct Judgement {
 pub struct KayentaJudge<'a> {
     name: &'a str,
     spec: &'a KayentaSpec,
+    guard: RequestGuard,
+    /// The last judgement fell under the guard's `min_requests`.
+    inconclusive: bool,
     active: bool,
     /// Judge time of the world's t = 0 (the warm-up length).
     offset: Micros,
@@ -109,6 +114,7 @@ impl<'a> KayentaJudge<'a> {
     pub fn new(
         name: &'a str,
         spec: &'a KayentaSpec,
+        guard: RequestGuard,
         active: bool,
         offset: Micros,
         seed: u64,
@@ -116,6 +122,8 @@ impl<'a> KayentaJudge<'a> {
         KayentaJudge {
             name,
             spec,
+            guard,
+            inconclusive: false,
             active,
             offset,
             canary: StepAcc::default(),
@@ -172,6 +180,16 @@ impl<'a> KayentaJudge<'a> {
             .iter()
             .filter(|s| s.end > start && s.end <= t)
             .collect();
+        // The minimum-request guard (`min_requests`): too few candidate
+        // requests in the window make this judgement inconclusive.
+        let requests: u64 = window.iter().map(|s| s.canary_requests).sum();
+        self.inconclusive = self.guard.active() && requests < self.guard.min_requests;
+        if self.inconclusive {
+            if self.judged == spec.judgements() {
+                self.done = true;
+            }
+            return AlarmState::InsufficientData;
+        }
         let mut labels = Vec::with_capacity(spec.metrics.len());
         let mut results = Vec::with_capacity(spec.metrics.len());
         let mut min_samples = usize::MAX;
@@ -245,7 +263,12 @@ impl Judge for KayentaJudge<'_> {
                 .iter()
                 .map(|m| (self.canary.value(m.query), self.baseline.value(m.query)))
                 .collect();
-            self.samples.push(Sample { end: t, values });
+            let canary_requests = self.canary.count;
+            self.samples.push(Sample {
+                end: t,
+                canary_requests,
+                values,
+            });
             self.canary = StepAcc::default();
             self.baseline = StepAcc::default();
         }
@@ -270,7 +293,17 @@ impl Judge for KayentaJudge<'_> {
         self.state
     }
 
+    fn guard_inconclusive(&self) -> bool {
+        self.inconclusive
+    }
+
     fn describe(&self) -> String {
+        if self.inconclusive {
+            return format!(
+                "kayenta: judgement {}: fewer than min_requests {} candidate requests in its window → inconclusive",
+                self.judged, self.guard.min_requests
+            );
+        }
         self.words().unwrap_or_default()
     }
 

@@ -4,7 +4,7 @@
 use super::*;
 use crate::judge::kayenta::classifier::{MetricRule, TestParams};
 use crate::metrics::SLOTS;
-use crate::model::KayentaMetric;
+use crate::model::{KayentaMetric, RequestGuard};
 use crate::sim::time::secs;
 
 fn spec(interval_s: u64, lifetime_s: u64, lookback_s: Option<u64>) -> KayentaSpec {
@@ -65,7 +65,7 @@ fn run(j: &mut KayentaJudge<'_>, minutes: &[(u64, u64)]) -> Vec<(u64, AlarmState
 fn a_faulty_canary_fails_at_the_first_judgement() {
     // 10 minutes per judgement: canary 10–12 % errors, baseline 1–2 %.
     let s = spec(600, 1200, None);
-    let mut j = KayentaJudge::new("k", &s, true, Micros::ZERO, 1);
+    let mut j = KayentaJudge::new("k", &s, RequestGuard::default(), true, Micros::ZERO, 1);
     let data: Vec<(u64, u64)> = (0..20)
         .map(|i| (100 + i % 3 * 10, 10 + i % 2 * 10))
         .collect();
@@ -85,7 +85,7 @@ fn a_faulty_canary_fails_at_the_first_judgement() {
 fn a_healthy_canary_passes_every_judgement() {
     // Same distribution, interleaved.
     let s = spec(600, 1200, None);
-    let mut j = KayentaJudge::new("k", &s, true, Micros::ZERO, 1);
+    let mut j = KayentaJudge::new("k", &s, RequestGuard::default(), true, Micros::ZERO, 1);
     let data: Vec<(u64, u64)> = (0..20).map(|i| (10 + i % 4, 10 + (i + 2) % 4)).collect();
     assert_eq!(run(&mut j, &data), vec![(10, AlarmState::Ok)]);
     let last = j.last_judgement().unwrap();
@@ -103,7 +103,7 @@ fn a_healthy_canary_passes_every_judgement() {
 #[test]
 fn a_sliding_window_keeps_the_last_lookback() {
     let s = spec(600, 1200, Some(300));
-    let mut j = KayentaJudge::new("k", &s, true, Micros::ZERO, 1);
+    let mut j = KayentaJudge::new("k", &s, RequestGuard::default(), true, Micros::ZERO, 1);
     let data: Vec<(u64, u64)> = (0..20).map(|i| (10 + i % 4, 10 + (i + 2) % 4)).collect();
     run(&mut j, &data);
     assert_eq!(j.last_judgement().unwrap().min_samples, 5);
@@ -115,7 +115,7 @@ fn a_sliding_window_keeps_the_last_lookback() {
 fn no_baseline_data_is_nodata_and_scores_zero() {
     // WeightedSumScorer: 100 % NODATA ≥ 50 % → score 0 ≤ marginal → fail.
     let s = spec(300, 300, None);
-    let mut j = KayentaJudge::new("k", &s, true, Micros::ZERO, 1);
+    let mut j = KayentaJudge::new("k", &s, RequestGuard::default(), true, Micros::ZERO, 1);
     let mut calc = DatapointCalc::default();
     for m in 1..=5 {
         let mut accs = window(10, 0);
@@ -145,7 +145,7 @@ fn windows_before_the_start_and_of_other_sets_are_ignored() {
     let mut s = spec(300, 300, None);
     s.begin_after = secs(120);
     let offset = secs(60);
-    let mut j = KayentaJudge::new("k", &s, true, offset, 1);
+    let mut j = KayentaJudge::new("k", &s, RequestGuard::default(), true, offset, 1);
     let mut calc = DatapointCalc::default();
     let accs = window(10, 12);
     for m in 1..=8u64 {
@@ -173,6 +173,24 @@ fn windows_before_the_start_and_of_other_sets_are_ignored() {
     }
     assert_eq!(j.last_judgement().unwrap().min_samples, 5);
     // An inactive judge never ticks.
-    let k = KayentaJudge::new("k", &s, false, offset, 1);
+    let k = KayentaJudge::new("k", &s, RequestGuard::default(), false, offset, 1);
     assert_eq!(k.evaluation_interval(), None);
+}
+
+#[test]
+fn the_minimum_request_guard_makes_a_judgement_inconclusive() {
+    // 10 windows of 1000 canary requests = 10,000 < 20,000.
+    let s = spec(600, 600, None);
+    let guard = RequestGuard {
+        min_requests: 20_000,
+        ..RequestGuard::default()
+    };
+    let mut j = KayentaJudge::new("k", &s, guard, true, Micros::ZERO, 1);
+    let data: Vec<(u64, u64)> = (0..10)
+        .map(|i| (100 + i % 3 * 10, 10 + i % 2 * 10))
+        .collect();
+    assert_eq!(run(&mut j, &data), Vec::new());
+    assert!(j.guard_inconclusive());
+    assert_eq!(j.state(), AlarmState::InsufficientData);
+    assert!(j.describe().contains("inconclusive"));
 }

@@ -141,13 +141,15 @@ pub(super) fn kayenta(
                 ));
             }
             match group_weights.iter().find(|(g, _)| *g == metric.group) {
-                Some((_, other)) if *other != w => return Err(Problem::new(
-                    &mpath.key("weight"),
-                    format!(
+                Some((_, other)) if *other != w => {
+                    return Err(Problem::new(
+                        &mpath.key("weight"),
+                        format!(
                         "group {:?} already has weight {other}; metrics of one group must agree",
                         metric.group
                     ),
-                )),
+                    ))
+                }
                 Some(_) => {}
                 None => group_weights.push((metric.group.clone(), w)),
             }
