@@ -78,7 +78,7 @@ pub fn replay(
     rule: &MetricRule,
     params: &TestParams,
 ) -> (Classification, String) {
-    let mut rng = Pcg64Mcg::seed_from_u64(0x6b61_7965_6e74_61);
+    let mut rng = Pcg64Mcg::seed_from_u64(0x006b_6179_656e_7461);
     let c = classify_metric(baseline, canary, rule, params, &mut rng);
     let text = report(&c, rule, params);
     (c, text)
