@@ -72,7 +72,10 @@ fn a_healthy_canary_passes_most_of_the_time() {
 fn the_baseline_pool_is_not_candidate_exposure() {
     // A healthy candidate next to the pool: every bad request the
     // candidate serves is one of its own; the pool's failures never count.
-    let healthy = format!("{}\n[versions.candidate]\nerror_rate = 0.0\n", healthy_text());
+    let healthy = format!(
+        "{}\n[versions.candidate]\nerror_rate = 0.0\n",
+        healthy_text()
+    );
     let mut sc = scenario(&healthy);
     sc.replications = 20;
     for r in run_all(&sc).runs {
