@@ -293,6 +293,9 @@ pub enum JudgeCommand {
     /// likelihood ratio (or the fixed per-look p-value), its threshold and
     /// continue / reject.
     Sequential(SequentialArgs),
+    /// Classify one metric's canary samples against the baseline's as
+    /// Kayenta does (Mann-Whitney, 98 %, tolerance 0.25 × |estimate|).
+    Kayenta(KayentaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -310,6 +313,39 @@ pub struct SequentialArgs {
     /// CANDIDATE_ERRORS/CANDIDATE_REQUESTS:STABLE_ERRORS/STABLE_REQUESTS.
     #[arg(long, allow_hyphen_values = true)]
     pub series: String,
+}
+
+#[derive(Debug, Args)]
+pub struct KayentaArgs {
+    /// Canary samples, comma-separated (NaN allowed; empty = no data).
+    #[arg(long, allow_hyphen_values = true)]
+    pub canary: String,
+    /// Baseline samples, comma-separated (NaN allowed; empty = no data).
+    #[arg(long, allow_hyphen_values = true)]
+    pub baseline: String,
+    /// Which change fails the metric: increase, decrease or either.
+    #[arg(long, default_value = "either")]
+    pub direction: String,
+    /// Confidence level of the interval (Kayenta's judge: 0.98).
+    #[arg(long, default_value_t = 0.98)]
+    pub confidence: f64,
+    /// The bounds are ± this × |Hodges–Lehmann estimate| (Kayenta: 0.25).
+    #[arg(long, default_value_t = 0.25)]
+    pub tolerance: f64,
+    /// MEASURE[:INCREASE[:DECREASE]]: meanRatio (neutral 1.0) or cles
+    /// (neutral 0.5) with the allowed increase / decrease.
+    #[arg(long, default_value = "meanRatio")]
+    pub effect_size: String,
+    /// NaN samples: remove or replace (with 0).
+    #[arg(long, default_value = "remove")]
+    pub nan_strategy: String,
+    /// A critical metric: High/Low beyond the (neutral) critical effect size
+    /// or no data zeroes the score.
+    #[arg(long)]
+    pub critical: bool,
+    /// No data fails the metric (NodataFailMetric) unless it is critical.
+    #[arg(long)]
+    pub must_have_data: bool,
 }
 
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
@@ -355,6 +391,7 @@ pub const SUBCOMMANDS: [&str; 10] = [
     "import",
     "validate",
     "alarm",
+    "judge",
     "help",
     "sweep",
     "plot",

@@ -65,6 +65,12 @@ mod world;
 #[cfg(test)]
 mod testkit;
 
+/// Kayenta's pure rules (Mann-Whitney test, classifier, scorer), public so
+/// `canarysim judge kayenta` replays exactly what the judge decides.
+pub mod kayenta {
+    pub use crate::judge::kayenta::{classifier, mann_whitney, replay, scorer};
+}
+
 pub use montecarlo::{run_all, RunResults};
 pub use record::{Outcome, RunRecord, Trigger};
 pub use report::{summarize, Summary};

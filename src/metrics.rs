@@ -17,8 +17,13 @@ pub const STABLE: usize = 0;
 pub const CANDIDATE: usize = 1;
 pub const STABLE_HIT: usize = 2;
 pub const CANDIDATE_HIT: usize = 3;
+/// Requests the Kayenta baseline pool served: a fresh server group of the
+/// stable version at the candidate's weight (`world::baseline_share`).
+/// It is a separate server group, as Spinnaker deploys it, so no
+/// CloudWatch scope sees it ([`population`]); only Kayenta judges read it.
+pub const BASELINE: usize = 4;
 /// Number of metric slots.
-pub const SLOTS: usize = 4;
+pub const SLOTS: usize = 5;
 
 /// What one version served during one open period.
 #[derive(Debug, Clone, Default)]

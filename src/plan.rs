@@ -272,7 +272,12 @@ fn describe_function(o: &mut String, f: &Function, indent: &str) {
 
 /// A `[judges]` entry in words: its kind's parameters, then its guard.
 fn describe_judge(j: &crate::model::JudgeSpec) -> String {
-    let crate::model::JudgeKind::Sequential(q) = &j.kind;
+    let q = match &j.kind {
+        crate::model::JudgeKind::Sequential(q) => q,
+        crate::model::JudgeKind::Kayenta(k) => {
+            return format!("{}{}", describe_kayenta(k), describe_guard(&j.guard))
+        }
+    };
     let rule = match q.method {
         crate::model::SequentialMethod::Mixture => format!(
             "sequential mixture test of the candidate's failure rate against stable's, rolls back when the likelihood ratio reaches 1/alpha = {} (false-rollback probability <= {} however often it looks), min effect {}x, a look every {}",
@@ -288,6 +293,28 @@ fn describe_judge(j: &crate::model::JudgeSpec) -> String {
         ),
     };
     format!("{rule}{}", describe_guard(&j.guard))
+}
+
+/// A Kayenta judge in words.
+fn describe_kayenta(k: &crate::model::KayentaSpec) -> String {
+    let window = match k.lookback {
+        Some(l) => format!("the last {}", fmt_duration(l)),
+        None => "a window growing from the start".to_string(),
+    };
+    let names: Vec<&str> = k.metrics.iter().map(|m| m.name.as_str()).collect();
+    format!(
+        "Kayenta canary analysis against a baseline pool (stable version at the candidate's weight): {} judgement(s), one every {} from {} after t = 0 over {window}, one sample per {} ({} per judgement at least); metrics {} by Mann-Whitney at {} % with tolerance {} x |estimate|; a score <= marginal {} fails, the last must reach pass {}",
+        k.judgements(),
+        fmt_duration(k.interval),
+        fmt_duration(k.begin_after),
+        fmt_duration(k.step),
+        k.min_samples(),
+        names.join(", "),
+        k.params.confidence * 100.0,
+        k.params.tolerance,
+        k.marginal,
+        k.pass
+    )
 }
 
 /// The minimum-request guard in words ("" without one).

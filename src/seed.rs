@@ -60,6 +60,13 @@ pub fn warmup_seed(seed: u64) -> u64 {
     splitmix64(seed ^ 0xbb67_ae85_84ca_a73b)
 }
 
+/// The stream of one judge's own draws (Kayenta's noise for two
+/// single-valued samples), from a function seed and the judge's name, so it
+/// shifts no other stream.
+pub fn judge_seed(seed: u64, judge: &str) -> u64 {
+    splitmix64(seed ^ 0x3c6e_f372_fe94_f82b ^ name_hash(judge))
+}
+
 /// The seed of function `index`'s streams: the replication seed itself for
 /// a single-function scenario (so its results do not change), else mixed
 /// with the function's name (stable when other functions are added).

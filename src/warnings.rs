@@ -18,8 +18,31 @@ pub fn decision_warnings(sc: &Scenario) -> Vec<String> {
         watch_ends_before_fault(sc, s, &mut out);
     }
     unwatched_alarms(sc, &mut out);
+    kayenta_few_samples(sc, &mut out);
     out
 }
+
+/// Kayenta's own warning, per judge: "One of the metrics returned fewer
+/// than 50 data points, which can reduce confidence in the final canary
+/// score" (`spinnaker/kayenta@a69573b:kayenta-standalone-canary-analysis/…/MonitorCanaryTask.java:175-186`)
+/// — here when a judgement's window holds fewer than 50 steps.
+fn kayenta_few_samples(sc: &Scenario, out: &mut Vec<String>) {
+    for j in &sc.judges {
+        if let crate::model::JudgeKind::Kayenta(k) = &j.kind {
+            let n = k.min_samples();
+            if n < KAYENTA_MIN_POINTS {
+                out.push(format!(
+                    "judge {}: a judgement reads as few as {n} samples per metric (one per step of {}); Kayenta warns that fewer than {KAYENTA_MIN_POINTS} data points can reduce confidence in the canary score",
+                    j.name,
+                    fmt_duration(k.step)
+                ));
+            }
+        }
+    }
+}
+
+/// Kayenta's data-point count below which it warns (`MonitorCanaryTask.java:182`).
+pub const KAYENTA_MIN_POINTS: u64 = 50;
 
 /// Until when (from deployment start, nominal delays) a strategy watches
 /// its alarms; `None` when it watches until the horizon (a canary never

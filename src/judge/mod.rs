@@ -15,6 +15,7 @@
 //! each next state.
 
 pub mod cloudwatch;
+pub mod kayenta;
 pub mod sequential;
 pub mod sequential_replay;
 pub mod sequential_rule;

@@ -7,6 +7,7 @@
 //! `Scenario::alarms.len() + i` ([`super::Scenario::judge_name`]).
 
 use super::delay::DelayDist;
+use super::kayenta::KayentaSpec;
 use crate::sim::time::Micros;
 
 /// A `[judges.NAME]` table after validation.
@@ -23,6 +24,8 @@ pub struct JudgeSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JudgeKind {
     Sequential(SequentialSpec),
+    /// Kayenta's canary analysis against a baseline pool.
+    Kayenta(KayentaSpec),
 }
 
 impl JudgeKind {
@@ -30,6 +33,7 @@ impl JudgeKind {
     pub fn name(&self) -> &'static str {
         match self {
             JudgeKind::Sequential(_) => "sequential",
+            JudgeKind::Kayenta(_) => "kayenta",
         }
     }
 }

@@ -10,6 +10,7 @@ mod alarms;
 mod delay;
 mod faults;
 mod judge;
+mod kayenta;
 mod metric_math;
 mod metrics;
 mod strategy;
@@ -23,6 +24,7 @@ pub use faults::{Fault, FaultKind};
 pub use judge::{
     JudgeKind, JudgeSpec, OnInconclusive, RequestGuard, SequentialMethod, SequentialSpec,
 };
+pub use kayenta::{KayentaMetric, KayentaQuery, KayentaSpec};
 pub use metric_math::{Expr, Extreme, LogicOp};
 pub use metrics::{
     CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,

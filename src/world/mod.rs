@@ -43,13 +43,14 @@ use crate::alarm::AlarmState;
 use crate::failure::{self, Cause};
 use crate::faults::FaultTimeline;
 use crate::judge::cloudwatch::AlarmJudge;
+use crate::judge::kayenta::judge::KayentaJudge;
 use crate::judge::sequential::SequentialJudge;
 use crate::judge::{ClosedWindow, Judge, Judges};
 use crate::logfilter::CompiledFilters;
 use crate::metrics::{self, Acc, DatapointCalc, CANDIDATE, CANDIDATE_HIT, SLOTS, STABLE};
 use crate::model::{Failure, Function, JudgeKind, Sampling, Scenario, StageCache};
 use crate::record::{EventKind, Outcome, RunRecord, TimelineEvent, TimelineRow, Trigger};
-use crate::seed::control_seed;
+use crate::seed::{control_seed, judge_seed};
 use crate::sim::time::{to_secs, Micros};
 use crate::sim::{Class, EventQueue};
 use crate::strategy::Strategy;
@@ -89,6 +90,9 @@ struct World<'a> {
     faults: FaultTimeline<'a>,
     /// Candidate share of traffic in [0, 1].
     weight: f64,
+    /// Whether a Kayenta judge reads this function, so a baseline pool
+    /// serves next to the candidate ([`World::baseline_share`]).
+    baseline_pool: bool,
     cold_remaining: u64,
     cold_extra_ms: f64,
     need_latency: bool,
@@ -175,12 +179,32 @@ impl<'a> World<'a> {
         let mut sets = windows::plan(base, mine());
         let judge_on: Vec<bool> = sc.judges.iter().map(|j| j.function == function).collect();
         for (j, _) in sc.judges.iter().zip(&judge_on).filter(|(_, on)| **on) {
-            let JudgeKind::Sequential(seq) = &j.kind;
+            // A Kayenta judge reads the base period's set (steps are multiples).
+            let JudgeKind::Sequential(seq) = &j.kind else {
+                continue;
+            };
             if !sets.contains(&(seq.look_every, Micros::ZERO)) {
                 sets.push((seq.look_every, Micros::ZERO));
             }
         }
-        let windows = windows::build(sc, &sets, mine);
+        let mut windows = windows::build(sc, &sets, mine);
+        let kayenta_on = || {
+            sc.judges
+                .iter()
+                .zip(&judge_on)
+                .filter(|(_, on)| **on)
+                .filter_map(|(j, _)| match &j.kind {
+                    JudgeKind::Kayenta(k) => Some(k),
+                    _ => None,
+                })
+        };
+        let baseline_pool = kayenta_on().next().is_some();
+        let kayenta_latency =
+            kayenta_on().any(|k| k.metrics.iter().any(|m| m.query.reads_duration()));
+        if kayenta_latency {
+            // Fast mode draws the durations' sum only where something reads it.
+            windows[0].need_sum = true;
+        }
         let mut judges: Vec<Box<dyn Judge + 'a>> = sc
             .alarms
             .iter()
@@ -194,7 +218,15 @@ impl<'a> World<'a> {
             })
             .collect();
         for (j, &on) in sc.judges.iter().zip(&judge_on) {
-            let JudgeKind::Sequential(seq) = &j.kind;
+            let seq = match &j.kind {
+                JudgeKind::Sequential(seq) => seq,
+                JudgeKind::Kayenta(k) => {
+                    let seed = judge_seed(seed, &j.name);
+                    let judge = KayentaJudge::new(&j.name, k, j.guard, on, sc.metrics.warmup, seed);
+                    judges.push(Box::new(judge));
+                    continue;
+                }
+            };
             let window = sets
                 .iter()
                 .position(|&set| set == (seq.look_every, Micros::ZERO))
@@ -207,7 +239,8 @@ impl<'a> World<'a> {
         let close_step = sets
             .iter()
             .fold(base, |g, &(period, offset)| g.gcd(period).gcd(offset));
-        let need_latency = sc.sla_ms.is_some()
+        let need_latency = kayenta_latency
+            || sc.sla_ms.is_some()
             || func.stable.timeout_ms.is_some()
             || func.candidate.timeout_ms.is_some()
             || mine().any(|a| metrics::reads_duration(&a.expr))
@@ -232,6 +265,7 @@ impl<'a> World<'a> {
             Bins::new(&thresholds, func.candidate.timeout_ms),
             Bins::new(&thresholds, None),
             Bins::new(&thresholds, None),
+            Bins::new(&thresholds, func.stable.timeout_ms),
         ];
         let mut w = World {
             sc,
@@ -244,6 +278,7 @@ impl<'a> World<'a> {
             rate: RateFn::new(&func.traffic),
             faults,
             weight: 0.0,
+            baseline_pool,
             cold_remaining,
             cold_extra_ms,
             need_latency,
@@ -291,6 +326,21 @@ impl<'a> World<'a> {
             w.queue.push(t, Class::Breakpoint, Ev::Breakpoint);
         }
         w
+    }
+
+    /// The baseline pool's share of traffic: Kayenta compares the canary
+    /// with a fresh server group of the stable version of the canary's size,
+    /// started with it (Spinnaker's canary best practices; peers.md §4.2),
+    /// so it takes the candidate's weight out of the stable's share —
+    /// stable 1 − 2w, baseline w, candidate w — capped at what the stable
+    /// has left (1 − w) when the candidate holds more than half. No pool,
+    /// or no candidate traffic: 0.
+    fn baseline_share(&self) -> f64 {
+        if self.baseline_pool {
+            self.weight.min(1.0 - self.weight).max(0.0)
+        } else {
+            0.0
+        }
     }
 
     /// Runs the next control event; false once the horizon is reached.

@@ -14,7 +14,7 @@ use rand_distr::{Distribution, Exp1, Poisson};
 use super::cache::hit_slot;
 use super::{is_candidate, World};
 use crate::failure::draw_given_failed;
-use crate::metrics::{CANDIDATE, STABLE};
+use crate::metrics::{BASELINE, CANDIDATE, STABLE};
 use crate::sim::time::Micros;
 use crate::version::{serve_coupled, step_failed, ServeParams};
 
@@ -34,8 +34,14 @@ impl World<'_> {
         let hit_params = hits.unwrap_or(stable);
         if !varying {
             let lambda = self.rate.expected_count(a, b);
-            let n_stable = poisson(&mut self.traffic_rng, lambda * (1.0 - self.weight));
+            let share_base = self.baseline_share();
+            let n_stable = poisson(
+                &mut self.traffic_rng,
+                lambda * (1.0 - self.weight - share_base),
+            );
             let n_cand = poisson(&mut self.traffic_rng, lambda * self.weight);
+            // Drawn last, so a world without a pool draws what it always did.
+            let n_base = poisson(&mut self.traffic_rng, lambda * share_base);
             let q = self.faults.error_prob_at(mid);
             let p_cand = combine(cand.error_prob, q);
             let p_base = baseline_prob(cand.error_prob, q, p_cand);
@@ -48,6 +54,9 @@ impl World<'_> {
             for _ in 0..n_cand {
                 self.request_or_hit(CANDIDATE, &cand, p_cand, p_base, h_cand, &hit_params, mid);
             }
+            for _ in 0..n_base {
+                self.baseline_request(&stable, mid);
+            }
         } else {
             // Thinning (Lewis–Shedler): candidate arrivals at the maximum
             // rate, each kept with probability rate(t)/max.
@@ -55,6 +64,7 @@ impl World<'_> {
             if max <= 0.0 {
                 return;
             }
+            let share_base = self.baseline_share();
             let mut t = a.as_f64();
             loop {
                 let gap_s: f64 = Exp1.sample(&mut self.traffic_rng);
@@ -65,12 +75,15 @@ impl World<'_> {
                 if self.traffic_rng.random::<f64>() * max > self.rate.rate_at(t) {
                     continue;
                 }
-                if self.traffic_rng.random::<f64>() < self.weight {
+                let u = self.traffic_rng.random::<f64>();
+                if u < self.weight {
                     let q = self.faults.error_prob_at(t);
                     let p = combine(cand.error_prob, q);
                     let p_base = baseline_prob(cand.error_prob, q, p);
                     let h = self.hit_ratio(CANDIDATE, t);
                     self.request_or_hit(CANDIDATE, &cand, p, p_base, h, &hit_params, t);
+                } else if u < self.weight + share_base {
+                    self.baseline_request(&stable, t);
                 } else {
                     let h = self.hit_ratio(STABLE, t);
                     let p = stable.error_prob;
@@ -101,6 +114,16 @@ impl World<'_> {
         } else {
             self.one_request(version, params, error_prob, base_error_prob, t);
         }
+    }
+
+    /// One request of the baseline pool: the stable version as it serves
+    /// (its failure rate and latency, no cold start, no stage cache — the
+    /// pool is its own server group). Its bad requests are the baseline's
+    /// noise, never candidate exposure.
+    #[inline]
+    fn baseline_request(&mut self, stable: &ServeParams, t: f64) {
+        let p = stable.error_prob;
+        self.one_request(BASELINE, stable, p, p, t);
     }
 
     /// One request of a metric slot; true when it fails a saga step

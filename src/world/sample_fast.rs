@@ -13,7 +13,7 @@ use super::sample_exact::{combine, poisson};
 use super::{is_candidate, World, FALLBACK_MIXED_PERCENTILE};
 use crate::failure;
 use crate::logfilter::LinePredicate;
-use crate::metrics::{self, CANDIDATE, SLOTS, STABLE};
+use crate::metrics::{self, BASELINE, CANDIDATE, SLOTS, STABLE};
 use crate::model::Failure;
 use crate::sim::time::Micros;
 use crate::version::{failure_status, ServeParams, STATUS_OK, STATUS_TIMEOUT};
@@ -57,18 +57,20 @@ impl World<'_> {
             return;
         }
         let mid = (a.as_f64() + b.as_f64()) / 2.0;
-        for version in [STABLE, CANDIDATE] {
-            let (share, params) = if version == STABLE {
-                (1.0 - self.weight, stable)
-            } else {
-                (self.weight, cand)
+        let share_base = self.baseline_share();
+        // The baseline pool last, so a world without one draws as before.
+        for version in [STABLE, CANDIDATE, BASELINE] {
+            let (share, params) = match version {
+                STABLE => (1.0 - self.weight - share_base, stable),
+                CANDIDATE => (self.weight, cand),
+                _ => (share_base, stable),
             };
             let mut expected = lambda * share;
             if expected <= 0.0 {
                 continue;
             }
             let warming = version == CANDIDATE && self.cache_warming(a, b);
-            if let Some(hit_params) = hits {
+            if let Some(hit_params) = hits.filter(|_| version != BASELINE) {
                 let h = if warming {
                     self.rate_weighted_mean(a, b, |t| self.hit_ratio(version, t))
                 } else {
@@ -78,7 +80,7 @@ impl World<'_> {
                 self.add_batch(hit_slot(version), hit_params, &[], n, None);
                 expected *= 1.0 - h;
             }
-            let p = if version == STABLE {
+            let p = if version != CANDIDATE {
                 params.error_prob
             } else if !varying {
                 combine(params.error_prob, self.faults.error_prob_at(mid))

@@ -207,3 +207,10 @@ fn compare_all() {
 fn every_fast_sampling_path() {
     check("tests/data/fast_coverage.toml");
 }
+
+/// A Kayenta-gated CodeDeploy canary (baseline pool, per-minute samples,
+/// judgements every 10 minutes): fast and exact agree.
+#[test]
+fn kayenta_gate() {
+    check_reps("tests/kayenta/kayenta_gate.toml", 300);
+}

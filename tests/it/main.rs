@@ -10,6 +10,7 @@ mod golden;
 mod handled_failures;
 mod import;
 mod judges;
+mod kayenta;
 mod metric_math;
 mod outputs;
 mod properties;

@@ -85,6 +85,8 @@ const SCHEMA_DETECTABLE: &[&str] = &[
     "judge_min_effect_below_1",
     "judge_unknown_kind",
     "judge_unknown_method",
+    "kayenta_unknown_direction",
+    "kayenta_unknown_query",
     "missing_horizon",
     "nan_threshold",
     "negative_duration",

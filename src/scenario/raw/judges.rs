@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::delay::RawDelay;
+use super::kayenta::RawKayentaMetric;
 use crate::scenario::duration::Dur;
 
 /// `[judges.NAME]`: a judge a strategy may watch (listed in its `alarms`,
@@ -17,11 +18,12 @@ use crate::scenario::duration::Dur;
 /// |---|---|
 /// | every kind | `kind`, `function`, `min_requests`, `on_inconclusive`, `review_time` |
 /// | `sequential` | `alpha`, `min_effect`, `look_every`, `method` |
+/// | `kayenta` | `lifetime`, `interval`, `step`, `begin_after`, `lookback`, `marginal`, `pass`, `confidence`, `tolerance`, `metrics` |
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawJudge {
-    /// Required: `sequential`.
-    #[schemars(extend("enum" = ["sequential"]))]
+    /// Required: `sequential` or `kayenta`.
+    #[schemars(extend("enum" = ["sequential", "kayenta"]))]
     pub kind: String,
     /// Multi-function scenarios: the `[functions.NAME]` it judges. Required
     /// there when there is more than one function; not allowed without
@@ -54,6 +56,27 @@ pub struct RawJudge {
     /// cumulative counts at every look — the peeking rule, for comparison).
     #[schemars(extend("enum" = ["mixture", "fixed_per_look", null]))]
     pub method: Option<String>,
+    /// `kayenta`: how long the analysis lasts (required).
+    pub lifetime: Option<Dur>,
+    /// `kayenta`: one judgement per interval; default the lifetime.
+    pub interval: Option<Dur>,
+    /// `kayenta`: the metric resolution (one sample per step); default
+    /// "60s"; a multiple of `metrics.period` dividing `interval`.
+    pub step: Option<Dur>,
+    /// `kayenta`: the analysis starts this long after t = 0; default "0s".
+    pub begin_after: Option<Dur>,
+    /// `kayenta`: a sliding window of this length; default none (growing).
+    pub lookback: Option<Dur>,
+    /// `kayenta`: a judgement scoring <= marginal fails; default 75.
+    pub marginal: Option<f64>,
+    /// `kayenta`: the last judgement must score >= pass; default 95.
+    pub pass: Option<f64>,
+    /// `kayenta`: confidence of the Mann-Whitney interval; default 0.98.
+    pub confidence: Option<f64>,
+    /// `kayenta`: bounds ± tolerance × |Hodges–Lehmann estimate|; default 0.25.
+    pub tolerance: Option<f64>,
+    /// `kayenta`: the metrics compared (required, at least one).
+    pub metrics: Option<Vec<RawKayentaMetric>>,
 }
 
 impl RawJudge {
@@ -64,6 +87,16 @@ impl RawJudge {
             ("min_effect", self.min_effect.is_some()),
             ("look_every", self.look_every.is_some()),
             ("method", self.method.is_some()),
+            ("lifetime", self.lifetime.is_some()),
+            ("interval", self.interval.is_some()),
+            ("step", self.step.is_some()),
+            ("begin_after", self.begin_after.is_some()),
+            ("lookback", self.lookback.is_some()),
+            ("marginal", self.marginal.is_some()),
+            ("pass", self.pass.is_some()),
+            ("confidence", self.confidence.is_some()),
+            ("tolerance", self.tolerance.is_some()),
+            ("metrics", self.metrics.is_some()),
         ]
         .into_iter()
         .filter_map(|(k, present)| present.then_some(k))

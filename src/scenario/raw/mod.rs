@@ -14,6 +14,7 @@ mod alarms;
 mod delay;
 mod faults;
 mod judges;
+mod kayenta;
 mod metrics;
 mod strategy;
 mod traffic;
@@ -24,6 +25,7 @@ pub use alarms::RawAlarm;
 pub use delay::RawDelay;
 pub use faults::RawFault;
 pub use judges::RawJudge;
+pub use kayenta::{RawEffectSize, RawKayentaMetric};
 pub use metrics::{RawFilter, RawMetrics};
 pub use strategy::{
     RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,

@@ -16,14 +16,31 @@ use crate::model::{
 use crate::scenario::error::{Problem, VResult};
 use crate::scenario::key_path::KeyPath;
 use crate::scenario::raw::{RawDelay, RawJudge, RawScenario};
-use crate::sim::time::secs;
+use crate::sim::time::{secs, Micros};
 
 /// The kinds and their own keys (every kind also takes `kind`, `function`,
 /// `min_requests`, `on_inconclusive`, `review_time`).
-const KINDS: [(&str, &[&str]); 1] = [(
-    "sequential",
-    &["alpha", "min_effect", "look_every", "method"],
-)];
+const KINDS: [(&str, &[&str]); 2] = [
+    (
+        "sequential",
+        &["alpha", "min_effect", "look_every", "method"],
+    ),
+    (
+        "kayenta",
+        &[
+            "lifetime",
+            "interval",
+            "step",
+            "begin_after",
+            "lookback",
+            "marginal",
+            "pass",
+            "confidence",
+            "tolerance",
+            "metrics",
+        ],
+    ),
+];
 
 pub const DEFAULT_ALPHA: f64 = 0.05;
 pub const DEFAULT_MIN_EFFECT: f64 = 2.0;
@@ -35,6 +52,7 @@ pub(super) fn judges(
     root: &KeyPath,
     raw: &RawScenario,
     alarms: &[AlarmSpec],
+    metrics_period: Micros,
 ) -> VResult<Vec<JudgeSpec>> {
     let function_names: Vec<&str> = raw.functions.keys().map(String::as_str).collect();
     raw.judges
@@ -47,12 +65,18 @@ pub(super) fn judges(
                     format!("judge {name:?} has the name of an alarm; judges and alarms share one namespace (strategies list both in `alarms`)"),
                 ));
             }
-            judge(&path, name, j, &function_names)
+            judge(&path, name, j, &function_names, metrics_period)
         })
         .collect()
 }
 
-fn judge(path: &KeyPath, name: &str, raw: &RawJudge, functions: &[&str]) -> VResult<JudgeSpec> {
+fn judge(
+    path: &KeyPath,
+    name: &str,
+    raw: &RawJudge,
+    functions: &[&str],
+    metrics_period: Micros,
+) -> VResult<JudgeSpec> {
     let Some(&(kind, own)) = KINDS.iter().find(|(k, _)| *k == raw.kind) else {
         let names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
         return Err(Problem::new(
@@ -84,9 +108,10 @@ fn judge(path: &KeyPath, name: &str, raw: &RawJudge, functions: &[&str]) -> VRes
         raw.on_inconclusive.as_deref(),
         raw.review_time.as_ref(),
     )?;
-    // One kind so far; each kind added here gets its arm.
-    debug_assert_eq!(kind, "sequential");
-    let kind = JudgeKind::Sequential(sequential(path, raw)?);
+    let kind = match kind {
+        "kayenta" => JudgeKind::Kayenta(super::kayenta::kayenta(path, raw, metrics_period)?),
+        _ => JudgeKind::Sequential(sequential(path, raw)?),
+    };
     Ok(JudgeSpec {
         name: name.to_string(),
         function,

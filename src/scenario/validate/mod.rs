@@ -17,6 +17,7 @@ mod faults;
 mod functions;
 pub(crate) mod hooks;
 pub(crate) mod judges;
+mod kayenta;
 pub(crate) mod kind;
 pub(crate) mod limits;
 mod metrics;
@@ -90,7 +91,7 @@ pub(crate) fn validate(raw: RawScenario, default_name: &str, base: &Path) -> VRe
         &metrics,
         &alarms,
     )?;
-    let judges = judges::judges(&root, &raw, &alarms)?;
+    let judges = judges::judges(&root, &raw, &alarms, metrics.period)?;
     let strategies = strategy::strategies(&root, &raw, &alarms, &judges, multi_function)?;
     judges::check_holds(&root, &alarms, &judges, &strategies)?;
     check_horizon(&root, horizon, &strategies)?;
