@@ -24,6 +24,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Replay a datapoint series through one CloudWatch alarm.
     Alarm(AlarmArgs),
+    /// Replay a judge's rule by hand: Argo Rollouts, Flagger, …
+    #[command(subcommand)]
+    Judge(JudgeCommand),
     /// Redraw plots from the CSV files of an earlier run or sweep.
     Plot(PlotArgs),
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
@@ -242,6 +245,50 @@ pub struct AlarmArgs {
     pub series: String,
 }
 
+/// `canarysim judge <kind>`: one variant per judge kind; each kind's
+/// handler is `commands/judge/<kind>.rs`.
+#[derive(Debug, Subcommand)]
+pub enum JudgeCommand {
+    /// Replay an Argo Rollouts metric: its phase after each measurement.
+    Argo(JudgeArgoArgs),
+    /// Replay Flagger's failed-check counter: the count and phase after each check.
+    Flagger(JudgeFlaggerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JudgeArgoArgs {
+    /// failureLimit: Failed when failed > limit; -1 disables it.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub failure_limit: i64,
+    /// inconclusiveLimit: Inconclusive when inconclusive > limit.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub inconclusive_limit: i64,
+    /// consecutiveErrorLimit: Error when consecutive errors > limit.
+    #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
+    pub consecutive_error_limit: i64,
+    /// consecutiveSuccessLimit: Successful once this many successes in a row.
+    #[arg(long, allow_negative_numbers = true)]
+    pub consecutive_success_limit: Option<i64>,
+    /// count: measurements (errors excluded) after which the metric ends;
+    /// without it the metric runs indefinitely (a metric with an interval).
+    #[arg(long, allow_negative_numbers = true)]
+    pub count: Option<i64>,
+    /// Measurements, comma-separated: S (successful), F (failed),
+    /// I (inconclusive), E (error).
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
+}
+
+#[derive(Debug, Args)]
+pub struct JudgeFlaggerArgs {
+    /// threshold: rollback when failed checks >= threshold (unset or <= 0: 1).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    pub threshold: i64,
+    /// Checks, comma-separated: pass, fail, nodata.
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
+}
+
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
 /// one, so the allowed range is stated here.
 fn parse_reps(text: &str) -> Result<u32, String> {
@@ -280,10 +327,11 @@ fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 9] = [
+pub const SUBCOMMANDS: [&str; 10] = [
     "run",
     "validate",
     "alarm",
+    "judge",
     "help",
     "sweep",
     "plot",

@@ -63,6 +63,10 @@ mod world;
 #[cfg(test)]
 mod testkit;
 
+/// The pure decision rules of the judges, for `canarysim judge`.
+pub mod judge_rules {
+    pub use crate::judge::{argo_rules as argo, flagger_rules as flagger};
+}
 pub use montecarlo::{run_all, RunResults};
 pub use record::{Outcome, RunRecord, Trigger};
 pub use report::{summarize, Summary};

@@ -1,11 +1,12 @@
 //! The subcommands: each file runs one (`run`, `sweep` and `merge`, `plot`,
-//! `validate`, `alarm`) by calling the library and printing what it
+//! `validate`, `alarm`, `judge`) by calling the library and printing what it
 //! returns; [`output`] holds what they print and write alike, [`exports`]
 //! the `--export-*` flags. Errors are the library's typed errors; `main`
 //! maps them to exit codes.
 
 mod alarm;
 mod exports;
+mod judge;
 mod output;
 mod plot;
 mod run;
@@ -23,6 +24,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Run(args) => run::run(args),
         Command::Validate(args) => validate::validate(args),
         Command::Alarm(args) => alarm::alarm_replay(args),
+        Command::Judge(cmd) => judge::judge(cmd),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => sweep::merge(args),

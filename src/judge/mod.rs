@@ -14,7 +14,11 @@
 //! lives there, and the pure evaluator [`crate::alarm`] beneath it decides
 //! each next state.
 
+pub mod argo_rules;
 pub mod cloudwatch;
+pub mod condition;
+pub mod flagger_rules;
+pub mod prometheus;
 
 use crate::alarm::AlarmState;
 use crate::metrics::{Acc, DatapointCalc, SLOTS};
