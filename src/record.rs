@@ -231,6 +231,11 @@ named_enum! {
         WeightsPropagated = "weights_propagated",
         /// A one-stage rollback's stage (an alias or stage update).
         Rollback = "rollback",
+        /// An Argo Rollouts measurement or a Flagger check, in the
+        /// controller's words (detail, e.g. `argo/error-rate: measurement 3
+        /// Failed (…; failed 1 > failureLimit 0) → Failed`, `flagger: failed
+        /// checks 2 of 3 (…)`).
+        Analysis = "analysis",
     }
 }
 

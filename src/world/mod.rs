@@ -17,6 +17,7 @@ mod cache;
 mod control;
 mod deployment;
 pub(crate) mod latency_bins;
+mod prometheus;
 mod saga_intake;
 mod sample_exact;
 mod sample_fast;
@@ -70,6 +71,8 @@ enum Ev {
     /// Another function's failure rolls this one back (stack rollback).
     Abort,
     Horizon,
+    /// The world's Prometheus scrapes (`argo`, `flagger`).
+    Scrape,
 }
 
 /// The mutable world of one function in one replication, minus the
@@ -111,6 +114,8 @@ struct World<'a> {
     fallbacks: u8,
     windows: Vec<WindowSet>,
     judges: Judges<'a>,
+    /// Scrapes for the `argo` / `flagger` analyses ([`prometheus`]).
+    prometheus: Option<prometheus::Prometheus>,
     /// Judge state changes of the current evaluation, for the strategy.
     transitions: Vec<(usize, AlarmState)>,
     calc: DatapointCalc,
@@ -233,6 +238,7 @@ impl<'a> World<'a> {
             fallbacks: 0,
             windows,
             judges,
+            prometheus: None,
             transitions: Vec::new(),
             calc: DatapointCalc::default(),
             judge_offset: Micros::ZERO,
@@ -296,6 +302,7 @@ impl<'a> World<'a> {
                 strat.abort(&trigger, self);
             }
             Ev::Horizon => return false,
+            Ev::Scrape => self.scrape(),
         }
         true
     }
@@ -344,7 +351,9 @@ impl<'a> World<'a> {
     fn close_windows(&mut self, now: Micros, judge_now: Micros) {
         let sc = self.sc;
         for wi in 0..self.windows.len() {
-            if !self.windows[wi].closes_at(now) {
+            if !self.windows[wi].closes_at(now)
+                || self.prometheus.as_ref().is_some_and(|p| p.window == wi)
+            {
                 continue;
             }
             if self.sampling == Sampling::Fast {

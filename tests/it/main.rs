@@ -2,12 +2,14 @@
 
 mod analytic;
 mod architecture;
+mod argo_flagger;
 mod bad_scenarios;
 mod cli;
 mod determinism;
 mod equivalence;
 mod golden;
 mod handled_failures;
+mod judge_argo_flagger;
 mod metric_math;
 mod outputs;
 mod properties;

@@ -24,7 +24,8 @@ pub use delay::RawDelay;
 pub use faults::RawFault;
 pub use metrics::{RawFilter, RawMetrics};
 pub use strategy::{
-    RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,
+    RawAnalysisMetric, RawCache, RawCatch, RawEmpty, RawHook, RawLatticeChange, RawOperator,
+    RawPause, RawRange, RawStep, RawStrategy,
 };
 pub use traffic::{RawBurst, RawDiurnal, RawTraffic};
 pub use versions::{RawFailure, RawHandledFailure, RawLatency, RawVersion, RawVersions};
