@@ -8,7 +8,31 @@
 
 use std::fmt;
 
-use crate::model::CmpOp;
+/// A comparison operator (Go's float semantics: NaN compares false except
+/// with `!=`). Local to this file so the model, which holds parsed
+/// conditions, does not import itself through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+    Ne,
+}
+
+impl CmpOp {
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            CmpOp::Gt => a > b,
+            CmpOp::Ge => a >= b,
+            CmpOp::Lt => a < b,
+            CmpOp::Le => a <= b,
+            CmpOp::Eq => a == b,
+            CmpOp::Ne => a != b,
+        }
+    }
+}
 
 /// A parsed condition.
 #[derive(Debug, Clone, PartialEq)]

@@ -290,9 +290,9 @@ mod tests {
         assert!((r - 1.0).abs() < 1e-12, "{r}");
         let inc = extrapolated_rate(&pts, 0.0, s(120), false).unwrap();
         assert!((inc - 120.0).abs() < 1e-12, "{inc}");
-        // Zero clamp: a counter at 10 after 30 s of a rise of 60 cannot
-        // have started before 30 × 10/60 = 5 s earlier.
-        let pts = [(s(30), 10.0), (s(60), 40.0), (s(90), 70.0)];
+        // Zero clamp: a counter at 5 rising 60 over 60 s cannot have
+        // started more than 60 × 5/60 = 5 s before its first sample.
+        let pts = [(s(30), 5.0), (s(60), 35.0), (s(90), 65.0)];
         let inc = extrapolated_rate(&pts, 0.0, s(120), false).unwrap();
         // (60 + 5 + 30) / 60 × 60 = 95.
         assert!((inc - 95.0).abs() < 1e-9, "{inc}");

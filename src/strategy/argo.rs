@@ -188,7 +188,7 @@ pub fn nominal_span(a: &ArgoSpec) -> Micros {
 
 /// The plan in words (`canarysim validate`).
 pub fn describe(a: &ArgoSpec, nominal: &str) -> String {
-    use crate::plan::fmt_duration;
+    use crate::scenario::duration::format_duration as fmt_duration;
     let steps: Vec<String> = a
         .steps
         .iter()

@@ -154,7 +154,7 @@ pub fn nominal_span(f: &FlaggerSpec) -> Micros {
 
 /// The plan in words (`canarysim validate`).
 pub fn describe(f: &FlaggerSpec, nominal: &str) -> String {
-    use crate::plan::fmt_duration;
+    use crate::scenario::duration::format_duration as fmt_duration;
     let progression = match &f.progression {
         Progression::Linear { step, max } => format!("stepWeight {step} up to maxWeight {max}"),
         Progression::Listed(w) => format!("stepWeights {w:?}"),
