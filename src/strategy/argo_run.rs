@@ -277,38 +277,39 @@ impl Strategy for ArgoRollout<'_> {
     }
 
     fn on_timer(&mut self, token: u32, ctl: &mut dyn Control) {
-        match token {
-            ABORT_DONE => {
-                if self.state == State::Aborting {
-                    ctl.set_candidate_weight(0.0);
-                    ctl.rollback_complete();
-                    self.state = State::Done;
-                    ctl.finish(Outcome::RolledBack);
-                }
+        if token == ABORT_DONE {
+            if self.state == State::Aborting {
+                ctl.set_candidate_weight(0.0);
+                ctl.rollback_complete();
+                self.state = State::Done;
+                ctl.finish(Outcome::RolledBack);
             }
-            t if t >= MEASURE_BASE => {
-                let k = t - MEASURE_BASE;
-                self.measure(k / 256, (k % 256) as usize, ctl);
+            return;
+        }
+        if token >= MEASURE_BASE {
+            let k = token - MEASURE_BASE;
+            self.measure(k / 256, (k % 256) as usize, ctl);
+            return;
+        }
+        let base = [RESUME_BASE, PROMOTE_BASE, STEP_BASE]
+            .into_iter()
+            .find(|&b| token >= b)
+            .unwrap_or(STEP_BASE);
+        if token < base || (token - base) as usize != self.step {
+            return;
+        }
+        match (base, self.state) {
+            (RESUME_BASE, State::Paused) => {
+                self.state = State::Progressing;
+                self.inline = None;
+                ctl.note(EventKind::Promoted, "");
+                self.enter_step(self.step + 1, ctl);
             }
-            t if t >= RESUME_BASE => {
-                if self.state == State::Paused && (t - RESUME_BASE) as usize == self.step {
-                    self.state = State::Progressing;
-                    self.inline = None;
-                    ctl.note(EventKind::Promoted, "");
-                    self.enter_step(self.step + 1, ctl);
-                }
+            (PROMOTE_BASE, State::Progressing) => {
+                ctl.note(EventKind::Promoted, "");
+                self.enter_step(self.step + 1, ctl);
             }
-            t if t >= PROMOTE_BASE => {
-                if self.state == State::Progressing && (t - PROMOTE_BASE) as usize == self.step {
-                    ctl.note(EventKind::Promoted, "");
-                    self.enter_step(self.step + 1, ctl);
-                }
-            }
-            t if t >= STEP_BASE => {
-                if self.state == State::Progressing && (t - STEP_BASE) as usize == self.step {
-                    self.enter_step(self.step + 1, ctl);
-                }
-            }
+            (STEP_BASE, State::Progressing) => self.enter_step(self.step + 1, ctl),
             _ => {}
         }
     }
