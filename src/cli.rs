@@ -289,6 +289,10 @@ pub struct AlarmArgs {
 /// `canarysim judge <kind>`: one judge's rule replayed by hand.
 #[derive(Debug, Subcommand)]
 pub enum JudgeCommand {
+    /// Replay an Argo Rollouts metric: its phase after each measurement.
+    Argo(JudgeArgoArgs),
+    /// Replay Flagger's failed-check counter: the count and phase after each check.
+    Flagger(JudgeFlaggerArgs),
     /// The sequential judge: cumulative counts per look → the mixture
     /// likelihood ratio (or the fixed per-look p-value), its threshold and
     /// continue / reject.
@@ -296,6 +300,30 @@ pub enum JudgeCommand {
     /// Classify one metric's canary samples against the baseline's as
     /// Kayenta does (Mann-Whitney, 98 %, tolerance 0.25 × |estimate|).
     Kayenta(KayentaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JudgeArgoArgs {
+    /// failureLimit: Failed when failed > limit; -1 disables it.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub failure_limit: i64,
+    /// inconclusiveLimit: Inconclusive when inconclusive > limit.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub inconclusive_limit: i64,
+    /// consecutiveErrorLimit: Error when consecutive errors > limit.
+    #[arg(long, default_value_t = 4, allow_negative_numbers = true)]
+    pub consecutive_error_limit: i64,
+    /// consecutiveSuccessLimit: Successful once this many successes in a row.
+    #[arg(long, allow_negative_numbers = true)]
+    pub consecutive_success_limit: Option<i64>,
+    /// count: measurements (errors excluded) after which the metric ends;
+    /// without it the metric runs indefinitely (a metric with an interval).
+    #[arg(long, allow_negative_numbers = true)]
+    pub count: Option<i64>,
+    /// Measurements, comma-separated: S (successful), F (failed),
+    /// I (inconclusive), E (error).
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
 }
 
 #[derive(Debug, Args)]
@@ -348,6 +376,16 @@ pub struct KayentaArgs {
     pub must_have_data: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct JudgeFlaggerArgs {
+    /// threshold: rollback when failed checks >= threshold (unset or <= 0: 1).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    pub threshold: i64,
+    /// Checks, comma-separated: pass, fail, nodata.
+    #[arg(long, allow_hyphen_values = true)]
+    pub series: String,
+}
+
 /// `--reps`: clap's own messages would name the u32 range, not the allowed
 /// one, so the allowed range is stated here.
 fn parse_reps(text: &str) -> Result<u32, String> {
@@ -386,7 +424,7 @@ fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 10] = [
+pub const SUBCOMMANDS: [&str; 11] = [
     "run",
     "import",
     "validate",

@@ -71,6 +71,11 @@ pub mod kayenta {
     pub use crate::judge::kayenta::{classifier, mann_whitney, replay, scorer};
 }
 
+
+/// The pure decision rules of the judges, for `canarysim judge`.
+pub mod judge_rules {
+    pub use crate::judge::{argo_rules as argo, flagger_rules as flagger};
+}
 pub use montecarlo::{run_all, RunResults};
 pub use record::{Outcome, RunRecord, Trigger};
 pub use report::{summarize, Summary};

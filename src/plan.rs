@@ -367,6 +367,8 @@ fn describe_strategy(sc: &Scenario, s: &StrategySpec) -> String {
             )
         }
         StrategyKind::ApiGwCanary(a) => describe_apigw(s, a, t0, &nominal, &watches),
+        StrategyKind::Argo(a) => crate::strategy::argo::describe(a, &nominal),
+        StrategyKind::Flagger(f) => crate::strategy::flagger::describe(f, &nominal),
         StrategyKind::Steps(st) => format!(
             "step plan: weights {}; bake after 100% {}; nominal duration {nominal}; {watches}; {}",
             fmt_steps(t0, &crate::strategy::steps::schedule(st)),

@@ -237,6 +237,11 @@ named_enum! {
         Held = "held",
         /// The hold ended (detail: `conclusive` or `operator`).
         Resumed = "resumed",
+        /// An Argo Rollouts measurement or a Flagger check, in the
+        /// controller's words (detail, e.g. `argo/error-rate: measurement 3
+        /// Failed (…; failed 1 > failureLimit 0) → Failed`, `flagger: failed
+        /// checks 2 of 3 (…)`).
+        Analysis = "analysis",
     }
 }
 

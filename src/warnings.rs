@@ -95,6 +95,19 @@ fn watch_ends_before_fault(sc: &Scenario, s: &StrategySpec, out: &mut Vec<String
         return;
     };
     let onset = first_traffic(s).saturating_add(after);
+    if matches!(s.kind, StrategyKind::Argo(_) | StrategyKind::Flagger(_)) {
+        if onset >= end {
+            out.push(format!(
+                "strategy `{}` ends its analysis at {} (promoted); the fault starts at {} ({} after \
+                 first traffic) and will not be rolled back; longer steps keep the analysis running.",
+                s.name,
+                fmt_duration(end),
+                fmt_duration(onset),
+                fmt_duration(after)
+            ));
+        }
+        return;
+    }
     let hold_open = if s.post_traffic_hook.is_some() {
         "a longer post-traffic hook holds the watch open longer"
     } else {

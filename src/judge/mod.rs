@@ -14,8 +14,12 @@
 //! lives there, and the pure evaluator [`crate::alarm`] beneath it decides
 //! each next state.
 
+pub mod argo_rules;
 pub mod cloudwatch;
+pub mod condition;
+pub mod flagger_rules;
 pub mod kayenta;
+pub mod prometheus;
 pub mod sequential;
 pub mod sequential_replay;
 pub mod sequential_rule;

@@ -13,6 +13,7 @@ mod judge;
 mod kayenta;
 mod metric_math;
 mod metrics;
+mod progressive;
 mod strategy;
 mod traffic;
 mod versions;
@@ -30,6 +31,7 @@ pub use metrics::{
     CmpOp, FilterField, FilterPattern, LogFilter, MetricName, MetricStat, MetricsSettings, Scope,
     Statistic, TextField,
 };
+pub use progressive::{ArgoMetric, ArgoSpec, ArgoStep, FlaggerMetric, FlaggerSpec};
 pub use strategy::{
     lattice_share_pct, ApiGwSpec, CanaryCarrier, CodeDeploySpec, Hook, LatticeChange, LatticeSpec,
     LinearCompletion, Operator, PollGuard, Promotion, RollbackFunction, StageCache, StepsSpec,

@@ -29,6 +29,8 @@ pub enum StrategyKind {
     ApiGwCanary(ApiGwSpec),
     Lattice(LatticeSpec),
     Steps(StepsSpec),
+    Argo(super::progressive::ArgoSpec),
+    Flagger(super::progressive::FlaggerSpec),
 }
 
 impl StrategyKind {
@@ -39,6 +41,8 @@ impl StrategyKind {
             StrategyKind::ApiGwCanary(_) => "apigw_canary",
             StrategyKind::Lattice(_) => "lattice",
             StrategyKind::Steps(_) => "steps",
+            StrategyKind::Argo(_) => "argo",
+            StrategyKind::Flagger(_) => "flagger",
         }
     }
 

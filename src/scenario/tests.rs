@@ -832,7 +832,7 @@ fn bad_inputs_name_key_and_allowed_values() {
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\ninterval = \"5m\""), "strategies.canary.interval", vec!["only allowed with a custom type"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\ntype = \"canary\""), "strategies.canary.type", vec!["either config"]),
         (edit(MINIMAL, "config", "rollback = true"), "strategies.canary", vec!["give config", "Canary10Percent5Minutes", "all_at_once"]),
-        (edit(MINIMAL, "config", "kind = \"argo\"\nconfig = \"AllAtOnce\""), "strategies.canary.kind", vec!["unknown strategy kind \"argo\"", "codedeploy"]),
+        (edit(MINIMAL, "config", "kind = \"spinnaker\"\nconfig = \"AllAtOnce\""), "strategies.canary.kind", vec!["unknown strategy kind \"spinnaker\"", "codedeploy"]),
         (MINIMAL.replace("[strategies.canary]\nconfig = \"Canary10Percent5Minutes\"", ""), "strategies", vec!["at least one strategy"]),
         (alarm("").replace("[strategies.canary]", "[strategies.canary]\nalarms = [\"error_rate\", \"latency\"]"), "strategies.canary.alarms[1]", vec!["unknown alarm \"latency\"", "defined alarms: error_rate"]),
         (edit(MINIMAL, "config", "config = \"AllAtOnce\"\nalarms = [\"x\"]"), "strategies.canary.alarms[0]", vec!["no alarms are defined"]),

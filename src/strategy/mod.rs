@@ -13,15 +13,21 @@
 //! `KIND`, see `scenario::validate::kind`); `KINDS` registers them.
 
 pub mod alarm_action;
+pub mod analysis_keys;
 pub mod apigw;
+pub mod argo;
+pub mod argo_run;
 pub mod codedeploy;
 pub mod codedeploy_configs;
+pub mod flagger;
+pub mod flagger_run;
 pub mod lattice;
 pub mod rollout;
 #[cfg(test)]
 pub(crate) mod script;
 pub mod steps;
 
+use crate::judge::prometheus::Query;
 use crate::judge::Verdict;
 use crate::model::{DelayDist, Deploy, Hook, OnInconclusive, Scenario, StrategyKind, StrategySpec};
 use crate::record::{EventKind, Outcome, Trigger};
@@ -30,11 +36,13 @@ use crate::sim::time::Micros;
 
 /// The strategy kinds scenario files may name, in the order messages list
 /// them; the first is the default `kind`.
-pub(crate) static KINDS: [&Kind; 4] = [
+pub(crate) static KINDS: [&Kind; 6] = [
     &codedeploy::KIND,
     &apigw::KIND,
     &steps::KIND,
     &lattice::KIND,
+    &argo::KIND,
+    &flagger::KIND,
 ];
 
 /// What a strategy may do and see at the moment of a callback. The world
@@ -80,6 +88,13 @@ pub trait Control {
     fn finish(&mut self, outcome: Outcome);
     /// A marker for the timeline (`event`, `detail`).
     fn note(&mut self, event: EventKind, detail: &str);
+    /// A Prometheus query of this world's scrapes at the current time
+    /// (`judge::prometheus::Scrapes::query`, read by the `argo` and
+    /// `flagger` analyses): `None` is an empty result. Worlds without
+    /// scrapes answer `None`.
+    fn query(&self, _query: Query, _version: usize, _window: Micros) -> Option<f64> {
+        None
+    }
 }
 
 /// A deployment system's behaviour over one replication.
@@ -105,12 +120,24 @@ pub fn build<'a>(
     let holds = watched
         .iter()
         .any(|&i| sc.judge_guard(i).on_inconclusive.holds());
+    match (sc.functions[function].deploy, &spec.kind) {
+        (Deploy::Strategy, StrategyKind::Argo(a)) => {
+            return Box::new(argo_run::ArgoRollout::new(a))
+        }
+        (Deploy::Strategy, StrategyKind::Flagger(f)) => {
+            return Box::new(flagger_run::FlaggerCanary::new(f))
+        }
+        _ => {}
+    }
     let plan = match (sc.functions[function].deploy, &spec.kind) {
         (Deploy::AllAtOnce, kind) => all_at_once(kind),
         (Deploy::Strategy, StrategyKind::CodeDeploy(cd)) => codedeploy::plan(cd, spec, watched),
         (Deploy::Strategy, StrategyKind::ApiGwCanary(a)) => apigw::plan(a, spec, watched),
         (Deploy::Strategy, StrategyKind::Lattice(l)) => lattice::plan(l, spec, watched),
         (Deploy::Strategy, StrategyKind::Steps(s)) => steps::plan(s, spec, watched),
+        (Deploy::Strategy, StrategyKind::Argo(_) | StrategyKind::Flagger(_)) => {
+            unreachable!("built above")
+        }
     };
     Box::new(rollout::Rollout::new(plan).holding(holds))
 }
@@ -124,8 +151,27 @@ fn all_at_once(kind: &StrategyKind) -> rollout::Plan<'static> {
         StrategyKind::CodeDeploy(cd) => (rollout::latency_chain(cd.guard.rollback_latency), None),
         StrategyKind::ApiGwCanary(a) => (alarm_action::update_chain(a.propagation_delay), None),
         StrategyKind::Steps(s) => (rollout::latency_chain(s.guard.rollback_latency), None),
+        StrategyKind::Argo(a) => (rollout::latency_chain(a.abort_latency), None),
+        StrategyKind::Flagger(f) => (rollout::latency_chain(f.rollback_latency), None),
     };
     rollout::Plan::all_at_once(direct_chain, propagation)
+}
+
+/// The scrape interval of the world's Prometheus, for the kinds whose
+/// analysis queries it (`argo`, `flagger`), and whether a query reads
+/// latency (the world then keeps Istio's histogram buckets).
+pub fn prometheus_needs(spec: &StrategySpec) -> Option<(Micros, bool)> {
+    match &spec.kind {
+        StrategyKind::Argo(a) => Some((
+            a.scrape_interval,
+            a.metrics.iter().any(|m| m.query.reads_latency()),
+        )),
+        StrategyKind::Flagger(f) => Some((
+            f.scrape_interval,
+            f.metrics.iter().any(|m| m.query.reads_latency()),
+        )),
+        _ => None,
+    }
 }
 
 /// The alarms and judges of `spec` that read `function`'s metrics.
@@ -148,6 +194,8 @@ pub fn nominal_duration(spec: &StrategySpec) -> Micros {
         StrategyKind::ApiGwCanary(a) => apigw::nominal_span(a),
         StrategyKind::Lattice(l) => lattice::nominal_span(l),
         StrategyKind::Steps(s) => steps::nominal_span(s),
+        StrategyKind::Argo(a) => argo::nominal_span(a),
+        StrategyKind::Flagger(f) => flagger::nominal_span(f),
     };
     hook(&spec.pre_traffic_hook)
         .saturating_add(span)

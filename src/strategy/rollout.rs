@@ -707,6 +707,9 @@ mod tests {
                 crate::model::StrategyKind::ApiGwCanary(k) => k.rollback = false,
                 crate::model::StrategyKind::Steps(k) => k.guard.rollback = false,
                 crate::model::StrategyKind::Lattice(k) => k.rollback = false,
+                crate::model::StrategyKind::Argo(_) | crate::model::StrategyKind::Flagger(_) => {
+                    continue
+                }
             }
             let mut s = Script::new(1, 1);
             s.alarm_at(secs(170), 0, AlarmState::Alarm);

@@ -78,7 +78,17 @@ fn validate(path: &KeyPath, raw: &RawStrategy, common: &mut CommonKeys) -> VResu
     for (i, st) in list.iter().enumerate() {
         let p = key.index(i);
         let last = i + 1 == list.len();
-        let weight = st.weight;
+        if st.set_weight.is_some() || st.pause.is_some() || st.analysis.is_some() {
+            return Err(Problem::new(
+                &p,
+                "set_weight, pause and analysis are steps of kind = \"argo\"; a steps plan's step is { weight, bake }",
+            ));
+        }
+        let weight = required(
+            &p.key("weight"),
+            st.weight,
+            "every step has a weight (the candidate's share in percent)",
+        )?;
         if !(weight > previous && weight <= 100.0) {
             return Err(Problem::new(
                 &p.key("weight"),

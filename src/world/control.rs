@@ -6,6 +6,7 @@
 use rand::Rng;
 
 use super::{Ev, World};
+use crate::judge::prometheus::Query;
 use crate::model::{DelayDist, Fault, FaultKind, Hook, OnInconclusive};
 use crate::record::{EventKind, Outcome, TimelineEvent, Trigger};
 use crate::sim::time::{to_secs, Micros};
@@ -100,6 +101,13 @@ impl Control for World<'_> {
     fn finish(&mut self, outcome: Outcome) {
         self.finished = Some((self.now, outcome));
         self.bad_at_deploy_end = Some(self.bad_requests);
+    }
+
+    fn query(&self, query: Query, version: usize, window: Micros) -> Option<f64> {
+        self.prometheus
+            .as_ref()?
+            .scrapes
+            .query(query, version, self.now, window)
     }
 
     fn note(&mut self, event: EventKind, detail: &str) {

@@ -92,6 +92,9 @@ pub fn run_replication(
             spec.name.clone()
         };
         let mut world = World::new(sc, fi, label, cache, function_seed(sc, fi, seed), opts);
+        if let Some((interval, latency)) = strategy::prometheus_needs(spec) {
+            world.enable_prometheus(interval, latency);
+        }
         let mut strat = strategy::build(spec, sc, fi);
         strat.start(&mut world);
         runs.push(FunctionRun {

@@ -17,6 +17,7 @@ mod cache;
 mod control;
 mod deployment;
 pub(crate) mod latency_bins;
+mod prometheus;
 mod saga_intake;
 mod sample_exact;
 mod sample_fast;
@@ -72,6 +73,8 @@ enum Ev {
     /// Another function's failure rolls this one back (stack rollback).
     Abort,
     Horizon,
+    /// The world's Prometheus scrapes (`argo`, `flagger`).
+    Scrape,
 }
 
 /// The mutable world of one function in one replication, minus the
@@ -119,6 +122,8 @@ struct World<'a> {
     /// window set's period and offset (the base period without judges).
     close_step: Micros,
     judges: Judges<'a>,
+    /// Scrapes for the `argo` / `flagger` analyses ([`prometheus`]).
+    prometheus: Option<prometheus::Prometheus>,
     /// Judge state changes of the current evaluation, for the strategy.
     transitions: Vec<(usize, AlarmState)>,
     calc: DatapointCalc,
@@ -295,6 +300,7 @@ impl<'a> World<'a> {
             windows,
             close_step,
             judges,
+            prometheus: None,
             transitions: Vec::new(),
             calc: DatapointCalc::default(),
             judge_offset: Micros::ZERO,
@@ -374,6 +380,7 @@ impl<'a> World<'a> {
                 strat.abort(&trigger, self);
             }
             Ev::Horizon => return false,
+            Ev::Scrape => self.scrape(),
         }
         true
     }
@@ -422,7 +429,9 @@ impl<'a> World<'a> {
     fn close_windows(&mut self, now: Micros, judge_now: Micros) {
         let sc = self.sc;
         for wi in 0..self.windows.len() {
-            if !self.windows[wi].closes_at(now) {
+            if !self.windows[wi].closes_at(now)
+                || self.prometheus.as_ref().is_some_and(|p| p.window == wi)
+            {
                 continue;
             }
             if self.sampling == Sampling::Fast {

@@ -151,6 +151,11 @@ fn saga_functions() {
 /// Not shipped: the trip saga with Lambda service exceptions (retried
 /// after 2, 4, … 64 s), faulty steps and a failing compensation.
 #[test]
+fn argo_and_flagger() {
+    check_reps("tests/data/argo_flagger.toml", 300);
+}
+
+#[test]
 fn workflow_with_retries() {
     check("tests/data/workflow_retries.toml");
 }

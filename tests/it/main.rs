@@ -2,6 +2,7 @@
 
 mod analytic;
 mod architecture;
+mod argo_flagger;
 mod bad_scenarios;
 mod cli;
 mod determinism;
@@ -11,6 +12,7 @@ mod handled_failures;
 mod import;
 mod judges;
 mod kayenta;
+mod judge_argo_flagger;
 mod metric_math;
 mod outputs;
 mod properties;

@@ -28,7 +28,8 @@ pub use judges::RawJudge;
 pub use kayenta::{RawEffectSize, RawKayentaMetric};
 pub use metrics::{RawFilter, RawMetrics};
 pub use strategy::{
-    RawCache, RawCatch, RawHook, RawLatticeChange, RawOperator, RawStep, RawStrategy,
+    RawAnalysisMetric, RawCache, RawCatch, RawEmpty, RawHook, RawLatticeChange, RawOperator,
+    RawPause, RawRange, RawStep, RawStrategy,
 };
 pub use traffic::{RawBurst, RawDiurnal, RawPastEnd, RawStartAt, RawTraffic};
 pub use versions::{RawFailure, RawHandledFailure, RawLatency, RawVersion, RawVersions};

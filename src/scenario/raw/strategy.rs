@@ -29,7 +29,7 @@ pub struct RawStrategy {
     /// Deployment system: `codedeploy` (default), `apigw_canary` (API Gateway
     /// canary release), `steps` (a custom step plan) or `lattice` (VPC
     /// Lattice weighted target groups with a rollback function).
-    #[schemars(extend("enum" = ["codedeploy", "apigw_canary", "steps", "lattice", null]))]
+    #[schemars(extend("enum" = ["codedeploy", "apigw_canary", "steps", "lattice", "argo", "flagger", null]))]
     pub kind: Option<String>,
     /// A predefined CodeDeploy configuration. Lambda: `AllAtOnce`,
     /// `Canary10Percent5Minutes`, `Canary10Percent10Minutes`,
@@ -152,6 +152,39 @@ pub struct RawStrategy {
     /// Optional validation hook after the rollout completed (alarms are still
     /// watched while it runs).
     pub post_traffic_hook: Option<RawHook>,
+    /// `argo`, `flagger`: the analysis metrics (AnalysisTemplate metrics /
+    /// Flagger `analysis.metrics`), inline.
+    pub metrics: Option<Vec<RawAnalysisMetric>>,
+    /// `argo`: metrics run as background analysis (`strategy.canary.analysis`).
+    pub background_analysis: Option<Vec<String>>,
+    /// `argo`: the step index (0-based) at which background analysis starts.
+    #[schemars(range(min = 0))]
+    pub starting_step: Option<i64>,
+    /// `argo`, `flagger`: Prometheus scrape interval (default 30s).
+    pub scrape_interval: Option<Dur>,
+    /// `argo`: probability that a measurement's query fails (an Error
+    /// measurement); default 0.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub query_error_probability: Option<f64>,
+    /// `flagger`: rollback when failed checks >= threshold (default 1).
+    pub threshold: Option<i64>,
+    /// `flagger`: weight added per passing check.
+    #[schemars(range(min = 1, max = 100))]
+    pub step_weight: Option<i64>,
+    /// `flagger`: the weight after which the canary is promoted (default 100).
+    #[schemars(range(min = 1, max = 100))]
+    pub max_weight: Option<i64>,
+    /// `flagger`: explicit weights, increasing.
+    pub step_weights: Option<Vec<i64>>,
+    /// `flagger`: A/B or blue/green: passing checks at a fixed split before promotion.
+    #[schemars(range(min = 1))]
+    pub iterations: Option<i64>,
+    /// `flagger` with `iterations`: the candidate's share during them.
+    #[schemars(range(min = 0, max = 100))]
+    pub iteration_weight: Option<i64>,
+    /// `flagger`: the `confirm-promotion` webhook gate opens this long after
+    /// it is reached.
+    pub confirm_promotion: Option<RawDelay>,
 }
 
 impl RawStrategy {
@@ -182,6 +215,21 @@ impl RawStrategy {
             ("propagation_delay", self.propagation_delay.is_some()),
             ("sns_delay", self.sns_delay.is_some()),
             ("function_duration", self.function_duration.is_some()),
+            ("metrics", self.metrics.is_some()),
+            ("background_analysis", self.background_analysis.is_some()),
+            ("starting_step", self.starting_step.is_some()),
+            ("scrape_interval", self.scrape_interval.is_some()),
+            (
+                "query_error_probability",
+                self.query_error_probability.is_some(),
+            ),
+            ("threshold", self.threshold.is_some()),
+            ("step_weight", self.step_weight.is_some()),
+            ("max_weight", self.max_weight.is_some()),
+            ("step_weights", self.step_weights.is_some()),
+            ("iterations", self.iterations.is_some()),
+            ("iteration_weight", self.iteration_weight.is_some()),
+            ("confirm_promotion", self.confirm_promotion.is_some()),
         ]
         .into_iter()
         .filter(|(_, present)| *present)
@@ -223,13 +271,75 @@ pub struct RawCache {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
-    /// Required: candidate traffic in percent, in (0, 100]; strictly
-    /// increasing over the plan, and the last step must be 100.
-    pub weight: f64,
-    /// How long the step is held before the next one (> 0; required except
-    /// on the last step). On the last step: the bake after 100 % during
-    /// which alarms still roll back (default "0s").
+    /// `steps`: required: candidate traffic in percent, in (0, 100];
+    /// strictly increasing over the plan, and the last step must be 100.
+    pub weight: Option<f64>,
+    /// `steps`: how long the step is held before the next one (> 0;
+    /// required except on the last step). On the last step: the bake after
+    /// 100 % during which alarms still roll back (default "0s").
     pub bake: Option<Dur>,
+    /// `argo`: `setWeight`, the canary's share in percent.
+    pub set_weight: Option<f64>,
+    /// `argo`: `pause = "5m"`, or `pause = {}` (wait for a promotion after
+    /// `review_time`).
+    pub pause: Option<RawPause>,
+    /// `argo`: an inline analysis of these metrics (blocks until its run
+    /// is Successful).
+    pub analysis: Option<Vec<String>>,
+}
+
+/// `pause = "5m"` or `pause = {}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawPause {
+    For(Dur),
+    UntilPromoted(RawEmpty),
+}
+
+/// `{}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawEmpty {}
+
+/// An analysis metric of `argo` or `flagger`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnalysisMetric {
+    pub name: String,
+    /// `error_ratio`, `success_rate` (percent), `request_rate` (per
+    /// second) or `latency_pNN` (ms); Flagger's builtins need none.
+    pub query: Option<String>,
+    /// `argo`: the query's range (default 5m).
+    pub window: Option<Dur>,
+    /// `argo`: time between measurements; `flagger`: the query's range
+    /// (default 1m).
+    pub interval: Option<Dur>,
+    #[schemars(range(min = 0))]
+    pub count: Option<i64>,
+    /// `argo`: delay before the first measurement.
+    pub initial_delay: Option<Dur>,
+    /// `argo`: e.g. `result < 0.05`.
+    pub success_condition: Option<String>,
+    pub failure_condition: Option<String>,
+    /// `argo`: default 0; -1 disables it.
+    pub failure_limit: Option<i64>,
+    #[schemars(range(min = 0))]
+    pub inconclusive_limit: Option<i64>,
+    #[schemars(range(min = 0))]
+    pub consecutive_error_limit: Option<i64>,
+    #[schemars(range(min = 0))]
+    pub consecutive_success_limit: Option<i64>,
+    pub dry_run: Option<bool>,
+    /// `flagger`: `thresholdRange`, bounds inclusive.
+    pub threshold_range: Option<RawRange>,
+}
+
+/// `{ min, max }`, either optional.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRange {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 /// One scheduled listener update of a `lattice` strategy.
