@@ -71,7 +71,6 @@ pub mod kayenta {
     pub use crate::judge::kayenta::{classifier, mann_whitney, replay, scorer};
 }
 
-
 /// The pure decision rules of the judges, for `canarysim judge`.
 pub mod judge_rules {
     pub use crate::judge::{argo_rules as argo, flagger_rules as flagger};

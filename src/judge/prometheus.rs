@@ -233,7 +233,7 @@ pub fn histogram_quantile(q: f64, buckets: &mut [(f64, f64)]) -> f64 {
         return f64::INFINITY;
     }
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-    if buckets.len() < 2 || buckets.last().map_or(true, |b| b.0 != f64::INFINITY) {
+    if buckets.len() < 2 || !matches!(buckets.last(), Some(b) if b.0 == f64::INFINITY) {
         return f64::NAN;
     }
     // ensureMonotonic: a bucket never holds fewer than the one below.

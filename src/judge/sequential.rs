@@ -213,7 +213,9 @@ mod tests {
     #[test]
     fn ten_lone_candidate_failures_reject_and_the_rejection_is_final() {
         let s = spec(0);
-        let JudgeKind::Sequential(q) = s.kind;
+        let JudgeKind::Sequential(q) = s.kind else {
+            unreachable!("a sequential judge")
+        };
         let mut j = SequentialJudge::new(&s, q, true, 1, Micros::ZERO);
         assert_eq!(j.state(), AlarmState::Ok);
         assert_eq!(look(&mut j, 10, 9, 1000, 1000), AlarmState::Ok);
@@ -232,7 +234,9 @@ mod tests {
     #[test]
     fn the_guard_is_inconclusive_until_n_candidate_requests() {
         let s = spec(2000);
-        let JudgeKind::Sequential(q) = s.kind;
+        let JudgeKind::Sequential(q) = s.kind else {
+            unreachable!("a sequential judge")
+        };
         let mut j = SequentialJudge::new(&s, q, true, 1, Micros::ZERO);
         assert_eq!(j.state(), AlarmState::InsufficientData);
         assert_eq!(
@@ -249,7 +253,9 @@ mod tests {
     #[test]
     fn warm_up_windows_and_foreign_ticks_are_ignored() {
         let s = spec(0);
-        let JudgeKind::Sequential(q) = s.kind;
+        let JudgeKind::Sequential(q) = s.kind else {
+            unreachable!("a sequential judge")
+        };
         let mut j = SequentialJudge::new(&s, q, true, 1, secs(60));
         assert_eq!(look(&mut j, 60, 50, 1000, 1000), AlarmState::Ok);
         assert_eq!(j.test.total(), Counts::default());
