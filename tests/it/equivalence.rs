@@ -219,3 +219,8 @@ fn every_fast_sampling_path() {
 fn kayenta_gate() {
     check_reps("tests/kayenta/kayenta_gate.toml", 300);
 }
+
+#[test]
+fn judges() {
+    check_reps("scenarios/judges.toml", 200);
+}

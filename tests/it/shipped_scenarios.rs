@@ -461,3 +461,31 @@ fn replay_daily_a_release_at_the_trough_is_judged_on_too_little_traffic() {
     assert!(faulty_trough.detection_p50_s.unwrap() > faulty_peak.detection_p50_s.unwrap());
     assert!(faulty_trough.excess_bad_requests_mean < faulty_peak.excess_bad_requests_mean);
 }
+
+#[test]
+fn judges_differ_most_at_low_traffic_and_the_sequential_test_stays_within_alpha() {
+    // Healthy candidate at 1 request/s: Flagger's "no data is a failed
+    // check" rolls back most healthy releases; the guard and the
+    // sequential test never do.
+    let (low, _) = runs_with("judges.toml", 400, |sc| {
+        sc.functions[0].faults.clear();
+        sc.functions[0].candidate_faulty = false;
+        sc.functions[0].traffic.rate_per_s = 1.0;
+    });
+    assert!(low["flagger"].false_rollback_rate.unwrap() > 0.4, "{:?}", low["flagger"]);
+    assert!(low["argo"].false_rollback_rate.unwrap() > 0.1, "{:?}", low["argo"]);
+    for quiet in ["cloudwatch_guard", "sequential"] {
+        assert_eq!(low[quiet].false_rollback_rate, Some(0.0), "{quiet}");
+    }
+    // Healthy at 20 requests/s: the sequential judge's false rollbacks stay
+    // within its alpha of 5 % (here with 3 standard errors of slack).
+    let (normal, _) = runs_with("judges.toml", 400, |sc| {
+        sc.functions[0].faults.clear();
+        sc.functions[0].candidate_faulty = false;
+    });
+    let seq = normal["sequential"].false_rollback_rate.unwrap();
+    assert!(seq <= 0.05 + 3.0 * (0.05f64 * 0.95 / 400.0).sqrt(), "{seq}");
+    // Faulty at 20 requests/s: the sequential judge catches every run.
+    let (faulty, _) = runs_with("judges.toml", 400, |_| {});
+    assert_eq!(faulty["sequential"].missed_rate, Some(0.0));
+}
