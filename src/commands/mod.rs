@@ -10,6 +10,7 @@ mod output;
 mod plot;
 mod run;
 mod sweep;
+mod tune;
 mod validate;
 
 use canarysim::run::Error;
@@ -24,6 +25,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Validate(args) => validate::validate(args),
         Command::Alarm(args) => alarm::alarm_replay(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Tune(args) => tune::tune(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Schema => {

@@ -17,4 +17,5 @@ mod schema;
 mod shipped_scenarios;
 mod support;
 mod sweep;
+mod tune;
 mod warmup;
