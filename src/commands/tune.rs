@@ -4,7 +4,7 @@
 use canarysim::report::run_toml::VERSION;
 use canarysim::run::{Error, Overrides};
 
-use super::output::{command_line, out_flag, print};
+use super::output::{command_line, out_flag, print, status};
 use crate::cli::TuneArgs;
 
 pub(super) fn tune(args: TuneArgs) -> Result<(), Error> {
@@ -34,13 +34,12 @@ pub(super) fn tune(args: TuneArgs) -> Result<(), Error> {
         !args.no_plots,
     )?;
     if !args.quiet {
-        let mut text = canarysim::tune::terminal(&plan, &result);
-        text.push_str(&format!(
-            "\nwrote {} files to {}\n",
-            files.len(),
-            out_dir.display()
-        ));
-        print(&text);
+        print(&canarysim::tune::terminal(&plan, &result));
+        let names: Vec<String> = files
+            .iter()
+            .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        status(&format!("wrote {} to {}", names.join(", "), out_dir.display()));
     }
     Ok(())
 }

@@ -122,3 +122,60 @@ fn racing_and_the_full_grid_agree_on_the_winner() {
     let again = tune::run(&plan, Some(1)).unwrap();
     assert_eq!(again.rows, result.rows);
 }
+
+#[test]
+fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
+    use crate::support::{canarysim, stderr, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.toml");
+    let small = scenario(0.2, "max_replications = 256")
+        .replace("\"3..13:1\"", "[4, 6, 8]");
+    std::fs::write(&file, &small).unwrap();
+    let out = dir.path().join("out");
+    let o = canarysim(&[
+        "tune",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Recommended: alarms.a.threshold="), "{}", stdout(&o));
+    for f in canarysim::tune::TUNE_FILES {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let yaml = std::fs::read_to_string(out.join("winner.yaml")).unwrap();
+    for key in [
+        "AWS::CloudWatch::Alarm",
+        "MetricName: Errors",
+        "Statistic: Sum",
+        "ComparisonOperator: GreaterThanThreshold",
+        "Name: ExecutedVersion",
+        "DeploymentPreference:",
+        "- !Ref AAlarm",
+    ] {
+        assert!(yaml.contains(key), "{key}:\n{yaml}");
+    }
+    let toml = std::fs::read_to_string(out.join("winner.toml")).unwrap();
+    assert!(toml.contains("[alarms.a]") && toml.contains("[strategies.canary]"), "{toml}");
+
+    for (bad, key) in [
+        ("objectiv = \"x\"", "[tune] objectiv: unknown key"),
+        ("false_rollback_max = 1.5", "[tune] false_rollback_max:"),
+        ("strategy = \"nope\"", "[tune] strategy: no strategy `nope`"),
+    ] {
+        std::fs::write(&file, small.replace("[tune]\n", &format!("[tune]\n{bad}\n"))).unwrap();
+        let o = canarysim(&["tune", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains(key), "{bad}: {}", stderr(&o));
+    }
+    let o = canarysim(&[
+        "tune",
+        file.to_str().unwrap(),
+        "--set",
+        "alarms.a.treshold=1,2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("alarms.a.treshold"), "{}", stderr(&o));
+}
