@@ -84,12 +84,21 @@ impl Chart for ParetoChart {
         ];
         let area = legend::draw(&area, &items)?;
         let pct = |x: f64| x * 100.0;
+        // The decision happens near the budget: the axis ends at 5× the
+        // budget and settings beyond it are drawn on the right edge.
+        let x_cap = pct(self.budget) * 5.0;
         let x_hi = self
             .points
             .iter()
             .map(|p| pct(p.false_rollback))
-            .fold(pct(self.budget) * 2.0, f64::max);
+            .fold(pct(self.budget) * 2.0, f64::max)
+            .min(x_cap);
         let x_top = style::nice_ceil(x_hi * 1.05).max(1e-3);
+        let beyond = self
+            .points
+            .iter()
+            .filter(|p| pct(p.false_rollback) > x_top)
+            .count();
         let y_hi = self.points.iter().map(|p| p.objective).fold(0.0, f64::max);
         let y_top = if y_hi > 0.0 {
             style::nice_ceil(y_hi * 1.08)
@@ -124,7 +133,7 @@ impl Chart for ParetoChart {
             .points
             .iter()
             .filter(|p| p.front)
-            .map(|p| (pct(p.false_rollback), p.objective))
+            .map(|p| (pct(p.false_rollback).min(x_top), p.objective))
             .collect();
         front.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
         let mut steps = Vec::new();
@@ -151,7 +160,7 @@ impl Chart for ParetoChart {
         let mut order: Vec<&ParetoPoint> = self.points.iter().collect();
         order.sort_by_key(|p| (p.winner, p.front));
         for p in order {
-            let c = rel(to_px(pct(p.false_rollback), p.objective));
+            let c = rel(to_px(pct(p.false_rollback).min(x_top), p.objective));
             let (color, shape, r) = if p.winner {
                 (WINNER_COLOR, Shape::Diamond, 9)
             } else if p.front {
@@ -167,6 +176,13 @@ impl Chart for ParetoChart {
                     style::font(style::POINT_LABEL_FONT_SIZE + 2.0).color(&WINNER_COLOR),
                 ))?;
             }
+        }
+        if beyond > 0 {
+            plot.draw(&Text::new(
+                format!("{beyond} setting(s) above {} % drawn at the right edge", fmt_num(x_top)),
+                (plot.dim_in_pixel().0 as i32 - 330, 8),
+                style::font(style::NOTE_FONT_SIZE).color(&style::NOTE_COLOR),
+            ))?;
         }
         Ok(())
     }

@@ -80,13 +80,20 @@ fn pareto_chart(plan: &TunePlan, result: &TuneResult) -> ParetoChart {
     let points = result
         .rows
         .iter()
+        .filter(|r| {
+            !matches!(
+                result.lanes[r.index].dropped,
+                Some((_, crate::tune::Drop::Identical { .. }))
+            )
+        })
         .filter_map(|r| {
             Some(ParetoPoint {
                 false_rollback: r.false_rollback_rate?,
                 false_rollback_upper: r.false_rollback_upper?,
                 objective: r.objective_mean?,
                 front: r.pareto,
-                feasible: matches!(r.status, Status::Winner | Status::Feasible),
+                // Shown within the budget on its own replications.
+                feasible: r.false_rollback_upper? <= plan.spec.false_rollback_max,
                 winner: r.status == Status::Winner,
                 label: plan.values(r.index).join(", "),
             })

@@ -4,9 +4,10 @@
 //! the Pareto front; and the confidence of the ranking.
 //!
 //! Ranking confidence: the runner-up is the setting with the smallest
-//! objective on the replications it shares with the winner among those not
-//! dropped for a constraint (survivors and dominated settings; settings
-//! identical to another on every replication are that other setting). The
+//! objective on the replications it shares with the winner among the other
+//! settings shown feasible on their own replications (survivors and
+//! dominated settings; settings identical to another on every replication
+//! are that other setting). The
 //! confidence is the paired Student-t probability P(T ≤ d̄/se) of the
 //! differences runner-up − winner on those common replications
 //! ([`super::bounds::beat_confidence`]): the one-sided level at which "the
@@ -125,14 +126,32 @@ pub fn tune_result(plan: &TunePlan, cfg: &RaceConfig, raced: RaceResult) -> Tune
         .enumerate()
         .map(|(i, lane)| row(plan, cfg, i, lane, winner))
         .collect();
-    mark_pareto(&mut rows);
+    // A setting identical to another shares its fate: a clone of a setting
+    // in breach is in breach too.
+    for i in 0..rows.len() {
+        if let Some((_, Drop::Identical { to })) = &lanes[i].dropped {
+            if matches!(rows[*to].status, Status::Breach) {
+                rows[i].status = Status::Breach;
+            }
+        }
+    }
+    let clones: Vec<bool> = lanes
+        .iter()
+        .map(|l| matches!(l.dropped, Some((_, Drop::Identical { .. }))))
+        .collect();
+    mark_pareto(&mut rows, &clones);
+    // Within a status, settings that stayed in the race longer first (their
+    // estimates are the more precise), then by objective.
     rows.sort_by(|a, b| {
-        a.status.cmp(&b.status).then(
-            a.objective_mean
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&b.objective_mean.unwrap_or(f64::INFINITY))
-                .then(a.index.cmp(&b.index)),
-        )
+        a.status
+            .cmp(&b.status)
+            .then(b.replications.cmp(&a.replications))
+            .then(
+                a.objective_mean
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.objective_mean.unwrap_or(f64::INFINITY)),
+            )
+            .then(a.index.cmp(&b.index))
     });
     for (rank, r) in rows.iter_mut().enumerate() {
         r.rank = rank + 1;
@@ -141,7 +160,7 @@ pub fn tune_result(plan: &TunePlan, cfg: &RaceConfig, raced: RaceResult) -> Tune
         .map(|w| lanes[w].replications())
         .unwrap_or_else(|| lanes.iter().map(Lane::replications).max().unwrap_or(0));
     let runnable = plan.settings.iter().filter(|s| s.not_run.is_none()).count() as u64;
-    let ranking = ranking(&lanes, winner);
+    let ranking = ranking(&lanes, winner, cfg);
     TuneResult {
         rows,
         winner,
@@ -225,11 +244,14 @@ fn row(plan: &TunePlan, cfg: &RaceConfig, i: usize, lane: &Lane, winner: Option<
 }
 
 /// Marks the rows no other row beats on both false-rollback rate and
-/// objective (both smaller or equal, one smaller).
-fn mark_pareto(rows: &mut [Row]) {
+/// objective (both smaller or equal, one smaller). Clones (identical to
+/// another setting, so with that setting's point at fewer replications)
+/// are left out.
+fn mark_pareto(rows: &mut [Row], clones: &[bool]) {
     let points: Vec<Option<(f64, f64)>> = rows
         .iter()
-        .map(|r| r.false_rollback_rate.zip(r.objective_mean))
+        .zip(clones)
+        .map(|(r, &c)| if c { None } else { r.false_rollback_rate.zip(r.objective_mean) })
         .collect();
     for (i, r) in rows.iter_mut().enumerate() {
         let Some((f, o)) = points[i] else { continue };
@@ -239,7 +261,7 @@ fn mark_pareto(rows: &mut [Row]) {
     }
 }
 
-fn ranking(lanes: &[Lane], winner: Option<usize>) -> Ranking {
+fn ranking(lanes: &[Lane], winner: Option<usize>, cfg: &RaceConfig) -> Ranking {
     let none = Ranking {
         runner_up: None,
         confidence: None,
@@ -256,7 +278,7 @@ fn ranking(lanes: &[Lane], winner: Option<usize>) -> Ranking {
             matches!(
                 lanes[j].dropped,
                 None | Some((_, Drop::Dominated { .. }))
-            )
+            ) && cfg.feasible(&lanes[j])
         })
         .min_by(|&a, &b| common_mean(a).total_cmp(&common_mean(b)).then(a.cmp(&b)));
     let Some(r) = runner_up else { return none };

@@ -128,7 +128,8 @@ fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
     use crate::support::{canarysim, stderr, stdout};
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("t.toml");
-    let small = scenario(0.2, "max_replications = 256")
+    let small = scenario(0.2, "")
+        .replace("max_replications = 8192", "max_replications = 256")
         .replace("\"3..13:1\"", "[4, 6, 8]");
     std::fs::write(&file, &small).unwrap();
     let out = dir.path().join("out");
@@ -162,7 +163,7 @@ fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
 
     for (bad, key) in [
         ("objectiv = \"x\"", "[tune] objectiv: unknown key"),
-        ("false_rollback_max = 1.5", "[tune] false_rollback_max:"),
+        ("missed_max = 2", "[tune] missed_max: expected a rate"),
         ("strategy = \"nope\"", "[tune] strategy: no strategy `nope`"),
     ] {
         std::fs::write(&file, small.replace("[tune]\n", &format!("[tune]\n{bad}\n"))).unwrap();
@@ -170,6 +171,7 @@ fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
         assert!(stderr(&o).contains(key), "{bad}: {}", stderr(&o));
     }
+    std::fs::write(&file, &small).unwrap();
     let o = canarysim(&[
         "tune",
         file.to_str().unwrap(),
