@@ -39,7 +39,11 @@ pub(super) fn tune(args: TuneArgs) -> Result<(), Error> {
             .iter()
             .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        status(&format!("wrote {} to {}", names.join(", "), out_dir.display()));
+        status(&format!(
+            "wrote {} to {}",
+            names.join(", "),
+            out_dir.display()
+        ));
     }
     Ok(())
 }

@@ -179,7 +179,10 @@ impl Chart for ParetoChart {
         }
         if beyond > 0 {
             plot.draw(&Text::new(
-                format!("{beyond} setting(s) above {} % drawn at the right edge", fmt_num(x_top)),
+                format!(
+                    "{beyond} setting(s) above {} % drawn at the right edge",
+                    fmt_num(x_top)
+                ),
                 (plot.dim_in_pixel().0 as i32 - 330, 8),
                 style::font(style::NOTE_FONT_SIZE).color(&style::NOTE_COLOR),
             ))?;

@@ -77,7 +77,8 @@ pub fn tune_csv(plan: &TunePlan, result: &TuneResult) -> Result<String, String> 
 }
 
 fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.2} %", v * 100.0)).unwrap_or("–".into())
+    x.map(|v| format!("{:.2} %", v * 100.0))
+        .unwrap_or("–".into())
 }
 
 fn short(x: Option<f64>) -> String {
@@ -246,7 +247,13 @@ pub fn tune_json(plan: &TunePlan, result: &TuneResult, command: &[String], versi
 }
 
 /// `report.md`.
-pub fn report_md(plan: &TunePlan, result: &TuneResult, winner_toml: &str, winner_yaml: &str, plot: Option<&str>) -> String {
+pub fn report_md(
+    plan: &TunePlan,
+    result: &TuneResult,
+    winner_toml: &str,
+    winner_yaml: &str,
+    plot: Option<&str>,
+) -> String {
     let mut md = format!("# canarysim tune: {}\n\n", plan.base.name);
     if let Some(q) = &plan.question {
         let _ = writeln!(md, "{q}\n");
@@ -325,7 +332,9 @@ pub fn report_md(plan: &TunePlan, result: &TuneResult, winner_toml: &str, winner
     md.push_str("## Ranking (top 20)\n\n");
     md.push_str(&markdown_table(plan, result, 20));
     if !winner_toml.is_empty() {
-        md.push_str("\n## The winner as configuration\n\nScenario TOML (`winner.toml`):\n\n```toml\n");
+        md.push_str(
+            "\n## The winner as configuration\n\nScenario TOML (`winner.toml`):\n\n```toml\n",
+        );
         md.push_str(winner_toml);
         md.push_str("```\n\nCloudFormation / SAM (`winner.yaml`):\n\n```yaml\n");
         md.push_str(winner_yaml);
@@ -336,14 +345,14 @@ pub fn report_md(plan: &TunePlan, result: &TuneResult, winner_toml: &str, winner
 
 fn objective_words(plan: &TunePlan) -> String {
     match plan.spec.objective {
-        super::Objective::ExcessBadRequests => {
+        super::spec::Objective::ExcessBadRequests => {
             "mean excess bad requests over faulty runs, weighted over the bad profiles".into()
         }
-        super::Objective::DetectionTime => format!(
+        super::spec::Objective::DetectionTime => format!(
             "mean seconds to detection over faulty runs, weighted; a miss counts as the horizon, {} s",
             crate::sim::time::to_secs(plan.base.horizon)
         ),
-        super::Objective::DeployDuration => {
+        super::spec::Objective::DeployDuration => {
             "mean deployment duration over healthy runs".into()
         }
     }

@@ -32,8 +32,8 @@ mod race;
 mod result;
 mod spec;
 
-pub use self::export::{terminal, verdict};
 pub use self::bounds::{cp_lower, cp_upper, DECISION_LEVEL};
+pub use self::export::{terminal, verdict};
 pub use self::output::{default_out_dir, write_outputs, TUNE_CSV, TUNE_FILES};
 pub use self::plan::{load, plan_from_text, Setting, TunePlan};
 pub use self::race::{race, Arms, Drop, Lane, RaceConfig, RaceResult, RunObs, Stop};

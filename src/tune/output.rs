@@ -43,7 +43,10 @@ pub fn write_outputs(
 ) -> Result<Vec<PathBuf>, Error> {
     let internal = |e: String| Error::Internal(e);
     let mut set = AtomicFileSet::replace(dir)?;
-    set.write_bytes("tune.csv", tune_csv(plan, result).map_err(internal)?.as_bytes())?;
+    set.write_bytes(
+        "tune.csv",
+        tune_csv(plan, result).map_err(internal)?.as_bytes(),
+    )?;
     set.write_bytes(
         "tune.md",
         markdown_table(plan, result, usize::MAX).as_bytes(),
@@ -83,7 +86,7 @@ fn pareto_chart(plan: &TunePlan, result: &TuneResult) -> ParetoChart {
         .filter(|r| {
             !matches!(
                 result.lanes[r.index].dropped,
-                Some((_, crate::tune::Drop::Identical { .. }))
+                Some((_, super::race::Drop::Identical { .. }))
             )
         })
         .filter_map(|r| {

@@ -101,7 +101,11 @@ impl TunePlan {
 
     /// Arms per setting (healthy + the bad profiles run).
     pub fn arm_count(&self) -> usize {
-        1 + if self.with_bad { self.spec.bad.len() } else { 0 }
+        1 + if self.with_bad {
+            self.spec.bad.len()
+        } else {
+            0
+        }
     }
 }
 

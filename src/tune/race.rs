@@ -75,10 +75,18 @@ pub struct RaceConfig {
 pub enum Drop {
     /// Not run: invalid or nominally too slow (the message says why).
     NotRun(String),
-    FalseRollbackBreach { lower: f64 },
-    MissedBreach { lower: f64 },
-    Identical { to: usize },
-    Dominated { by: usize },
+    FalseRollbackBreach {
+        lower: f64,
+    },
+    MissedBreach {
+        lower: f64,
+    },
+    Identical {
+        to: usize,
+    },
+    Dominated {
+        by: usize,
+    },
 }
 
 /// One setting's state.
@@ -219,7 +227,10 @@ pub fn race(arms: &dyn Arms, cfg: &RaceConfig) -> RaceResult {
             .par_iter()
             .map(|&(i, a, r)| arms.run(i, a, r))
             .collect();
-        for (chunk, &i) in results.chunks(((target - have) as usize) * n_arms).zip(&alive) {
+        for (chunk, &i) in results
+            .chunks(((target - have) as usize) * n_arms)
+            .zip(&alive)
+        {
             for per_rep in chunk.chunks(n_arms) {
                 for (a, o) in per_rep.iter().enumerate() {
                     lanes[i].obs[a].push(*o);
@@ -281,7 +292,11 @@ fn decide(lanes: &mut [Lane], alive: &[usize], cfg: &RaceConfig, round: usize) {
     }
     // Identical observations: keep the first in grid order.
     let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
-    let still: Vec<usize> = alive.iter().copied().filter(|&i| lanes[i].is_alive()).collect();
+    let still: Vec<usize> = alive
+        .iter()
+        .copied()
+        .filter(|&i| lanes[i].is_alive())
+        .collect();
     for i in still {
         let key = fingerprint(&lanes[i]);
         let same = seen.entry(key).or_default();

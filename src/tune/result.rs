@@ -251,13 +251,20 @@ fn mark_pareto(rows: &mut [Row], clones: &[bool]) {
     let points: Vec<Option<(f64, f64)>> = rows
         .iter()
         .zip(clones)
-        .map(|(r, &c)| if c { None } else { r.false_rollback_rate.zip(r.objective_mean) })
+        .map(|(r, &c)| {
+            if c {
+                None
+            } else {
+                r.false_rollback_rate.zip(r.objective_mean)
+            }
+        })
         .collect();
     for (i, r) in rows.iter_mut().enumerate() {
         let Some((f, o)) = points[i] else { continue };
-        r.pareto = !points.iter().flatten().any(|&(f2, o2)| {
-            (f2 <= f && o2 <= o) && (f2 < f || o2 < o)
-        });
+        r.pareto = !points
+            .iter()
+            .flatten()
+            .any(|&(f2, o2)| (f2 <= f && o2 <= o) && (f2 < f || o2 < o));
     }
 }
 
@@ -275,10 +282,8 @@ fn ranking(lanes: &[Lane], winner: Option<usize>, cfg: &RaceConfig) -> Ranking {
     let runner_up = (0..lanes.len())
         .filter(|&j| j != w && !lanes[j].values.is_empty())
         .filter(|&j| {
-            matches!(
-                lanes[j].dropped,
-                None | Some((_, Drop::Dominated { .. }))
-            ) && cfg.feasible(&lanes[j])
+            matches!(lanes[j].dropped, None | Some((_, Drop::Dominated { .. })))
+                && cfg.feasible(&lanes[j])
         })
         .min_by(|&a, &b| common_mean(a).total_cmp(&common_mean(b)).then(a.cmp(&b)));
     let Some(r) = runner_up else { return none };

@@ -150,7 +150,10 @@ pub fn take_tune_table(doc: &mut Value, text: &str, file: &str) -> Result<TuneSp
         Some(Value::String(s)) => Objective::parse(s).ok_or_else(|| {
             bad_key(
                 "objective",
-                format!("unknown objective `{s}`; allowed: {}", Objective::NAMES.join(", ")),
+                format!(
+                    "unknown objective `{s}`; allowed: {}",
+                    Objective::NAMES.join(", ")
+                ),
             )
         })?,
         Some(_) => {
@@ -178,9 +181,9 @@ pub fn take_tune_table(doc: &mut Value, text: &str, file: &str) -> Result<TuneSp
     let missed_max = rate("missed_max")?;
     let deploy_duration_max = match table.get("deploy_duration_max") {
         None => None,
-        Some(Value::String(s)) => Some(
-            parse_duration(s).map_err(|m| bad_key("deploy_duration_max", m))?,
-        ),
+        Some(Value::String(s)) => {
+            Some(parse_duration(s).map_err(|m| bad_key("deploy_duration_max", m))?)
+        }
         Some(_) => {
             return Err(bad_key(
                 "deploy_duration_max",
@@ -211,7 +214,11 @@ pub fn take_tune_table(doc: &mut Value, text: &str, file: &str) -> Result<TuneSp
             format!("{max_reps} is below initial_replications = {initial}"),
         ));
     }
-    let budget = count("budget_replications", DEFAULT_BUDGET_REPLICATIONS, u64::MAX >> 1)?;
+    let budget = count(
+        "budget_replications",
+        DEFAULT_BUDGET_REPLICATIONS,
+        u64::MAX >> 1,
+    )?;
     let bad = bad_profiles(table.get("bad"), &bad_key)?;
     Ok(TuneSpec {
         space,
@@ -379,8 +386,10 @@ mod tests {
             .starts_with("t.toml: [tune] false_rollback_max: expected a rate"));
         assert!(usage("[tune]\ninitial_replications = 1\n")
             .starts_with("t.toml: [tune] initial_replications:"));
-        assert!(usage("[tune]\ninitial_replications = 64\nmax_replications = 32\n")
-            .starts_with("t.toml: [tune] max_replications:"));
+        assert!(
+            usage("[tune]\ninitial_replications = 64\nmax_replications = 32\n")
+                .starts_with("t.toml: [tune] max_replications:")
+        );
         assert!(usage("[[tune.bad]]\nweight = 0\nfaults = [{}]\n")
             .starts_with("t.toml: [tune] bad[0].weight:"));
         assert!(usage("[[tune.bad]]\nfaults = []\n").starts_with("t.toml: [tune] bad[0].faults:"));

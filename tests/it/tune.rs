@@ -93,8 +93,10 @@ fn tune_returns_the_smallest_threshold_within_the_false_rollback_budget() {
 #[test]
 fn racing_and_the_full_grid_agree_on_the_winner() {
     // 10 settings: threshold × evaluation periods (datapoints = periods).
-    let text = scenario(0.1, "")
-        .replace("\"3..13:1\"", "[5, 6, 7, 8, 9]\n\"alarms.a.evaluation_periods\" = [1, 2]");
+    let text = scenario(0.1, "").replace(
+        "\"3..13:1\"",
+        "[5, 6, 7, 8, 9]\n\"alarms.a.evaluation_periods\" = [1, 2]",
+    );
     let plan = tune::plan_from_text(&text, "t.toml", &[], &Overrides::default(), None).unwrap();
     let result = tune::run(&plan, Some(2)).unwrap();
     // The full grid: every setting at 2048 replications of each arm.
@@ -108,12 +110,21 @@ fn racing_and_the_full_grid_agree_on_the_winner() {
         if tune::cp_upper(fr, u64::from(reps)) > cfg.false_rollback_max {
             continue;
         }
-        let mean = bad.iter().map(|o| o.excess_bad_requests as f64).sum::<f64>() / f64::from(reps);
+        let mean = bad
+            .iter()
+            .map(|o| o.excess_bad_requests as f64)
+            .sum::<f64>()
+            / f64::from(reps);
         if best.is_none_or(|(_, m)| mean < m) {
             best = Some((i, mean));
         }
     }
-    assert_eq!(result.winner, best.map(|b| b.0), "{}", plan.describe(best.unwrap().0));
+    assert_eq!(
+        result.winner,
+        best.map(|b| b.0),
+        "{}",
+        plan.describe(best.unwrap().0)
+    );
     // The race's replications are the grid's: its winner's first runs are
     // the same runs.
     let w = result.winner.unwrap();
@@ -142,7 +153,11 @@ fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
         "2",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("Recommended: alarms.a.threshold="), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Recommended: alarms.a.threshold="),
+        "{}",
+        stdout(&o)
+    );
     for f in canarysim::tune::TUNE_FILES {
         assert!(out.join(f).is_file(), "{f}");
     }
@@ -159,15 +174,27 @@ fn cli_writes_the_folder_and_bad_tune_keys_exit_2_naming_the_key() {
         assert!(yaml.contains(key), "{key}:\n{yaml}");
     }
     let toml = std::fs::read_to_string(out.join("winner.toml")).unwrap();
-    assert!(toml.contains("[alarms.a]") && toml.contains("[strategies.canary]"), "{toml}");
+    assert!(
+        toml.contains("[alarms.a]") && toml.contains("[strategies.canary]"),
+        "{toml}"
+    );
 
     for (bad, key) in [
         ("objectiv = \"x\"", "[tune] objectiv: unknown key"),
         ("missed_max = 2", "[tune] missed_max: expected a rate"),
         ("strategy = \"nope\"", "[tune] strategy: no strategy `nope`"),
     ] {
-        std::fs::write(&file, small.replace("[tune]\n", &format!("[tune]\n{bad}\n"))).unwrap();
-        let o = canarysim(&["tune", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        std::fs::write(
+            &file,
+            small.replace("[tune]\n", &format!("[tune]\n{bad}\n")),
+        )
+        .unwrap();
+        let o = canarysim(&[
+            "tune",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
         assert!(stderr(&o).contains(key), "{bad}: {}", stderr(&o));
     }
