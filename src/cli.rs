@@ -32,6 +32,12 @@ pub enum Command {
     /// Run every strategy over a grid of scenario values (--set or a [sweep]
     /// table) and write sweep.csv, alarms.csv and the trade-off plots.
     Sweep(SweepArgs),
+    /// Recommend the settings (alarm thresholds, periods, deployment
+    /// configuration, ...) that minimise what a bad release costs within a
+    /// false-rollback budget, by racing a [tune] space with common random
+    /// numbers; writes tune.csv, tune.md, tune.json, report.md, the winner as
+    /// TOML and CloudFormation/SAM YAML, and the Pareto plot.
+    Tune(TuneArgs),
     /// Combine the output folders of the shards of one sweep (`sweep --shard
     /// K/N`) into the sweep.csv a single run writes, then draw its plots.
     Merge(MergeArgs),
@@ -198,6 +204,38 @@ pub struct SweepArgs {
     /// Most grid points a sweep (or shard) runs without --yes.
     #[arg(long, value_name = "N", default_value_t = canarysim::sweep::DEFAULT_MAX_POINTS)]
     pub max_points: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Scenario file (TOML) with a [tune] table (its [tune.space] gives the
+    /// search space).
+    pub scenario: PathBuf,
+    /// KEY=V1,V2,... or KEY=A..B:STEP (the sweep's syntax): adds to or
+    /// replaces the [tune.space] entry for KEY. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    pub set: Vec<String>,
+    /// Most simulated runs in all (overrides [tune] budget_replications).
+    #[arg(long, value_name = "N")]
+    pub budget_replications: Option<u64>,
+    /// Output folder (default: out/<scenario name>-tune/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Master seed (overrides `seed`).
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
+    pub seed: Option<u64>,
+    /// Sampling mode (default: the scenario's, fast).
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// Do not draw the Pareto plot.
+    #[arg(long)]
+    pub no_plots: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -424,9 +462,10 @@ fn parse_shard(text: &str) -> Result<canarysim::sweep::Shard, String> {
 }
 
 /// Subcommand names, used to make `run` the default.
-pub const SUBCOMMANDS: [&str; 11] = [
+pub const SUBCOMMANDS: [&str; 12] = [
     "run",
     "import",
+    "tune",
     "validate",
     "alarm",
     "judge",

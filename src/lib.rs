@@ -45,6 +45,7 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;
+pub mod tune;
 pub mod warnings;
 
 mod failure;

@@ -132,6 +132,7 @@ pub fn load(path: &Path, overrides: &Overrides) -> Result<LoadedScenario, Error>
     let overrides = overrides.with_recorded(&doc);
     if let Some(table) = doc.value.as_table_mut() {
         table.remove("sweep");
+        table.remove("tune");
     }
     let mut sc = scenario::from_value(doc.value.clone(), &doc.text, &doc.file)?;
     apply_overrides(&mut sc, &overrides)?;

@@ -12,6 +12,7 @@ mod output;
 mod plot;
 mod run;
 mod sweep;
+mod tune;
 mod validate;
 
 use canarysim::run::Error;
@@ -28,6 +29,7 @@ pub fn execute(command: Command) -> Result<(), Error> {
         Command::Alarm(args) => alarm::alarm_replay(args),
         Command::Judge(judge) => judge::judge(judge),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Tune(args) => tune::tune(args),
         Command::Plot(args) => plot::plot(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Schema => {

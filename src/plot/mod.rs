@@ -19,6 +19,7 @@ mod detection_cdf;
 mod error;
 mod exposure;
 mod legend;
+mod pareto;
 mod style;
 mod sweep;
 mod timeline;
@@ -42,6 +43,7 @@ pub use self::data::{
 pub use self::detection_cdf::DetectionCdfChart;
 pub use self::error::{DrawError, PlotError};
 pub use self::exposure::ExposureChart;
+pub use self::pareto::{ParetoChart, ParetoPoint};
 pub use self::sweep::SweepChart;
 pub use self::timeline::TimelineChart;
 pub use self::tradeoff::TradeoffChart;

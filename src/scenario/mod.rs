@@ -60,6 +60,13 @@ pub fn json_schema() -> serde_json::Value {
             }),
         );
         props.insert(
+            "tune".into(),
+            serde_json::json!({
+                "description": "What `canarysim tune` searches: [tune.space] (key path → values or a range, as [sweep]), [[tune.bad]] profiles (name, weight, faults), objective (excess_bad_requests | detection_time | deploy_duration), strategy, false_rollback_max, missed_max, deploy_duration_max, initial_replications, max_replications, budget_replications.",
+                "type": "object"
+            }),
+        );
+        props.insert(
             "canarysim".into(),
             serde_json::json!({
                 "description": "Written by canarysim in run.toml (version, command, mode, seed, ...); ignored when loading except mode and a large seed.",

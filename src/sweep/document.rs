@@ -22,7 +22,7 @@ pub(super) fn fault_lists(doc: &Value) -> impl Iterator<Item = &Vec<Value>> {
 
 /// Makes every candidate healthy: removes `faults` at the top level and from
 /// each `functions.NAME` table.
-pub(super) fn remove_faults(doc: &mut Value) {
+pub(crate) fn remove_faults(doc: &mut Value) {
     let Some(root) = doc.as_table_mut() else {
         return;
     };

@@ -52,7 +52,7 @@
 
 mod alarms_csv;
 mod axis;
-mod document;
+pub(crate) mod document;
 #[cfg(test)]
 mod fixtures;
 mod grid;
@@ -85,8 +85,8 @@ pub use self::runner::{
 };
 pub use self::shard::Shard;
 pub use self::spec::{
-    merge_specs, parse_set, take_sweep_table, AxisSpec, Item, Origin, SpecError, SweepKey,
-    CANDIDATE_KEY,
+    axes_of_table, merge_specs, parse_set, take_sweep_table, AxisSpec, Item, Origin, SpecError,
+    SweepKey, CANDIDATE_KEY,
 };
 pub use self::stop::{StopSignal, STOP_AFTER_POINTS_VAR};
 

@@ -26,6 +26,9 @@ pub enum Origin {
     Flag,
     /// The `[sweep]` table of the named scenario file.
     File(String),
+    /// Another table of axes in the named file (`tune.space` for
+    /// `canarysim tune`): (file, table).
+    Table(String, String),
 }
 
 impl Origin {
@@ -35,6 +38,7 @@ impl Origin {
         match self {
             Origin::Flag => format!("--set {key}"),
             Origin::File(file) => format!("{file}: [sweep] {key}"),
+            Origin::Table(file, table) => format!("{file}: [{table}] {key}"),
         }
     }
 }
@@ -188,6 +192,9 @@ pub fn take_sweep_table(
     text: &str,
     file: &str,
 ) -> Result<Vec<AxisSpec>, SpecError> {
+    // A `[tune]` table is `canarysim tune`'s; a sweep of the same file
+    // ignores it.
+    let _ = doc.as_table_mut().and_then(|t| t.remove("tune"));
     let removed = doc.as_table_mut().and_then(|t| t.remove("sweep"));
     if removed.is_none() {
         return Ok(Vec::new());
@@ -207,6 +214,17 @@ pub fn take_sweep_table(
     };
     let mut specs = Vec::new();
     flatten_sweep_table(table, None, &origin, &mut specs)?;
+    Ok(specs)
+}
+
+/// The axes of a table written like `[sweep]` (key path → values or a
+/// range string), e.g. `[tune.space]`, in file order.
+pub fn axes_of_table(
+    table: &dyn toml_edit::TableLike,
+    origin: &Origin,
+) -> Result<Vec<AxisSpec>, SpecError> {
+    let mut specs = Vec::new();
+    flatten_sweep_table(table, None, origin, &mut specs)?;
     Ok(specs)
 }
 

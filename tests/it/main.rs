@@ -23,4 +23,5 @@ mod schema;
 mod shipped_scenarios;
 mod support;
 mod sweep;
+mod tune;
 mod warmup;
