@@ -110,7 +110,7 @@ fn logical_id(name: &str) -> String {
         })
         .collect();
     if id.is_empty() || id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert_str(0, "A");
+        id.insert(0, 'A');
     }
     id + "Alarm"
 }
