@@ -530,7 +530,7 @@ fn seed_002_imports_to_the_seed_scenario() {
 }
 
 #[test]
-fn seed_003_imports_to_the_seed_scenario_except_the_alarms_scope() {
+fn seed_003_imports_to_the_seed_scenario() {
     let opts = ImportOptions {
         rate: Some(2.0),
         faults: vec!["step_error 5%".into()],
@@ -542,9 +542,9 @@ fn seed_003_imports_to_the_seed_scenario_except_the_alarms_scope() {
         alarm(&sc, "AliasErrorMetricGreaterThanZeroAlarm"),
         alarm(&s, "errors_any"),
     );
-    // The project's own template alarms on the alias (fixture README); the
-    // seed scenario chose SAM's documented version alarm. All numbers agree.
-    assert_eq!((a.scope, b.scope), (Scope::Alias, Scope::Version));
+    // The project's own template alarms on the alias (fixture README), as
+    // the seed scenario does.
+    assert_eq!((a.scope, b.scope), (Scope::Alias, Scope::Alias));
     assert_eq!((&a.expr, a.period, a.rule), (&b.expr, b.period, b.rule));
     let (StrategyKind::CodeDeploy(x), StrategyKind::CodeDeploy(y)) =
         (&sc.strategies[0].kind, &s.strategies[0].kind)
@@ -635,9 +635,10 @@ fn seed_004_imports_to_the_seed_scenario() {
             .map(|n| alarm(&sc, n))
             .find(|a| a.expr == b.expr)
             .unwrap_or_else(|| panic!("no alarm like {theirs}"));
-        // app.py sets NOT_BREACHING; the shipped scenario leaves `missing`.
+        // app.py sets NOT_BREACHING, as the shipped scenario does.
         assert_eq!((a.scope, &a.expr, a.period), (b.scope, &b.expr, b.period));
         assert_eq!(a.rule.missing_data, MissingData::NotBreaching);
+        assert_eq!(b.rule.missing_data, MissingData::NotBreaching);
         assert_eq!(
             (
                 a.rule.threshold,
