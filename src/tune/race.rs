@@ -172,7 +172,7 @@ impl RaceConfig {
             && cp_upper(lane.false_rollbacks(), n) <= self.false_rollback_max
             && self
                 .missed_max
-                .map_or(true, |m| self.missed_bound(lane, cp_upper) <= m)
+                .is_none_or(|m| self.missed_bound(lane, cp_upper) <= m)
     }
 
     /// The objective of replication `r` from its arms' observations.

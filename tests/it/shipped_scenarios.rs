@@ -472,8 +472,16 @@ fn judges_differ_most_at_low_traffic_and_the_sequential_test_stays_within_alpha(
         sc.functions[0].candidate_faulty = false;
         sc.functions[0].traffic.rate_per_s = 1.0;
     });
-    assert!(low["flagger"].false_rollback_rate.unwrap() > 0.4, "{:?}", low["flagger"]);
-    assert!(low["argo"].false_rollback_rate.unwrap() > 0.1, "{:?}", low["argo"]);
+    assert!(
+        low["flagger"].false_rollback_rate.unwrap() > 0.4,
+        "{:?}",
+        low["flagger"]
+    );
+    assert!(
+        low["argo"].false_rollback_rate.unwrap() > 0.1,
+        "{:?}",
+        low["argo"]
+    );
     for quiet in ["cloudwatch_guard", "sequential"] {
         assert_eq!(low[quiet].false_rollback_rate, Some(0.0), "{quiet}");
     }
