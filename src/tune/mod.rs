@@ -36,7 +36,7 @@ pub use self::bounds::{cp_lower, cp_upper, DECISION_LEVEL};
 pub use self::export::{terminal, verdict};
 pub use self::output::{default_out_dir, write_outputs, TUNE_CSV, TUNE_FILES};
 pub use self::plan::{load, plan_from_text, Setting, TunePlan};
-pub use self::race::{race, Arms, Drop, Lane, RaceConfig, RaceResult, RunObs, Stop};
+pub use self::race::{race, Arms, DropReason, Lane, RaceConfig, RaceResult, RunObs, Stop};
 pub use self::result::{tune_result, Ranking, Row, Status, TuneResult};
 pub use self::spec::{BadProfile, Objective, TuneSpec, TUNE_KEYS};
 

@@ -86,7 +86,7 @@ fn pareto_chart(plan: &TunePlan, result: &TuneResult) -> ParetoChart {
         .filter(|r| {
             !matches!(
                 result.lanes[r.index].dropped,
-                Some((_, super::race::Drop::Identical { .. }))
+                Some((_, super::race::DropReason::Identical { .. }))
             )
         })
         .filter_map(|r| {

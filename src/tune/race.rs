@@ -72,7 +72,7 @@ pub struct RaceConfig {
 
 /// Why a setting left the race.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Drop {
+pub enum DropReason {
     /// Not run: invalid or nominally too slow (the message says why).
     NotRun(String),
     FalseRollbackBreach {
@@ -97,7 +97,7 @@ pub struct Lane {
     /// The objective per replication (weighted over the bad profiles).
     pub values: Vec<f64>,
     /// `(round, reason)` once dropped.
-    pub dropped: Option<(usize, Drop)>,
+    pub dropped: Option<(usize, DropReason)>,
 }
 
 impl Lane {
@@ -206,7 +206,7 @@ pub fn race(arms: &dyn Arms, cfg: &RaceConfig) -> RaceResult {
         .collect();
     for (i, lane) in lanes.iter_mut().enumerate() {
         if !arms.runnable(i) {
-            lane.dropped = Some((0, Drop::NotRun(String::new())));
+            lane.dropped = Some((0, DropReason::NotRun(String::new())));
         }
     }
     let (mut have, mut target, mut round, mut runs) = (0u32, cfg.initial_replications, 0, 0u64);
@@ -279,11 +279,11 @@ fn decide(lanes: &mut [Lane], alive: &[usize], cfg: &RaceConfig, round: usize) {
         let n = u64::from(lane.replications());
         let fr = cp_lower(lane.false_rollbacks(), n);
         let reason = if fr > cfg.false_rollback_max {
-            Some(Drop::FalseRollbackBreach { lower: fr })
+            Some(DropReason::FalseRollbackBreach { lower: fr })
         } else {
             cfg.missed_max.and_then(|m| {
                 let lower = cfg.missed_bound(lane, cp_lower);
-                (lower > m).then_some(Drop::MissedBreach { lower })
+                (lower > m).then_some(DropReason::MissedBreach { lower })
             })
         };
         if let Some(reason) = reason {
@@ -301,7 +301,7 @@ fn decide(lanes: &mut [Lane], alive: &[usize], cfg: &RaceConfig, round: usize) {
         let key = fingerprint(&lanes[i]);
         let same = seen.entry(key).or_default();
         match same.iter().find(|&&j| lanes[j].obs == lanes[i].obs) {
-            Some(&j) => lanes[i].dropped = Some((round, Drop::Identical { to: j })),
+            Some(&j) => lanes[i].dropped = Some((round, DropReason::Identical { to: j })),
             None => same.push(i),
         }
     }
@@ -323,7 +323,7 @@ fn decide(lanes: &mut [Lane], alive: &[usize], cfg: &RaceConfig, round: usize) {
         })
         .collect();
     for (j, by) in drops {
-        lanes[j].dropped = Some((round, Drop::Dominated { by }));
+        lanes[j].dropped = Some((round, DropReason::Dominated { by }));
     }
 }
 
@@ -405,19 +405,19 @@ mod tests {
         assert_eq!(res.winner, Some(2));
         assert!(matches!(
             res.lanes[0].dropped,
-            Some((0, Drop::FalseRollbackBreach { .. }))
+            Some((0, DropReason::FalseRollbackBreach { .. }))
         ));
         assert!(matches!(
             res.lanes[1].dropped,
-            Some((_, Drop::FalseRollbackBreach { .. }))
+            Some((_, DropReason::FalseRollbackBreach { .. }))
         ));
         assert!(matches!(
             res.lanes[3].dropped,
-            Some((_, Drop::Dominated { by: 2 }))
+            Some((_, DropReason::Dominated { by: 2 }))
         ));
         assert!(matches!(
             res.lanes[5].dropped,
-            Some((0, Drop::Identical { to: 4 })) | Some((_, Drop::Dominated { by: 2 }))
+            Some((0, DropReason::Identical { to: 4 })) | Some((_, DropReason::Dominated { by: 2 }))
         ));
         assert_eq!(res.stop, Stop::Separated);
         // Rounds are batches: every setting got the replications of the

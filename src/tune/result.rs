@@ -17,7 +17,7 @@ use crate::stats::mean_ci;
 
 use super::bounds::{beat_confidence, cp_lower, cp_upper};
 use super::plan::TunePlan;
-use super::race::{Drop, Lane, RaceConfig, RaceResult, Stop};
+use super::race::{DropReason, Lane, RaceConfig, RaceResult, Stop};
 
 /// Where a setting ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -129,7 +129,7 @@ pub fn tune_result(plan: &TunePlan, cfg: &RaceConfig, raced: RaceResult) -> Tune
     // A setting identical to another shares its fate: a clone of a setting
     // in breach is in breach too.
     for i in 0..rows.len() {
-        if let Some((_, Drop::Identical { to })) = &lanes[i].dropped {
+        if let Some((_, DropReason::Identical { to })) = &lanes[i].dropped {
             if matches!(rows[*to].status, Status::Breach) {
                 rows[i].status = Status::Breach;
             }
@@ -137,7 +137,7 @@ pub fn tune_result(plan: &TunePlan, cfg: &RaceConfig, raced: RaceResult) -> Tune
     }
     let clones: Vec<bool> = lanes
         .iter()
-        .map(|l| matches!(l.dropped, Some((_, Drop::Identical { .. }))))
+        .map(|l| matches!(l.dropped, Some((_, DropReason::Identical { .. }))))
         .collect();
     mark_pareto(&mut rows, &clones);
     // Within a status, settings that stayed in the race longer first (their
@@ -198,25 +198,27 @@ fn row(plan: &TunePlan, cfg: &RaceConfig, i: usize, lane: &Lane, winner: Option<
         ),
         Some((round, drop)) => {
             let status = match drop {
-                Drop::NotRun(_) => Status::NotRun,
-                Drop::FalseRollbackBreach { .. } | Drop::MissedBreach { .. } => Status::Breach,
-                Drop::Identical { .. } | Drop::Dominated { .. } => Status::Dropped,
+                DropReason::NotRun(_) => Status::NotRun,
+                DropReason::FalseRollbackBreach { .. } | DropReason::MissedBreach { .. } => {
+                    Status::Breach
+                }
+                DropReason::Identical { .. } | DropReason::Dominated { .. } => Status::Dropped,
             };
             let reason = match drop {
-                Drop::NotRun(_) => plan.settings[i].not_run.clone().unwrap_or_default(),
-                Drop::FalseRollbackBreach { lower } => format!(
+                DropReason::NotRun(_) => plan.settings[i].not_run.clone().unwrap_or_default(),
+                DropReason::FalseRollbackBreach { lower } => format!(
                     "false rollbacks: lower bound {:.4} > {}",
                     lower, cfg.false_rollback_max
                 ),
-                Drop::MissedBreach { lower } => format!(
+                DropReason::MissedBreach { lower } => format!(
                     "missed: lower bound {:.4} > {}",
                     lower,
                     cfg.missed_max.unwrap_or(1.0)
                 ),
-                Drop::Identical { to } => {
+                DropReason::Identical { to } => {
                     format!("identical on every replication to {}", plan.describe(*to))
                 }
-                Drop::Dominated { by } => format!("dominated by {}", plan.describe(*by)),
+                DropReason::Dominated { by } => format!("dominated by {}", plan.describe(*by)),
             };
             (status, reason, Some(*round))
         }
@@ -282,8 +284,10 @@ fn ranking(lanes: &[Lane], winner: Option<usize>, cfg: &RaceConfig) -> Ranking {
     let runner_up = (0..lanes.len())
         .filter(|&j| j != w && !lanes[j].values.is_empty())
         .filter(|&j| {
-            matches!(lanes[j].dropped, None | Some((_, Drop::Dominated { .. })))
-                && cfg.feasible(&lanes[j])
+            matches!(
+                lanes[j].dropped,
+                None | Some((_, DropReason::Dominated { .. }))
+            ) && cfg.feasible(&lanes[j])
         })
         .min_by(|&a, &b| common_mean(a).total_cmp(&common_mean(b)).then(a.cmp(&b)));
     let Some(r) = runner_up else { return none };
