@@ -8,31 +8,11 @@
 
 use std::fmt;
 
-/// A comparison operator (Go's float semantics: NaN compares false except
-/// with `!=`). Local to this file so the model, which holds parsed
-/// conditions, does not import itself through it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-    Eq,
-    Ne,
-}
-
-impl CmpOp {
-    fn holds(self, a: f64, b: f64) -> bool {
-        match self {
-            CmpOp::Gt => a > b,
-            CmpOp::Ge => a >= b,
-            CmpOp::Lt => a < b,
-            CmpOp::Le => a <= b,
-            CmpOp::Eq => a == b,
-            CmpOp::Ne => a != b,
-        }
-    }
-}
+/// The comparison operators are the model's own (metric math and log
+/// filter patterns use them too); Rust's float comparisons are Go's: NaN
+/// compares false except with `!=`. Imported from its file, not through
+/// `model/mod.rs`, which holds parsed conditions.
+pub use crate::model::metrics::CmpOp;
 
 /// A parsed condition.
 #[derive(Debug, Clone, PartialEq)]

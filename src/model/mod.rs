@@ -12,7 +12,7 @@ mod faults;
 mod judge;
 mod kayenta;
 mod metric_math;
-mod metrics;
+pub(crate) mod metrics;
 mod progressive;
 mod strategy;
 mod traffic;
