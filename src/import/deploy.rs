@@ -58,6 +58,24 @@ pub struct Deployable {
     pub via: String,
 }
 
+impl Deployable {
+    /// A function released all at once (not canaried), rolled back with the
+    /// stack; `via` says where it comes from.
+    fn all_at_once(id: &str, via: String) -> Deployable {
+        Deployable {
+            id: id.to_string(),
+            canaried: false,
+            shape: Shape::Predefined("AllAtOnce".into()),
+            shape_line: None,
+            alarms: Vec::new(),
+            rollback: true,
+            pre_hook: None,
+            post_hook: None,
+            via,
+        }
+    }
+}
+
 /// The deployments found, and what was noticed on the way.
 #[derive(Debug, Default)]
 pub struct Found {
@@ -133,17 +151,9 @@ pub fn find(t: &Template, r: &Resolver, routed: &[String]) -> Result<Found, Impo
         }
         if any_canaried {
             found.notes.push(format!("{}: no alias — CloudFormation updates it in place with the stack (deploy = \"all_at_once\", rolled back with the stack)", res.id));
-            found.deployables.push(Deployable {
-                id: res.id.clone(),
-                canaried: false,
-                shape: Shape::Predefined("AllAtOnce".into()),
-                shape_line: None,
-                alarms: Vec::new(),
-                rollback: true,
-                pre_hook: None,
-                post_hook: None,
-                via: "updated in place".into(),
-            });
+            found
+                .deployables
+                .push(Deployable::all_at_once(&res.id, "updated in place".into()));
         } else {
             found.unmodelled.push(format!("{} ({}): no alias and no traffic shifting — CloudFormation updates it in place; not simulated", res.id, res.kind));
         }
@@ -185,17 +195,10 @@ fn sam_function(
         }
         return Ok(());
     }
-    let mut d = Deployable {
-        id: res.id.clone(),
-        canaried: false,
-        shape: Shape::Predefined("AllAtOnce".into()),
-        shape_line: None,
-        alarms: Vec::new(),
-        rollback: true,
-        pre_hook: None,
-        post_hook: None,
-        via: format!("SAM AutoPublishAlias {}", alias.as_str().unwrap_or("?")),
-    };
+    let mut d = Deployable::all_at_once(
+        &res.id,
+        format!("SAM AutoPublishAlias {}", alias.as_str().unwrap_or("?")),
+    );
     if pref == Val::Null {
         found.notes.push(format!("{}: AutoPublishAlias without DeploymentPreference — the alias moves all at once (deploy = \"all_at_once\")", res.id));
         found.deployables.push(d);
@@ -338,17 +341,10 @@ fn alias(t: &Template, r: &Resolver, res: &Resource, found: &mut Found) -> Resul
                 "{}: alias {} without CodeDeploy — it moves all at once (deploy = \"all_at_once\")",
                 function.id, res.id
             ));
-            found.deployables.push(Deployable {
-                id: function.id.clone(),
-                canaried: false,
-                shape: Shape::Predefined("AllAtOnce".into()),
-                shape_line: None,
-                alarms: Vec::new(),
-                rollback: true,
-                pre_hook: None,
-                post_hook: None,
-                via: format!("alias {}", res.id),
-            });
+            found.deployables.push(Deployable::all_at_once(
+                &function.id,
+                format!("alias {}", res.id),
+            ));
         }
         return Ok(());
     };
